@@ -1,0 +1,120 @@
+import Foundation
+
+/// The settings of one dsr installation, read from `dsr.yaml`.
+///
+/// Paths in the file are relative to the file's folder, so a configuration and its data
+/// can move together.
+public struct Configuration: Sendable {
+    /// The file the configuration was read from.
+    public var fileURL: URL
+    /// Who the controller is; appears in every report.
+    public var controller: Controller
+    /// Where the customer data lives.
+    public var store: StoreLocation
+    /// The data map describing the store.
+    public var dataMapURL: URL
+    /// Where request files arrive.
+    public var inboxURL: URL
+    /// Where per-request output folders are written.
+    public var outboxURL: URL
+    /// The ledger database: dsr's own state, never inside the customer store.
+    public var ledgerURL: URL
+    /// The secret key for pseudonymous subject references in the ledger.
+    public var hmacKeyURL: URL
+    /// How many requests are resolved and answered together.
+    public var batchSize: Int
+
+    /// The controller named in reports.
+    public struct Controller: Sendable {
+        public var name: String
+        public var dpoContact: String
+        public var timeZone: TimeZone
+        /// The ISO 3166 region used to read phone numbers written without a country code.
+        public var defaultPhoneRegion: String?
+    }
+
+    /// The kind and place of the customer store.
+    public enum StoreLocation: Sendable {
+        case sqlite(URL)
+    }
+
+    /// The configuration file name looked for when none is given.
+    public static let defaultFileName = "dsr.yaml"
+
+    /// The file to read: the explicit one, else `$DSR_CONFIG`, else `./dsr.yaml`.
+    public static func resolveFile(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        let path = explicit ?? environment["DSR_CONFIG"] ?? defaultFileName
+        return URL(fileURLWithPath: path).standardizedFileURL
+    }
+
+    /// Reads and checks a configuration file; every problem is a configuration error (78)
+    /// that names the file and the field.
+    public static func load(from url: URL) throws -> Configuration {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DSRError.configuration("\(url.path): configuration file not found (give --config FILE or set DSR_CONFIG)")
+        }
+        do {
+            return try parse(try DocumentNode.load(contentsOf: url), fileURL: url)
+        } catch let problem as InputProblem {
+            throw DSRError.configuration(problem.description)
+        } catch let error as DSRError {
+            throw DSRError.configuration(error.message)
+        }
+    }
+
+    static func parse(_ root: DocumentNode, fileURL: URL) throws(InputProblem) -> Configuration {
+        let base = fileURL.deletingLastPathComponent()
+        func path(_ node: DocumentNode) throws(InputProblem) -> URL {
+            let text = try node.nonEmptyString()
+            return URL(fileURLWithPath: text, relativeTo: base).standardizedFileURL
+        }
+        let fields = try root.fields()
+
+        let controllerFields = try fields.required("controller").fields()
+        let zoneNode = try controllerFields.required("time_zone")
+        guard let zone = TimeZone(identifier: try zoneNode.nonEmptyString()) else {
+            throw zoneNode.problem("unknown time zone; use an IANA name such as Europe/Oslo")
+        }
+        var phoneRegion: String?
+        if let regionNode = controllerFields.optional("default_phone_region") {
+            let region = try regionNode.nonEmptyString().uppercased()
+            guard PhoneNumber.callingCode(forRegion: region) != nil else {
+                throw regionNode.problem("unknown phone region; use an ISO 3166 code such as NO or SE")
+            }
+            phoneRegion = region
+        }
+        let controller = Controller(
+            name: try controllerFields.required("name").nonEmptyString(),
+            dpoContact: try controllerFields.required("dpo_contact").nonEmptyString(),
+            timeZone: zone,
+            defaultPhoneRegion: phoneRegion)
+        try controllerFields.finish()
+
+        let storeFields = try fields.required("store").fields()
+        let typeNode = try storeFields.required("type")
+        let store: StoreLocation
+        switch try typeNode.nonEmptyString() {
+        case "sqlite": store = .sqlite(try path(try storeFields.required("path")))
+        default: throw typeNode.problem("unknown store type; expected sqlite")
+        }
+        try storeFields.finish()
+
+        var batchSize = 256
+        if let batchNode = fields.optional("batch_size") {
+            batchSize = try batchNode.integer()
+            guard (1...10_000).contains(batchSize) else { throw batchNode.problem("must be between 1 and 10000") }
+        }
+        let configuration = Configuration(
+            fileURL: fileURL,
+            controller: controller,
+            store: store,
+            dataMapURL: try path(try fields.required("datamap")),
+            inboxURL: try path(try fields.required("inbox")),
+            outboxURL: try path(try fields.required("outbox")),
+            ledgerURL: try path(try fields.required("ledger")),
+            hmacKeyURL: try path(try fields.required("hmac_key_file")),
+            batchSize: batchSize)
+        try fields.finish()
+        return configuration
+    }
+}

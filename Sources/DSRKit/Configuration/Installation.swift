@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+
+/// Everything one configuration file points at, opened and checked: the data map, the
+/// customer store, the ledger and the key. Commands start here.
+public final class Installation {
+    public let configuration: Configuration
+    public let map: DataMap
+    public let logger: Logger
+    private var openedStore: CustomerStore?
+
+    /// Reads the configuration and the data map; the store and ledger open when first used.
+    public init(configurationURL: URL, logger: Logger) throws {
+        configuration = try Configuration.load(from: configurationURL)
+        map = try DataMap.load(from: configuration.dataMapURL)
+        self.logger = logger
+    }
+
+    /// The customer store named by the configuration.
+    public func store() throws -> CustomerStore {
+        if let openedStore { return openedStore }
+        let store: CustomerStore
+        switch configuration.store {
+        case .sqlite(let url): store = try SQLiteCustomerStore(url: url)
+        }
+        openedStore = store
+        return store
+    }
+
+    /// The data map checked against the live store.
+    public func checkDataMap() throws -> DataMapCheck {
+        DataMapCheck(map: map, schema: try store().schema())
+    }
+
+    public func ledger() throws -> Ledger { try Ledger(url: configuration.ledgerURL) }
+
+    public func keyring() throws -> SubjectKeyring { try SubjectKeyring(contentsOf: configuration.hmacKeyURL) }
+
+    /// A parser of request files against this installation's data map.
+    public func requestParser(now: Date) -> RequestFileParser {
+        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now)
+    }
+
+    /// The nightly job, after the data map has passed its check against the live store: a
+    /// broken map stops the run before a single row is touched.
+    public func nightlyRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> NightlyRun {
+        let check = try checkDataMap()
+        for warning in check.warnings { logger.warning("data map: \(warning.field): \(warning.message)") }
+        guard check.passed else {
+            throw DSRError.configuration("\(configuration.dataMapURL.path): the data map does not fit the store; nothing was done:\n"
+                                         + check.errors.map { "  \($0)" }.joined(separator: "\n"))
+        }
+        guard FileManager.default.fileExists(atPath: configuration.inboxURL.path) else {
+            throw DSRError.configuration("\(configuration.fileURL.path): field 'inbox': folder \(configuration.inboxURL.path) does not exist")
+        }
+        return NightlyRun(configuration: configuration, map: map, store: try store(), ledger: try ledger(),
+                          keyring: try keyring(), logger: logger, clock: clock)
+    }
+}

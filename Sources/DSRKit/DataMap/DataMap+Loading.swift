@@ -1,0 +1,171 @@
+import Foundation
+
+extension DataMap {
+    /// Reads a data map file; every problem is a configuration error (78) naming file, field
+    /// and line.
+    public static func load(from url: URL) throws -> DataMap {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DSRError.configuration("\(url.path): data map file not found")
+        }
+        do {
+            return try parse(try DocumentNode.load(contentsOf: url))
+        } catch let problem as InputProblem {
+            throw DSRError.configuration(problem.description)
+        } catch let error as DSRError {
+            throw DSRError.configuration(error.message)
+        }
+    }
+
+    /// Builds a data map from its parsed document and checks that it holds together on its
+    /// own (the live store is checked by `DataMapCheck`).
+    public static func parse(_ root: DocumentNode) throws(InputProblem) -> DataMap {
+        let fields = try root.fields()
+
+        let subjectFields = try fields.required("subject").fields()
+        let subject = SubjectTable(table: try subjectFields.required("table").nonEmptyString(),
+                                   key: try subjectFields.required("key").nonEmptyString())
+        try subjectFields.finish()
+
+        let factFields = try fields.required("facts").fields()
+        let facts = AccessFacts(rights: try factFields.required("rights").nonEmptyString(),
+                                complaint: try factFields.required("complaint").nonEmptyString(),
+                                automatedDecisions: try factFields.required("automated_decisions").nonEmptyString())
+        try factFields.finish()
+
+        var tables: [MappedTable] = []
+        let tablesNode = try fields.required("tables")
+        for (name, tableNode) in try tablesNode.entries() {
+            tables.append(try parseTable(name: name, node: tableNode))
+        }
+        guard tables.contains(where: { $0.name == subject.table }) else {
+            throw tablesNode.problem("the subject table '\(subject.table)' is not mapped")
+        }
+
+        var identities: [String: Identity] = [:]
+        for (name, identityNode) in try fields.required("identities").entries() {
+            let identityFields = try identityNode.fields()
+            let columnNode = try identityFields.required("column")
+            let (table, column) = try qualifiedColumn(columnNode)
+            guard let mapped = tables.first(where: { $0.name == table }), mapped.column(named: column) != nil else {
+                throw columnNode.problem("'\(table).\(column)' is not a mapped column")
+            }
+            let normalizeNode = try identityFields.required("normalize")
+            guard let normalization = IdentityNormalization(rawValue: try normalizeNode.nonEmptyString()) else {
+                throw normalizeNode.problem("unknown normalisation; expected one of \(IdentityNormalization.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            try identityFields.finish()
+            identities[name] = Identity(name: name, table: table, column: column, normalization: normalization)
+        }
+        guard !identities.isEmpty else { throw root.problem("at least one identity is required") }
+        try fields.finish()
+
+        var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts)
+        try map.resolvePaths(tablesNode: tablesNode)
+        return map
+    }
+
+    private static func parseTable(name: String, node: DocumentNode) throws(InputProblem) -> MappedTable {
+        let fields = try node.fields()
+        var references: [Reference] = []
+        if let referencesNode = fields.optional("references") {
+            for (column, targetNode) in try referencesNode.entries() {
+                let (targetTable, targetColumn) = try qualifiedColumn(targetNode)
+                references.append(Reference(table: name, column: column, targetTable: targetTable, targetColumn: targetColumn))
+            }
+        }
+        var tableErasure: ErasureAction?
+        if let erasureNode = fields.optional("erasure") { tableErasure = try erasureAction(erasureNode, rewriteValue: nil) }
+
+        var columns: [MappedColumn] = []
+        let columnsNode = try fields.required("columns")
+        for (columnName, columnNode) in try columnsNode.entries() {
+            let columnFields = try columnNode.fields()
+            let categoryNode = try columnFields.required("category")
+            guard let category = DataCategory(rawValue: try categoryNode.nonEmptyString()) else {
+                throw categoryNode.problem("unknown data category; expected one of \(DataCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let provided = try columnFields.optional("provided")?.bool() ?? false
+            let rewriteValue = try columnFields.optional("value")?.string()
+            let erasure: ErasureAction
+            if let erasureNode = columnFields.optional("erasure") {
+                erasure = try erasureAction(erasureNode, rewriteValue: rewriteValue)
+            } else if let tableErasure {
+                erasure = tableErasure
+            } else {
+                throw columnFields.owner.problem("needs an erasure action (or the table an 'erasure' default)")
+            }
+            if rewriteValue != nil, erasure != .rewrite(rewriteValue!) {
+                throw columnNode.problem("'value' is only for the rewrite erasure action")
+            }
+            try columnFields.finish()
+            columns.append(MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure))
+        }
+        guard !columns.isEmpty else { throw columnsNode.problem("a mapped table needs at least one column") }
+
+        let table = MappedTable(
+            name: name,
+            description: try fields.required("description").nonEmptyString(),
+            purposes: try fields.required("purposes").stringList(),
+            legalBasis: try fields.required("legal_basis").nonEmptyString(),
+            recipients: try fields.optional("recipients")?.stringList() ?? [],
+            retention: try fields.required("retention").nonEmptyString(),
+            source: try fields.optional("source")?.nonEmptyString() ?? "the data subject",
+            transfers: try fields.optional("transfers")?.stringList() ?? [],
+            references: references,
+            columns: columns,
+            pathToSubject: [])
+        try fields.finish()
+        return table
+    }
+
+    private static func erasureAction(_ node: DocumentNode, rewriteValue: String?) throws(InputProblem) -> ErasureAction {
+        switch try node.nonEmptyString() {
+        case "delete": return .delete
+        case "null": return .null
+        case "pseudonymise", "pseudonymize": return .pseudonymise
+        case "keep": return .keep
+        case "rewrite":
+            guard let rewriteValue else { throw node.problem("rewrite needs a 'value' beside it") }
+            return .rewrite(rewriteValue)
+        default:
+            throw node.problem("unknown erasure action; expected one of \(ErasureAction.names.joined(separator: ", "))")
+        }
+    }
+
+    /// Splits `table.column` at its last dot.
+    private static func qualifiedColumn(_ node: DocumentNode) throws(InputProblem) -> (String, String) {
+        let text = try node.nonEmptyString()
+        guard let dot = text.lastIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
+            throw node.problem("must be written table.column")
+        }
+        return (String(text[..<dot]), String(text[text.index(after: dot)...]))
+    }
+
+    /// Finds each table's shortest chain of references to the subject table.
+    private mutating func resolvePaths(tablesNode: DocumentNode) throws(InputProblem) {
+        var paths: [String: [Reference]] = [subject.table: []]
+        var frontier = [subject.table]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for table in tables where paths[table.name] == nil {
+                if let reference = table.references.first(where: { frontier.contains($0.targetTable) }) {
+                    paths[table.name] = [reference] + paths[reference.targetTable]!
+                    next.append(table.name)
+                }
+            }
+            frontier = next
+        }
+        for index in tables.indices {
+            let table = tables[index]
+            for reference in table.references where self.table(named: reference.targetTable) == nil {
+                throw InputProblem(SourceLocation(file: tablesNode.file, field: "tables.\(table.name).references.\(reference.column)"),
+                                   "refers to '\(reference.targetTable)', which is not a mapped table")
+            }
+            guard let path = paths[table.name] else {
+                throw InputProblem(SourceLocation(file: tablesNode.file, field: "tables.\(table.name)"),
+                                   "no chain of references leads from this table to the subject table '\(subject.table)'")
+            }
+            tables[index].pathToSubject = path
+        }
+    }
+}

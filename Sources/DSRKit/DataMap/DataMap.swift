@@ -1,0 +1,93 @@
+import Foundation
+
+/// A description of a customer store: which table holds the people, how to find a person,
+/// how every other table leads to them, and what each column is.
+///
+/// dsr never assumes a schema; everything it reads, answers or erases goes through this.
+public struct DataMap: Sendable {
+    /// The table with one row per data subject and its key column.
+    public var subject: SubjectTable
+    /// The identities a request may name, by the name requests use.
+    public var identities: [String: Identity]
+    /// The mapped tables, in the data map's order.
+    public var tables: [MappedTable]
+    /// The Art. 15(1)(e)–(h) facts that hold for the whole store.
+    public var facts: AccessFacts
+
+    public struct SubjectTable: Sendable {
+        public var table: String
+        public var key: String
+    }
+
+    /// A column that identifies a person, and how its values are normalised.
+    public struct Identity: Sendable {
+        public var name: String
+        public var table: String
+        public var column: String
+        public var normalization: IdentityNormalization
+    }
+
+    /// Facts about the processing as a whole, for the access report.
+    public struct AccessFacts: Sendable {
+        /// Art. 15(1)(e): the rights to rectification, erasure, restriction and objection.
+        public var rights: String
+        /// Art. 15(1)(f): the right to complain, and to which supervisory authority.
+        public var complaint: String
+        /// Art. 15(1)(h): automated decision-making and profiling, or that there is none.
+        public var automatedDecisions: String
+    }
+
+    /// The mapped table with this name.
+    public func table(named name: String) -> MappedTable? {
+        tables.first { $0.name == name }
+    }
+}
+
+/// One table of the store as the data map describes it.
+public struct MappedTable: Sendable {
+    public var name: String
+    public var description: String
+    /// Art. 15(1)(a).
+    public var purposes: [String]
+    /// Art. 6 (and Art. 9(2) for special categories).
+    public var legalBasis: String
+    /// Art. 15(1)(c).
+    public var recipients: [String]
+    /// Art. 15(1)(d).
+    public var retention: String
+    /// Art. 15(1)(g): where the data came from when not from the subject.
+    public var source: String
+    /// Art. 15(2): transfers to third countries and their safeguards.
+    public var transfers: [String]
+    /// Foreign-key style references to other mapped tables.
+    public var references: [Reference]
+    public var columns: [MappedColumn]
+    /// How rows of this table lead to the subject table; empty for the subject table itself.
+    public var pathToSubject: [Reference]
+
+    /// The categories of data in this table, without duplicates, sorted.
+    public var categories: [DataCategory] {
+        Array(Set(columns.map(\.category)).subtracting([.none])).sorted()
+    }
+
+    public func column(named name: String) -> MappedColumn? {
+        columns.first { $0.name == name }
+    }
+}
+
+/// `table.column -> targetTable.targetColumn`.
+public struct Reference: Sendable, Hashable {
+    public var table: String
+    public var column: String
+    public var targetTable: String
+    public var targetColumn: String
+}
+
+/// One column of a mapped table.
+public struct MappedColumn: Sendable {
+    public var name: String
+    public var category: DataCategory
+    /// Whether the subject provided it (Art. 20 portability covers only provided data).
+    public var provided: Bool
+    public var erasure: ErasureAction
+}

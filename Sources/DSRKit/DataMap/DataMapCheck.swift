@@ -1,0 +1,127 @@
+import Foundation
+
+/// Checks a data map against the live store before any row is touched: tables and columns
+/// exist, references point at real columns, and every erasure action can work.
+public struct DataMapCheck: Sendable {
+    /// One finding; errors stop a run, warnings are reported.
+    public struct Finding: Sendable, Hashable, CustomStringConvertible {
+        public enum Severity: String, Sendable { case error, warning }
+        public var severity: Severity
+        /// The data map field the finding is about, e.g. `tables.orders.columns.total`.
+        public var field: String
+        public var message: String
+        public var description: String { "\(severity): \(field): \(message)" }
+    }
+
+    public private(set) var findings: [Finding] = []
+
+    public var errors: [Finding] { findings.filter { $0.severity == .error } }
+    public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
+    public var passed: Bool { errors.isEmpty }
+
+    public init(map: DataMap, schema: StoreSchema) {
+        checkSubject(map, schema)
+        for table in map.tables { check(table, map: map, schema: schema) }
+    }
+
+    private mutating func error(_ field: String, _ message: String) {
+        findings.append(Finding(severity: .error, field: field, message: message))
+    }
+
+    private mutating func warning(_ field: String, _ message: String) {
+        findings.append(Finding(severity: .warning, field: field, message: message))
+    }
+
+    private mutating func checkSubject(_ map: DataMap, _ schema: StoreSchema) {
+        guard let table = schema.tables[map.subject.table] else { return }  // reported with the tables
+        if table.column(named: map.subject.key) == nil {
+            error("subject.key", "column '\(map.subject.key)' does not exist in table '\(map.subject.table)'")
+        }
+    }
+
+    private mutating func check(_ table: MappedTable, map: DataMap, schema: StoreSchema) {
+        let field = "tables.\(table.name)"
+        guard let live = schema.tables[table.name] else {
+            if let near = schema.table(caseInsensitivelyNamed: table.name) {
+                error(field, "table does not exist in the store; names are case-sensitive, the store has '\(near.name)'")
+            } else {
+                error(field, "table does not exist in the store")
+            }
+            return
+        }
+        for column in table.columns {
+            let columnField = "\(field).columns.\(column.name)"
+            guard let liveColumn = live.column(named: column.name) else {
+                error(columnField, "column does not exist in table '\(table.name)'")
+                continue
+            }
+            check(column.erasure, of: liveColumn, field: columnField)
+        }
+        for reference in table.references {
+            let referenceField = "\(field).references.\(reference.column)"
+            if live.column(named: reference.column) == nil {
+                error(referenceField, "column does not exist in table '\(table.name)'")
+            }
+            if let target = schema.tables[reference.targetTable], target.column(named: reference.targetColumn) == nil {
+                error(referenceField, "target column '\(reference.targetColumn)' does not exist in table '\(reference.targetTable)'")
+            }
+        }
+        let mapped = Set(table.columns.map(\.name) + table.references.map(\.column))
+        for column in live.columns where !mapped.contains(column.name) {
+            warning("\(field).columns", "store column '\(column.name)' is not mapped: it is left out of access reports and erasure")
+        }
+    }
+
+    private mutating func check(_ action: ErasureAction, of column: StoreSchema.Column, field: String) {
+        let family = ColumnTypeFamily(declaredType: column.declaredType)
+        switch action {
+        case .null:
+            if column.isNotNull || column.primaryKeyPosition != nil {
+                error("\(field).erasure", "'null' cannot work: the column is NOT NULL or part of the primary key")
+            }
+        case .rewrite(let value):
+            if !family.accepts(value) {
+                error("\(field).value", "the rewrite value does not fit the column's type \(column.declaredType)")
+            }
+        case .pseudonymise:
+            if family != .text && family != .other {
+                error("\(field).erasure", "'pseudonymise' writes text; the column's type is \(column.declaredType.isEmpty ? "undeclared" : column.declaredType)")
+            }
+        case .delete, .keep:
+            break
+        }
+    }
+}
+
+/// The broad family of a declared column type, the same for SQLite's and PostgreSQL's names.
+enum ColumnTypeFamily: Equatable {
+    case integer, real, text, boolean, other
+
+    init(declaredType: String) {
+        let type = declaredType.lowercased()
+        if type.contains("int") || type == "serial" || type == "bigserial" { self = .integer }
+        else if ["real", "floa", "doub", "numeric", "decimal"].contains(where: type.contains) { self = .real }
+        else if ["char", "text", "clob"].contains(where: type.contains) { self = .text }
+        else if type.hasPrefix("bool") { self = .boolean }
+        else { self = .other }
+    }
+
+    func accepts(_ value: String) -> Bool {
+        switch self {
+        case .integer: return Int64(value) != nil
+        case .real: return Double(value) != nil
+        case .boolean: return ["true", "false", "0", "1"].contains(value.lowercased())
+        case .text, .other: return true
+        }
+    }
+}
+
+extension DataMapCheck {
+    /// The findings as JSON for scripts.
+    public func json() -> String {
+        let findings = self.findings.map { ["severity": $0.severity.rawValue, "field": $0.field, "message": $0.message] }
+        let object: [String: Any] = ["passed": passed, "findings": findings]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

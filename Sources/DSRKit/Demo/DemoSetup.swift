@@ -1,0 +1,50 @@
+import Foundation
+
+/// Lays out a complete demo installation in one folder: the generated shop store, its data
+/// map, a configuration, an HMAC key and an inbox of sample request files (good and bad).
+public enum DemoSetup {
+    /// Marks a folder as made by `dsr demo`, so a later demo may replace it.
+    static let markerName = ".dsr-demo"
+
+    /// The bundled demo files (data map, configuration, sample requests).
+    public static var resources: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Demo", isDirectory: true)
+    }
+
+    /// Creates the demo in `folder` and returns its configuration file. A folder left by an
+    /// earlier demo is replaced; any other non-empty folder is refused.
+    public static func create(in folder: URL, customers: Int) throws -> URL {
+        let manager = FileManager.default
+        if let contents = try? manager.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
+            guard contents.contains(markerName) else {
+                throw DSRError.cannotCreate("\(folder.path): folder is not empty and was not made by dsr demo; choose another with --dir")
+            }
+            do { try manager.removeItem(at: folder) } catch {
+                throw DSRError.cannotCreate("\(folder.path): cannot remove the earlier demo")
+            }
+        }
+        try DurableFile.createFolder(folder)
+        try DurableFile.write(Data(), to: folder.appendingPathComponent(markerName))
+        for name in ["dsr.yaml", "datamap.yaml"] {
+            try copy(resources.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let inbox = folder.appendingPathComponent("inbox", isDirectory: true)
+        try DurableFile.createFolder(inbox)
+        let samples = resources.appendingPathComponent("inbox", isDirectory: true)
+        for name in try manager.contentsOfDirectory(atPath: samples.path).sorted() {
+            try copy(samples.appendingPathComponent(name), to: inbox.appendingPathComponent(name))
+        }
+        let secrets = folder.appendingPathComponent("secrets", isDirectory: true)
+        try DurableFile.createFolder(secrets)
+        try SubjectKeyring.createKeyFile(at: secrets.appendingPathComponent("hmac.key"))
+        try DemoShop.generateStore(at: folder.appendingPathComponent("store.sqlite"), customers: customers)
+        return folder.appendingPathComponent("dsr.yaml")
+    }
+
+    private static func copy(_ source: URL, to destination: URL) throws {
+        guard let data = FileManager.default.contents(atPath: source.path) else {
+            throw DSRError.missingInput("\(source.path): bundled demo file missing")
+        }
+        try DurableFile.write(data, to: destination)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+
+/// The demo web shop: a deterministic store of customers, loyalty memberships, orders,
+/// order lines, support tickets and marketing consents, generated with set-based SQL (a
+/// recursive sequence joined to name lists), never row by row from Swift.
+public enum DemoShop {
+    /// The demo's customer count when none is given.
+    public static let defaultCustomerCount = 1000
+
+    /// Creates the store at `url` with `customers` people; refuses an existing file.
+    public static func generateStore(at url: URL, customers: Int) throws {
+        guard customers >= 8 else { throw DSRError(.usage, "the demo needs at least 8 customers") }
+        guard !FileManager.default.fileExists(atPath: url.path) else {
+            throw DSRError.cannotCreate("\(url.path): already exists")
+        }
+        do {
+            let database = try DatabaseQueue(path: url.path)
+            try database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.inTransaction {
+                    try db.execute(sql: schema)
+                    try db.execute(sql: population, arguments: [customers])
+                    return .commit
+                }
+                try db.execute(sql: "ANALYZE")
+            }
+            try database.close()
+        } catch {
+            try? FileManager.default.removeItem(at: url)
+            throw DSRError.cannotCreate("\(url.path): cannot generate the demo store (\(SQLiteCustomerStore.describe(error)))")
+        }
+        chmod(url.path, 0o600)
+    }
+
+    static let schema = """
+        CREATE TABLE customers (
+            id INTEGER PRIMARY KEY,
+            customer_no TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            phone TEXT,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            birth_date TEXT,
+            street TEXT,
+            postcode TEXT,
+            city TEXT,
+            country TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            restricted INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX customers_email ON customers (lower(trim(email)));
+        CREATE INDEX customers_phone ON customers (phone);
+        CREATE TABLE loyalty_memberships (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            tier TEXT NOT NULL,
+            joined_at TEXT NOT NULL,
+            expires_at TEXT,
+            points INTEGER NOT NULL
+        );
+        CREATE INDEX loyalty_memberships_customer ON loyalty_memberships (customer_id);
+        CREATE TABLE orders (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            ordered_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            total_cents INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            shipping_address TEXT,
+            payment_reference TEXT
+        );
+        CREATE INDEX orders_customer ON orders (customer_id);
+        CREATE TABLE order_lines (
+            id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL REFERENCES orders (id),
+            sku TEXT NOT NULL,
+            product_name TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            unit_price_cents INTEGER NOT NULL,
+            gift_message TEXT
+        );
+        CREATE INDEX order_lines_order ON order_lines (order_id);
+        CREATE TABLE support_tickets (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            opened_at TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message TEXT NOT NULL,
+            accessibility_needs TEXT
+        );
+        CREATE INDEX support_tickets_customer ON support_tickets (customer_id);
+        -- Marketing consent evidence lives apart from customer data, so an opt-out never
+        -- touches what service messages need.
+        CREATE TABLE marketing_consents (
+            id INTEGER PRIMARY KEY,
+            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            purpose TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            text_version TEXT NOT NULL,
+            collected_via TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            confirmed_at TEXT,
+            valid_until TEXT,
+            withdrawn_at TEXT
+        );
+        CREATE INDEX marketing_consents_customer ON marketing_consents (customer_id);
+        """
+
+    /// Fills every table from one sequence of customer numbers. Names cycle through lists
+    /// of coprime lengths so pairs vary; customer 6 shares customer 5's email (a family
+    /// address), so the demo shows an ambiguous identity.
+    static let population = """
+        CREATE TEMP TABLE first_name (i INTEGER PRIMARY KEY, name TEXT, ascii TEXT);
+        INSERT INTO first_name VALUES (0,'Kari','kari'),(1,'Astrid','astrid'),(2,'Ola','ola'),(3,'Erik','erik'),
+            (4,'Ingrid','ingrid'),(5,'Lars','lars'),(6,'Per','per'),(7,'Märta','marta'),(8,'Øyvind','oyvind'),
+            (9,'Åsa','asa'),(10,'Björn','bjorn'),(11,'Sigrid','sigrid');
+        CREATE TEMP TABLE last_name (i INTEGER PRIMARY KEY, name TEXT);
+        INSERT INTO last_name VALUES (0,'Nordmann'),(1,'Andersson'),(2,'Nordmann'),(3,'Johansson'),(4,'Hansen'),
+            (5,'Hansen'),(6,'Hansen'),(7,'Berg'),(8,'Lindqvist'),(9,'Dahl'),(10,'Eriksson');
+        CREATE TEMP TABLE city (i INTEGER PRIMARY KEY, name TEXT, country TEXT);
+        INSERT INTO city VALUES (0,'Oslo','NO'),(1,'Stockholm','SE'),(2,'Bergen','NO'),(3,'Göteborg','SE'),
+            (4,'Trondheim','NO'),(5,'Malmö','SE');
+        CREATE TEMP TABLE product (i INTEGER PRIMARY KEY, sku TEXT, name TEXT, price INTEGER);
+        INSERT INTO product VALUES (0,'SKU-1001','Wool sweater',89900),(1,'SKU-1002','Rain jacket',129900),
+            (2,'SKU-1003','Hiking socks',14900),(3,'SKU-1004','Thermos',34900),(4,'SKU-1005','Head lamp',44900),
+            (5,'SKU-1006','Trail shoes',149900),(6,'SKU-1007','Beanie',19900);
+
+        WITH RECURSIVE n(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM n WHERE n < ?)
+        INSERT INTO customers (id, customer_no, email, phone, first_name, last_name, birth_date, street, postcode,
+                               city, country, created_at)
+        SELECT n,
+               printf('C-%06d', n),
+               CASE WHEN n % 5 = 0 THEN upper(substr(f.ascii, 1, 1)) || substr(f.ascii, 2) ELSE f.ascii END
+                   || '.' || lower(l.name) || n || '@example.' || CASE n % 2 WHEN 1 THEN 'no' ELSE 'se' END,
+               CASE n % 2 WHEN 1 THEN printf('+479%07d', n) ELSE printf('+4670%07d', n) END,
+               f.name, l.name,
+               date('1950-01-01', '+' || ((n * 7919) % 18000) || ' days'),
+               CASE n % 2 WHEN 1 THEN 'Storgata ' ELSE 'Drottninggatan ' END || (n % 150 + 1),
+               CASE n % 2 WHEN 1 THEN printf('%04d', n % 9000 + 1000) ELSE printf('%03d %02d', n % 900 + 100, n % 100) END,
+               c.name, c.country,
+               datetime('2019-01-01', '+' || (n % 2000) || ' days', '+' || (n % 86400) || ' seconds')
+        FROM n
+        JOIN first_name f ON f.i = (n - 1) % 12
+        JOIN last_name l ON l.i = (n - 1) % 11
+        JOIN city c ON c.i = (1 - n % 2) + 2 * (n % 3);
+
+        UPDATE customers SET email = (SELECT email FROM customers WHERE id = 5) WHERE id = 6;
+
+        INSERT INTO loyalty_memberships (customer_id, tier, joined_at, expires_at, points)
+        SELECT id, CASE id % 3 WHEN 1 THEN 'silver' ELSE 'gold' END, date(created_at, '+30 days'),
+               date(created_at, '+' || (365 * (1 + id % 6)) || ' days'), (id * 37) % 5000
+        FROM customers WHERE id % 3 <> 0 ORDER BY id;
+
+        INSERT INTO orders (customer_id, ordered_at, status, total_cents, currency, shipping_address, payment_reference)
+        SELECT c.id, datetime(c.created_at, '+' || (k.k * 41) || ' days'),
+               CASE WHEN k.k = 1 + c.id % 9 THEN 'processing' ELSE 'delivered' END,
+               0, CASE c.country WHEN 'NO' THEN 'NOK' ELSE 'SEK' END,
+               c.street || ', ' || c.postcode || ' ' || c.city,
+               printf('PAY-%08d-%d', c.id, k.k)
+        FROM customers c
+        JOIN (WITH RECURSIVE k(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM k WHERE k < 9) SELECT k FROM k) k
+          ON k.k <= 1 + c.id % 9
+        ORDER BY c.id, k.k;
+
+        INSERT INTO order_lines (order_id, sku, product_name, quantity, unit_price_cents, gift_message)
+        SELECT o.id, p.sku, p.name, 1 + (o.id + j.j) % 3, p.price,
+               CASE WHEN o.id % 23 = 0 AND j.j = 1 THEN 'Happy birthday! Love from all of us' END
+        FROM orders o
+        JOIN (SELECT 1 AS j UNION ALL SELECT 2) j
+        JOIN product p ON p.i = (o.id * 3 + j.j) % 7
+        ORDER BY o.id, j.j;
+
+        UPDATE orders SET total_cents = (SELECT sum(quantity * unit_price_cents) FROM order_lines WHERE order_id = orders.id);
+
+        INSERT INTO support_tickets (customer_id, opened_at, channel, subject, message, accessibility_needs)
+        SELECT id, datetime(created_at, '+90 days'), CASE id % 3 WHEN 0 THEN 'chat' ELSE 'email' END,
+               'Where is my order?',
+               'Hello, my order has not arrived yet. Could you check the delivery? Regards, ' || first_name,
+               CASE WHEN id % 40 = 0 THEN 'Wheelchair user: needs deliveries to the ground floor' END
+        FROM customers WHERE id % 4 = 0 ORDER BY id;
+
+        INSERT INTO marketing_consents (customer_id, purpose, channel, text_version, collected_via, granted_at,
+                                        confirmed_at, valid_until, withdrawn_at)
+        SELECT c.id, 'newsletter', ch.channel, 'newsletter-consent-v3', 'checkout form /kasse',
+               datetime(c.created_at, '+1 hour'), datetime(c.created_at, '+2 hours'),
+               date(c.created_at, '+3 years'),
+               CASE WHEN c.id % 17 = 0 THEN datetime(c.created_at, '+200 days') END
+        FROM customers c
+        JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') ch ON ch.channel = 'email' OR c.id % 5 = 0
+        WHERE c.id % 2 = 1 OR c.id % 5 = 0
+        ORDER BY c.id, ch.channel;
+        """
+}

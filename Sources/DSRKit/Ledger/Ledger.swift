@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+
+/// dsr's own state: requests, their states and deadlines, and runs. A separate SQLite
+/// database, never inside the customer store.
+public final class Ledger: Sendable {
+    let database: DatabaseQueue
+
+    /// Opens the ledger, creating it (in a 0700 folder) and migrating it as needed.
+    public init(url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DSRError.cannotCreate("\(folder.path): cannot create the ledger folder")
+        }
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.journalMode = .wal
+        do {
+            database = try DatabaseQueue(path: url.path, configuration: configuration)
+            try Self.migrator.migrate(database)
+        } catch {
+            throw DSRError.io("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
+        }
+        chmod(url.path, 0o600)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 requests and runs") { db in
+            try db.create(table: "request") { table in
+                table.primaryKey("id", .text)
+                table.column("type", .text).notNull()
+                table.column("state", .text).notNull().indexed()
+                table.column("state_reason", .text)
+                table.column("received_at", .datetime).notNull()
+                table.column("due_date", .text).notNull()
+                table.column("verification_method", .text)
+                table.column("verified_at", .datetime)
+                table.column("subject_reference", .text).indexed()
+                table.column("payload", .text)
+                table.column("content_fingerprint", .text).notNull()
+                table.column("source_file", .text).notNull()
+                table.column("created_at", .datetime).notNull()
+                table.column("updated_at", .datetime).notNull()
+                table.column("completed_at", .datetime)
+            }
+            try db.create(table: "run") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("started_at", .datetime).notNull()
+                table.column("finished_at", .datetime)
+                table.column("summary", .text)
+            }
+        }
+        return migrator
+    }
+
+    /// What happened to a request offered to the ledger.
+    public enum EnqueueOutcome: Sendable, Equatable {
+        case added(RequestState)
+        /// The same request was already there; nothing changed.
+        case duplicate
+        /// Another request with this id and different content is already there.
+        case conflict
+    }
+
+    /// Adds a request in `received` and moves it on to `pending` or
+    /// `awaiting-verification`; the same id with the same content is a no-op.
+    public func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
+                        dueDate: String, now: Date) throws -> EnqueueOutcome {
+        try write { db in
+            if let existing = try LedgerRequest.fetchOne(db, key: request.id) {
+                return existing.contentFingerprint == fingerprint ? .duplicate : .conflict
+            }
+            let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
+            let record = LedgerRequest(
+                id: request.id, type: request.type, state: state,
+                stateReason: state == .awaitingVerification ? "identity not yet verified" : nil,
+                receivedAt: request.receivedAt, dueDate: dueDate,
+                verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
+                subjectReference: nil, payload: String(decoding: try JSONEncoder().encode(request), as: UTF8.self),
+                contentFingerprint: fingerprint, sourceFile: sourceFile, createdAt: now, updatedAt: now, completedAt: nil)
+            try record.insert(db)
+            return .added(state)
+        }
+    }
+
+    /// The requests in the given states, oldest receipt first.
+    public func requests(in states: [RequestState]) throws -> [LedgerRequest] {
+        try read { db in
+            try LedgerRequest.filter(states.map(\.rawValue).contains(Column("state")))
+                .order(Column("received_at"), Column("id")).fetchAll(db)
+        }
+    }
+
+    /// All requests, or the one with `id`.
+    public func requests(id: String? = nil) throws -> [LedgerRequest] {
+        try read { db in
+            var query = LedgerRequest.order(Column("received_at"), Column("id"))
+            if let id { query = query.filter(key: id) }
+            return try query.fetchAll(db)
+        }
+    }
+
+    /// A state change for one request.
+    public struct Transition: Sendable {
+        public var id: String
+        public var state: RequestState
+        public var reason: String?
+        public var subjectReference: String?
+
+        public init(id: String, state: RequestState, reason: String? = nil, subjectReference: String? = nil) {
+            self.id = id
+            self.state = state
+            self.reason = reason
+            self.subjectReference = subjectReference
+        }
+    }
+
+    /// Applies state changes in one transaction. Final states drop the request's personal
+    /// payload.
+    public func apply(_ transitions: [Transition], now: Date) throws {
+        guard !transitions.isEmpty else { return }
+        try write { db in
+            for transition in transitions {
+                guard var record = try LedgerRequest.fetchOne(db, key: transition.id) else { continue }
+                record.state = transition.state
+                record.stateReason = transition.reason
+                record.updatedAt = now
+                if let reference = transition.subjectReference { record.subjectReference = reference }
+                if transition.state.isFinal {
+                    record.payload = nil
+                    record.completedAt = now
+                }
+                try record.update(db)
+            }
+        }
+    }
+
+    /// Records a run's start; returns its number.
+    public func startRun(at date: Date) throws -> Int64 {
+        try write { db in
+            try db.execute(sql: "INSERT INTO run (started_at) VALUES (?)", arguments: [date])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// Records a run's end and its summary (counts only, no personal data).
+    public func finishRun(_ run: Int64, at date: Date, summary: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE run SET finished_at = ?, summary = ? WHERE id = ?", arguments: [date, summary, run])
+        }
+    }
+
+    func read<T>(_ work: (Database) throws -> T) throws -> T {
+        do { return try database.read(work) } catch { throw Self.wrap(error) }
+    }
+
+    func write<T>(_ work: (Database) throws -> T) throws -> T {
+        do { return try database.write(work) } catch { throw Self.wrap(error) }
+    }
+
+    private static func wrap(_ error: Error) -> Error {
+        if error is DSRError { return error }
+        return DSRError.io("ledger: \(SQLiteCustomerStore.describe(error))")
+    }
+}

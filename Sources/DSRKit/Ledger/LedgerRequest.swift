@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// A request as the ledger keeps it.
+///
+/// The request's personal content (identities, changes, note) is kept in `payload` only
+/// until the request is final; afterwards only the pseudonymous `subjectReference` is left.
+public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "request"
+
+    public var id: String
+    public var type: RequestType
+    public var state: RequestState
+    /// Why the request is in its state, for the officer; never personal data.
+    public var stateReason: String?
+    public var receivedAt: Date
+    /// The calendar day the answer is due, in the controller's time zone (`yyyy-MM-dd`).
+    public var dueDate: String
+    public var verificationMethod: String?
+    public var verifiedAt: Date?
+    /// The keyed HMAC of the resolved subject; nil until resolved.
+    public var subjectReference: String?
+    /// The whole request as JSON while it is not final.
+    public var payload: String?
+    /// A keyed HMAC of the request's content, to tell a harmless resubmission from a clash.
+    public var contentFingerprint: String
+    /// The file name it arrived in (no folder), for the officer.
+    public var sourceFile: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var completedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, state, stateReason = "state_reason", receivedAt = "received_at", dueDate = "due_date"
+        case verificationMethod = "verification_method", verifiedAt = "verified_at"
+        case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
+        case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
+    }
+
+    /// The full request, while the ledger still holds it.
+    public func request() throws -> DataSubjectRequest? {
+        guard let payload else { return nil }
+        return try JSONDecoder().decode(DataSubjectRequest.self, from: Data(payload.utf8))
+    }
+}

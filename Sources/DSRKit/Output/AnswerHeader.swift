@@ -1,0 +1,23 @@
+import Foundation
+
+/// What every answer document says before the data: which request, whose controller,
+/// whether anything was found.
+public struct AnswerHeader: Sendable {
+    public var requestID: String
+    public var requestType: RequestType
+    public var receivedAt: Date
+    public var dueDate: String
+    public var generatedAt: Date
+    public var controllerName: String
+    public var dpoContact: String
+    /// False for the "no personal data held" answer.
+    public var subjectFound: Bool
+    public var facts: DataMap.AccessFacts
+
+    /// A plain-language sentence for the reader.
+    var statement: String {
+        subjectFound
+            ? "This document lists the personal data \(controllerName) holds about you."
+            : "\(controllerName) holds no personal data about you matching the identities in your request."
+    }
+}

@@ -1,0 +1,29 @@
+/// The documents dsr answers requests with.
+public enum AnswerKind: String, Sendable, CaseIterable {
+    /// Art. 15: every mapped column, with the facts about the processing.
+    case accessReport = "access-report"
+    /// Art. 20: only the data the subject provided.
+    case portabilityExport = "portability-export"
+
+    public init(for type: RequestType) {
+        self = type == .export ? .portabilityExport : .accessReport
+    }
+
+    /// The columns of a table this document shows.
+    public func columns(of table: MappedTable) -> [MappedColumn] {
+        switch self {
+        case .accessReport: return table.columns
+        case .portabilityExport: return table.columns.filter(\.provided)
+        }
+    }
+
+    /// Whether the document carries the Art. 15 facts about the processing.
+    var includesProcessingFacts: Bool { self == .accessReport }
+
+    /// The name of the document's file without extension, and of its schemas.
+    public var fileStem: String { rawValue }
+
+    var jsonDocumentName: String { "dsr.\(rawValue)" }
+    var xmlRootElement: String { self == .accessReport ? "accessReport" : "portabilityExport" }
+    var xmlNamespace: String { "urn:dsr:\(rawValue):1" }
+}

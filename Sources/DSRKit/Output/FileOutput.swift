@@ -1,0 +1,78 @@
+import Crypto
+import Foundation
+
+/// A new file written through a buffer, hashed (SHA-256) as it is written, and synced to
+/// disk when closed. Created with mode 0600 and never over an existing file.
+public final class FileOutput {
+    public let url: URL
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var hasher = SHA256()
+    public private(set) var byteCount = 0
+    private static let bufferSize = 16 * 1024
+
+    public init(creating url: URL) throws {
+        self.url = url
+        descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw DSRError.cannotCreate("\(url.path): cannot create file (\(String(cString: strerror(errno))))")
+        }
+        buffer.reserveCapacity(Self.bufferSize)
+    }
+
+    deinit {
+        if descriptor >= 0 { Foundation.close(descriptor) }
+    }
+
+    public func write(_ text: String) throws {
+        var text = text
+        try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
+    }
+
+    public func write(_ data: Data) throws {
+        try data.withUnsafeBytes { try write($0) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        hasher.update(bufferPointer: bytes)
+        byteCount += bytes.count
+        if buffer.count + bytes.count > Self.bufferSize { try flush() }
+        if bytes.count >= Self.bufferSize {
+            try writeThrough(bytes)
+        } else {
+            buffer.append(contentsOf: bytes)
+        }
+    }
+
+    /// Flushes, syncs and closes the file; returns its SHA-256 in hex.
+    @discardableResult
+    public func close() throws -> String {
+        try flush()
+        guard fsync(descriptor) == 0 else { throw ioError("cannot sync") }
+        Foundation.close(descriptor)
+        descriptor = -1
+        return Data(hasher.finalize()).hexString
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeThrough($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ioError("cannot write")
+            }
+            offset += written
+        }
+    }
+
+    private func ioError(_ what: String) -> DSRError {
+        DSRError.io("\(url.path): \(what) (\(String(cString: strerror(errno))))")
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The folder of answers: `outbox/<request-id>/` per request (0700, files 0600).
+///
+/// Answers are written in `outbox/.staging/<request-id>/` and renamed into place whole, so
+/// a request folder either holds a complete, manifest-checked answer or does not exist.
+public struct Outbox: Sendable {
+    public let root: URL
+
+    public init(root: URL) {
+        self.root = root
+    }
+
+    /// The final folder of a request's answer.
+    public func folder(for requestID: String) -> URL {
+        root.appendingPathComponent(requestID, isDirectory: true)
+    }
+
+    /// Whether a complete answer is already in place (e.g. written by a run that was killed
+    /// before it could mark the request completed).
+    public func hasCompleteAnswer(for requestID: String) -> Bool {
+        Manifest.verified(in: folder(for: requestID))?.requestID == requestID
+    }
+
+    /// A fresh, empty staging folder for a request; leftovers of an interrupted run go.
+    func stagingFolder(for requestID: String) throws -> URL {
+        let staging = root.appendingPathComponent(".staging", isDirectory: true)
+        try DurableFile.createFolder(staging)
+        let folder = staging.appendingPathComponent(requestID, isDirectory: true)
+        if FileManager.default.fileExists(atPath: folder.path) {
+            try? FileManager.default.removeItem(at: folder)
+        }
+        try DurableFile.createFolder(folder)
+        return folder
+    }
+
+    /// Moves a finished staging folder into place.
+    func publish(_ staging: URL, requestID: String) throws {
+        let destination = folder(for: requestID)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            // An incomplete folder from elsewhere; a complete one was caught by
+            // hasCompleteAnswer before any work was done.
+            let aside = root.appendingPathComponent(".replaced-\(requestID)-\(UUID().uuidString)")
+            try DurableFile.rename(destination, to: aside)
+        }
+        DurableFile.syncFolder(staging)
+        try DurableFile.rename(staging, to: destination)
+    }
+}

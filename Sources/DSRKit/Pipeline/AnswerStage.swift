@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+
+/// Answers a batch of resolved access and export requests: every answer of the batch is
+/// open at once and each mapped table is read with one query for the whole batch, its rows
+/// streamed into the answers of the people they belong to.
+struct AnswerStage {
+    let store: CustomerStore
+    let map: DataMap
+    let outbox: Outbox
+    let controller: Configuration.Controller
+    let keyring: SubjectKeyring
+    let logger: Logger
+
+    /// One request of the batch, with what resolving it found.
+    struct Item {
+        var record: LedgerRequest
+        var request: DataSubjectRequest
+        /// The person, or nil for the "no personal data held" answer.
+        var subject: StoreValue?
+    }
+
+    /// Writes the answers and returns each request's new state.
+    func answer(_ items: [Item], now: Date) -> [Ledger.Transition] {
+        var transitions: [Ledger.Transition] = []
+        var open: [(item: Item, writer: AnswerWriter)] = []
+        for item in items {
+            do {
+                let header = AnswerHeader(
+                    requestID: item.record.id, requestType: item.record.type, receivedAt: item.record.receivedAt,
+                    dueDate: item.record.dueDate, generatedAt: now, controllerName: controller.name,
+                    dpoContact: controller.dpoContact, subjectFound: item.subject != nil, facts: map.facts)
+                let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
+                                              formats: item.request.formats, outbox: outbox)
+                open.append((item, writer))
+            } catch {
+                transitions.append(failure(item, error))
+            }
+        }
+        do {
+            try streamTables(into: open.filter { $0.item.subject != nil })
+        } catch {
+            logger.error("reading the store failed; the batch is retried next run", metadata: ["error": "\(error)"])
+            return transitions + open.map { failure($0.item, error) }
+        }
+        for (item, writer) in open {
+            do {
+                try writer.publish()
+                let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
+                transitions.append(Ledger.Transition(
+                    id: item.record.id, state: .completed,
+                    reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference))
+            } catch {
+                transitions.append(failure(item, error))
+            }
+        }
+        return transitions
+    }
+
+    private func streamTables(into answers: [(item: Item, writer: AnswerWriter)]) throws {
+        guard !answers.isEmpty else { return }
+        var writersBySubject: [String: [AnswerWriter]] = [:]
+        var subjects: [StoreValue] = []
+        for (item, writer) in answers {
+            let key = item.subject!.canonicalText
+            if writersBySubject[key] == nil { subjects.append(item.subject!) }
+            writersBySubject[key, default: []].append(writer)
+        }
+        let writers = answers.map(\.writer)
+        for table in map.tables {
+            let columns = table.columns
+            // Each document kind shows some of the columns; the query reads them all once.
+            var projections: [AnswerKind: (columns: [MappedColumn], indices: [Int])] = [:]
+            for kind in Set(writers.map(\.kind)) {
+                let shown = kind.columns(of: table)
+                projections[kind] = (shown, shown.map { column in columns.firstIndex { $0.name == column.name }! })
+            }
+            let showing = writers.filter { !projections[$0.kind]!.columns.isEmpty }
+            guard !showing.isEmpty else { continue }
+            for writer in showing { try writer.beginTable(table, columns: projections[writer.kind]!.columns) }
+            try store.forEachRow(of: table, columns: columns.map(\.name), subjects: subjects, in: map) { subject, values in
+                for writer in writersBySubject[subject.canonicalText] ?? [] {
+                    let projection = projections[writer.kind]!
+                    if projection.indices.count == values.count {
+                        try writer.row(values, columns: projection.columns)
+                    } else if !projection.indices.isEmpty {
+                        try writer.row(projection.indices.map { values[$0] }, columns: projection.columns)
+                    }
+                }
+            }
+            for writer in showing { try writer.endTable() }
+        }
+    }
+
+    private func failure(_ item: Item, _ error: Error) -> Ledger.Transition {
+        logger.error("answer failed", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
+        return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+
+/// Takes the request files in the inbox: a good file becomes a ledger request and moves to
+/// `inbox/accepted/`; a bad one moves to `inbox/rejected/` beside `<name>.error.txt`. No
+/// file is deleted, and a file taken twice (say after a crash) is a no-op the second time.
+public struct Intake {
+    public let inbox: URL
+    public let parser: RequestFileParser
+    public let ledger: Ledger
+    public let keyring: SubjectKeyring
+    public let timeZone: TimeZone
+    public let logger: Logger
+
+    public init(inbox: URL, parser: RequestFileParser, ledger: Ledger, keyring: SubjectKeyring,
+                timeZone: TimeZone, logger: Logger) {
+        self.inbox = inbox
+        self.parser = parser
+        self.ledger = ledger
+        self.keyring = keyring
+        self.timeZone = timeZone
+        self.logger = logger
+    }
+
+    /// What intake did with the inbox.
+    public struct Report: Sendable, Codable, Equatable {
+        public var accepted: [String] = []
+        public var duplicates: [String] = []
+        public var rejected: [RejectedFile] = []
+    }
+
+    public struct RejectedFile: Sendable, Codable, Equatable {
+        public var file: String
+        public var problems: [String]
+    }
+
+    public var acceptedFolder: URL { inbox.appendingPathComponent("accepted", isDirectory: true) }
+    public var rejectedFolder: URL { inbox.appendingPathComponent("rejected", isDirectory: true) }
+
+    public func run(now: Date) throws -> Report {
+        var report = Report()
+        for file in try inboxFiles() {
+            let name = file.lastPathComponent
+            switch take(file, now: now) {
+            case .success(let isNew):
+                try move(file, into: acceptedFolder)
+                if isNew { report.accepted.append(name) } else { report.duplicates.append(name) }
+                logger.debug("request file accepted", metadata: ["file": "\(name)", "duplicate": "\(!isNew)"])
+            case .failure(let error):
+                let problems = error.problems.map { problem in
+                    // Name the file as the officer knows it, not by the inbox path.
+                    InputProblem(SourceLocation(file: name, field: problem.location.field, line: problem.location.line),
+                                 problem.reason).description
+                }
+                try reject(file, problems: problems)
+                report.rejected.append(RejectedFile(file: name, problems: problems))
+                logger.notice("request file rejected", metadata: ["file": "\(name)", "problems": "\(problems.count)"])
+            }
+        }
+        return report
+    }
+
+    /// The request files waiting in the inbox, in name order; folders and hidden files
+    /// (temporary names of files being copied in) are left alone.
+    func inboxFiles() throws -> [URL] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: inbox.path)
+        } catch {
+            throw DSRError.missingInput("\(inbox.path): the inbox folder cannot be read")
+        }
+        return names.sorted().filter { !$0.hasPrefix(".") }.map { inbox.appendingPathComponent($0) }.filter { url in
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
+        }
+    }
+
+    /// Parses and records one file; success says whether the request is new.
+    private func take(_ file: URL, now: Date) -> Result<Bool, RequestFileError> {
+        let location = SourceLocation(file: file.lastPathComponent)
+        guard RequestFileParser.extensions.contains(file.pathExtension.lowercased()) else {
+            return .failure(RequestFileError(problems: [InputProblem(location, "unknown kind of file; request files end in .json, .yaml or .yml")]))
+        }
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            return .failure(RequestFileError(problems: [InputProblem(location, "cannot be read")]))
+        }
+        let request: DataSubjectRequest
+        switch parser.parse(data, file: file.path) {
+        case .success(let parsed): request = parsed
+        case .failure(let error): return .failure(error)
+        }
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let fingerprint = keyring.fingerprint(try encoder.encode(request))
+            let outcome = try ledger.enqueue(request, fingerprint: fingerprint, sourceFile: file.lastPathComponent,
+                                             dueDate: DueDate.oneMonthAfter(request.receivedAt, in: timeZone), now: now)
+            switch outcome {
+            case .added: return .success(true)
+            case .duplicate: return .success(false)
+            case .conflict:
+                return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: file.lastPathComponent, field: "id"),
+                    "request id '\(request.id)' is already in the ledger with different content")]))
+            }
+        } catch {
+            return .failure(RequestFileError(problems: [InputProblem(location, "cannot be recorded: \(error)")]))
+        }
+    }
+
+    /// Writes the error file first, then moves the request file beside it: killed between
+    /// the two, the next run simply rejects the file again.
+    private func reject(_ file: URL, problems: [String]) throws {
+        try DurableFile.createFolder(rejectedFolder)
+        let destination = try move(file, into: rejectedFolder, dryRun: true)
+        let text = """
+            dsr did not accept this request file.
+            file: \(file.lastPathComponent)
+            problems:
+            \(problems.map { "  - \($0)" }.joined(separator: "\n"))
+
+            Correct the file and drop it into the inbox again.
+
+            """
+        try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt"))
+        try move(file, into: rejectedFolder)
+    }
+
+    /// Moves a file into a folder under its own name, or `name-2`, `name-3`, … if taken.
+    @discardableResult
+    private func move(_ file: URL, into folder: URL, dryRun: Bool = false) throws -> URL {
+        try DurableFile.createFolder(folder)
+        let stem = file.deletingPathExtension().lastPathComponent
+        let ext = file.pathExtension
+        var destination = folder.appendingPathComponent(file.lastPathComponent)
+        var counter = 2
+        while FileManager.default.fileExists(atPath: destination.path) {
+            destination = folder.appendingPathComponent(ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)")
+            counter += 1
+        }
+        if !dryRun { try DurableFile.rename(file, to: destination) }
+        return destination
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+
+/// The nightly job: intake, resolve, answer, report. Every step can be interrupted and
+/// rerun: requests already taken are not taken again and answers already in place are not
+/// written again.
+public struct NightlyRun {
+    public let configuration: Configuration
+    public let map: DataMap
+    public let store: CustomerStore
+    public let ledger: Ledger
+    public let keyring: SubjectKeyring
+    public let logger: Logger
+    public let clock: @Sendable () -> Date
+
+    public init(configuration: Configuration, map: DataMap, store: CustomerStore, ledger: Ledger,
+                keyring: SubjectKeyring, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.map = map
+        self.store = store
+        self.ledger = ledger
+        self.keyring = keyring
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Runs the job under the ledger's lock.
+    public func run() throws -> RunSummary {
+        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
+        defer { withExtendedLifetime(lock) {} }
+        let startedAt = clock()
+        let runID = try ledger.startRun(at: startedAt)
+        logger.info("run started", metadata: ["run": "\(runID)"])
+
+        let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
+        let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
+                            timeZone: configuration.controller.timeZone, logger: logger)
+        var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: try intake.run(now: startedAt),
+                                 outbox: configuration.outboxURL.path)
+        logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
+                                              "rejected": "\(summary.intake.rejected.count)"])
+
+        try DurableFile.createFolder(configuration.outboxURL)
+        let outbox = Outbox(root: configuration.outboxURL)
+        summary.recovered = try recoverInterrupted(outbox: outbox)
+        try process(outbox: outbox, summary: &summary)
+
+        for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
+        for record in try ledger.requests(in: [.needsReview]) {
+            summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
+        }
+        summary.finishedAt = clock()
+        try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
+        logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
+        return summary
+    }
+
+    /// Requests left in progress by a killed run: complete the ones whose answer is already
+    /// in place, put the others back in the queue.
+    private func recoverInterrupted(outbox: Outbox) throws -> Int {
+        let interrupted = try ledger.requests(in: [.inProgress])
+        var transitions: [Ledger.Transition] = []
+        for record in interrupted {
+            if outbox.hasCompleteAnswer(for: record.id) {
+                transitions.append(.init(id: record.id, state: .completed, reason: "answer found in place after an interrupted run"))
+            } else {
+                transitions.append(.init(id: record.id, state: .pending, reason: "retried after an interrupted run"))
+            }
+        }
+        try ledger.apply(transitions, now: clock())
+        return transitions.filter { $0.state == .completed }.count
+    }
+
+    private func process(outbox: Outbox, summary: inout RunSummary) throws {
+        let queued = try ledger.requests(in: [.pending, .failed])
+        var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
+        var waiting: [Ledger.Transition] = []
+        for record in queued {
+            guard record.type.isSupported else {
+                let reason = "\(record.type.rawValue) requests are not carried out by this version of dsr yet"
+                summary.waiting.append(.init(id: record.id, reason: reason))
+                if record.stateReason != reason { waiting.append(.init(id: record.id, state: .pending, reason: reason)) }
+                continue
+            }
+            guard let request = try record.request() else {
+                waiting.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
+                continue
+            }
+            answerable.append((record, request))
+        }
+        try ledger.apply(waiting, now: clock())
+
+        let resolver = SubjectResolver(store: store, map: map)
+        let stage = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
+                                keyring: keyring, logger: logger)
+        var start = 0
+        while start < answerable.count {
+            let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
+            start += batch.count
+            try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
+            let resolutions = try resolver.resolve(batch.map(\.request))
+            var items: [AnswerStage.Item] = []
+            var transitions: [Ledger.Transition] = []
+            for (record, request) in batch {
+                switch resolutions[record.id] ?? .notFound {
+                case .found(let subject): items.append(.init(record: record, request: request, subject: subject))
+                case .notFound: items.append(.init(record: record, request: request, subject: nil))
+                case .needsReview(let reason): transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
+                }
+            }
+            transitions += stage.answer(items, now: clock())
+            try ledger.apply(transitions, now: clock())
+            for transition in transitions {
+                let record = batch.first { $0.record.id == transition.id }!.record
+                switch transition.state {
+                case .completed:
+                    summary.answered[record.type.rawValue, default: 0] += 1
+                    if transition.subjectReference == nil { summary.noDataHeld += 1 }
+                case .failed:
+                    summary.failed.append(.init(id: record.id, reason: transition.reason ?? ""))
+                default:
+                    break
+                }
+            }
+            logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
+        }
+    }
+}

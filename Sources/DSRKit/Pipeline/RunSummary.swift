@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a run did, for the operator (text) and for machines (`--json`). Request ids, file
+/// names, counts and reasons only: never personal data.
+public struct RunSummary: Sendable, Codable, Equatable {
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var intake: Intake.Report
+    /// Requests answered in this run, by type.
+    public var answered: [String: Int] = [:]
+    /// Of those, the answers that say no personal data is held.
+    public var noDataHeld = 0
+    /// Requests whose answer was already in the outbox from an interrupted run.
+    public var recovered = 0
+    public var awaitingVerification: [String] = []
+    public var needsReview: [Entry] = []
+    public var failed: [Entry] = []
+    /// Requests of types this version does not carry out yet.
+    public var waiting: [Entry] = []
+    public var outbox: String
+
+    public struct Entry: Sendable, Codable, Equatable {
+        public var id: String
+        public var reason: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case startedAt = "started_at", finishedAt = "finished_at", intake, answered, noDataHeld = "no_data_held"
+        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
+    }
+
+    /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
+    /// needs review.
+    public var exitStatus: ExitStatus {
+        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty ? .success : .attentionNeeded
+    }
+
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The human summary printed at the end of a run.
+    public var text: String {
+        var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
+        lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected")
+        let answeredText = answered.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        lines.append("answered: \(answeredText.isEmpty ? "none" : answeredText) (\(noDataHeld) with no personal data held)"
+                     + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
+        lines.append("awaiting verification: \(awaitingVerification.count)")
+        func section(_ title: String, _ entries: [Entry]) {
+            guard !entries.isEmpty else { return }
+            lines.append("\(title): \(entries.count)")
+            lines += entries.map { "  \($0.id): \($0.reason)" }
+        }
+        section("needs review", needsReview)
+        section("failed (retried next run)", failed)
+        section("waiting", waiting)
+        if !intake.rejected.isEmpty {
+            lines.append("rejected files (see inbox/rejected/*.error.txt):")
+            lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }
+        }
+        lines.append("answers: \(outbox)")
+        return lines.joined(separator: "\n")
+    }
+}

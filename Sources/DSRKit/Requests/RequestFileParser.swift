@@ -1,0 +1,146 @@
+import Foundation
+
+/// Reads request files (JSON or YAML) into validated requests, collecting every problem in
+/// a file rather than stopping at the first.
+public struct RequestFileParser: Sendable {
+    public let map: DataMap
+    public let defaultPhoneRegion: String?
+    /// Times after this are refused as received in the future.
+    public let now: Date
+
+    public init(map: DataMap, defaultPhoneRegion: String?, now: Date) {
+        self.map = map
+        self.defaultPhoneRegion = defaultPhoneRegion
+        self.now = now
+    }
+
+    /// The file extensions dsr reads as request files.
+    public static let extensions: Set<String> = ["json", "yaml", "yml"]
+
+    /// Parses one request file's bytes.
+    public func parse(_ data: Data, file: String) -> Result<DataSubjectRequest, RequestFileError> {
+        let isJSON = URL(fileURLWithPath: file).pathExtension.lowercased() == "json"
+        do {
+            let root = try DocumentNode.parse(data, file: file, isJSON: isJSON)
+            return try request(from: root)
+        } catch {
+            return .failure(RequestFileError(problems: [error]))
+        }
+    }
+
+    private func request(from root: DocumentNode) throws(InputProblem) -> Result<DataSubjectRequest, RequestFileError> {
+        var problems: [InputProblem] = []
+        func collect<T>(_ read: () throws(InputProblem) -> T) -> T? {
+            do { return try read() } catch { problems.append(error); return nil }
+        }
+        let fields = try root.fields()
+
+        let id = collect { () throws(InputProblem) in try Self.requestID(try fields.required("id")) }
+        let typeNode = collect { () throws(InputProblem) in try fields.required("type") }
+        let type = typeNode.flatMap { node in collect { () throws(InputProblem) in
+            guard let type = RequestType(rawValue: try node.nonEmptyString()) else {
+                throw node.problem("unknown request type; expected one of \(RequestType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return type
+        } }
+        let receivedAt = collect { () throws(InputProblem) in try timestamp(try fields.required("received_at")) }
+        let identities = collect { () throws(InputProblem) in try subject(try fields.required("subject")) }
+        let verification = collect { () throws(InputProblem) -> DataSubjectRequest.Verification? in
+            guard let node = fields.optional("verification") else { return nil }
+            let verificationFields = try node.fields()
+            let result = DataSubjectRequest.Verification(
+                method: try verificationFields.required("method").nonEmptyString(),
+                verifiedAt: try timestamp(try verificationFields.required("verified_at")))
+            try verificationFields.finish()
+            return result
+        } ?? nil
+        let formats = collect { () throws(InputProblem) -> [OutputFormat] in
+            guard let node = fields.optional("formats") else { return OutputFormat.allCases }
+            var formats: [OutputFormat] = []
+            for element in try node.list() {
+                guard let format = OutputFormat(rawValue: try element.nonEmptyString().lowercased()) else {
+                    throw element.problem("unknown format; expected json or xml")
+                }
+                if !formats.contains(format) { formats.append(format) }
+            }
+            guard !formats.isEmpty else { throw node.problem("must name at least one format") }
+            return formats
+        }
+        let changes = collect { () throws(InputProblem) -> [String: String] in
+            guard let node = fields.optional("changes") else { return [:] }
+            var changes: [String: String] = [:]
+            for (key, value) in try node.entries() { changes[key] = try value.string() }
+            return changes
+        }
+        let scope = collect { () throws(InputProblem) -> DataSubjectRequest.Scope? in
+            guard let node = fields.optional("scope") else { return nil }
+            let scopeFields = try node.fields()
+            let scope = DataSubjectRequest.Scope(purposes: try scopeFields.optional("purposes")?.stringList() ?? [],
+                                                 channels: try scopeFields.optional("channels")?.stringList() ?? [])
+            try scopeFields.finish()
+            return scope
+        } ?? nil
+        let note = collect { () throws(InputProblem) in try fields.optional("note")?.string() } ?? nil
+        _ = collect { () throws(InputProblem) in try fields.finish() }
+
+        if let type, let typeNode, let changes {
+            if type == .rectification && changes.isEmpty {
+                problems.append(typeNode.problem("a rectification needs 'changes'"))
+            } else if type != .rectification && !changes.isEmpty {
+                problems.append(typeNode.problem("'changes' belongs only to a rectification"))
+            }
+        }
+        if let verification, let receivedAt, verification.verifiedAt < receivedAt.addingTimeInterval(-366 * 86_400) {
+            problems.append(InputProblem(SourceLocation(file: root.file, field: "verification.verified_at"),
+                                         "is more than a year before the request was received"))
+        }
+        guard problems.isEmpty, let id, let type, let receivedAt, let identities, let formats, let changes else {
+            return .failure(RequestFileError(problems: problems))
+        }
+        return .success(DataSubjectRequest(id: id, type: type, receivedAt: receivedAt, identities: identities,
+                                           verification: verification, formats: formats, changes: changes,
+                                           scope: scope, note: note))
+    }
+
+    static func requestID(_ node: DocumentNode) throws(InputProblem) -> String {
+        let id = try node.string()
+        let allowed = id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        guard (1...64).contains(id.utf8.count), allowed, let first = id.unicodeScalars.first,
+              CharacterSet.alphanumerics.contains(first) else {
+            throw node.problem("must be 1–64 characters of A–Z, a–z, 0–9, '.', '_', '-', starting with a letter or digit")
+        }
+        return id
+    }
+
+    private func timestamp(_ node: DocumentNode) throws(InputProblem) -> Date {
+        guard let date = Timestamp.parse(try node.nonEmptyString()) else {
+            throw node.problem("must be an ISO 8601 date and time with a UTC offset, e.g. 2026-11-20T09:15:00+01:00")
+        }
+        guard date <= now.addingTimeInterval(300) else { throw node.problem("is in the future") }
+        return date
+    }
+
+    private func subject(_ node: DocumentNode) throws(InputProblem) -> [String: String] {
+        var identities: [String: String] = [:]
+        for (name, valueNode) in try node.entries() {
+            guard let identity = map.identities[name] else {
+                throw valueNode.problem("the data map has no identity '\(name)'; it knows \(map.identities.keys.sorted().joined(separator: ", "))")
+            }
+            switch identity.normalization.normalize(try valueNode.string(), defaultPhoneRegion: defaultPhoneRegion) {
+            case .success(let value): identities[name] = value
+            case .failure(let error): throw valueNode.problem(error.reason)
+            }
+        }
+        guard !identities.isEmpty else { throw node.problem("must name at least one identity") }
+        return identities
+    }
+}
+
+/// Everything wrong with one request file.
+public struct RequestFileError: Error, Sendable, CustomStringConvertible {
+    public var problems: [InputProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}

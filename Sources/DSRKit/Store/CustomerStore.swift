@@ -1,0 +1,26 @@
+/// A customer store: the company's own database, read and changed only in data-map terms.
+///
+/// Every method works on a whole batch of subjects with a fixed number of statements (one
+/// per table or identity), never one per request or per row.
+public protocol CustomerStore: AnyObject {
+    /// A name for messages, such as "SQLite store /srv/shop.sqlite"; never a password.
+    var displayName: String { get }
+
+    /// The live tables and columns.
+    func schema() throws -> StoreSchema
+
+    /// The subjects whose `identity` equals one of `values` (already normalised), as
+    /// (value, subject key) pairs. A value that matches nobody is absent from the result.
+    func matches(of identity: DataMap.Identity, among values: [String], in map: DataMap) throws -> [IdentityMatch]
+
+    /// Calls `body` for each row of `table` that belongs to one of `subjects`, with the
+    /// values of `columns` in that order. Rows come in primary-key order.
+    func forEachRow(of table: MappedTable, columns: [String], subjects: [StoreValue], in map: DataMap,
+                    _ body: (_ subject: StoreValue, _ values: [StoreValue]) throws -> Void) throws
+}
+
+/// A store row whose identity column matched a request's identity value.
+public struct IdentityMatch: Sendable, Hashable {
+    public var value: String
+    public var subject: StoreValue
+}

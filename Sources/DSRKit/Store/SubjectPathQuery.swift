@@ -1,0 +1,44 @@
+/// The FROM clause that joins a mapped table to its subject along the data map's
+/// references, and the expression that yields each row's subject key.
+///
+/// Shared by every store kind: only placeholders and a few functions differ between SQL
+/// dialects, and identifiers are quoted the same way in SQLite and PostgreSQL.
+struct SubjectPathQuery {
+    /// `"orders" AS t0 JOIN "customers" AS t1 ON …`
+    let fromClause: String
+    /// The SQL expression of the subject key, e.g. `t1."customer_id"`.
+    let subjectKey: String
+    /// The alias of the mapped table itself.
+    let tableAlias = "t0"
+
+    init(table: MappedTable, map: DataMap) {
+        var from = "\(SQL.quote(table.name)) AS t0"
+        var subjectKey = "t0.\(SQL.quote(map.subject.key))"
+        for (index, hop) in table.pathToSubject.enumerated() {
+            let source = "t\(index)"
+            let isLastHop = index == table.pathToSubject.count - 1
+            if isLastHop && hop.targetColumn == map.subject.key {
+                // The referencing column already holds the subject key: no need to join the
+                // subject table itself.
+                subjectKey = "\(source).\(SQL.quote(hop.column))"
+                break
+            }
+            let target = "t\(index + 1)"
+            from += " JOIN \(SQL.quote(hop.targetTable)) AS \(target) ON \(source).\(SQL.quote(hop.column)) = \(target).\(SQL.quote(hop.targetColumn))"
+            subjectKey = "\(target).\(SQL.quote(map.subject.key))"
+        }
+        self.fromClause = from
+        self.subjectKey = subjectKey
+    }
+
+    /// The qualified expression of one of the table's own columns.
+    func column(_ name: String) -> String { "\(tableAlias).\(SQL.quote(name))" }
+}
+
+/// SQL text helpers common to every store kind.
+enum SQL {
+    /// A quoted identifier: works for mixed case, spaces and names that are SQL keywords.
+    static func quote(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

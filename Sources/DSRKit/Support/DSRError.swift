@@ -1,0 +1,24 @@
+/// An error dsr reports to its user: a message that names the file and field, and the exit
+/// status that says what kind of problem it is.
+///
+/// Messages never contain personal data: they name files, fields, lines and reasons, not
+/// the values found there.
+public struct DSRError: Error, CustomStringConvertible, Sendable {
+    /// What kind of problem this is; decides the exit status.
+    public var status: ExitStatus
+    /// The human-readable message.
+    public var message: String
+
+    public init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    static func configuration(_ message: String) -> DSRError { DSRError(.configuration, message) }
+    static func badInput(_ message: String) -> DSRError { DSRError(.dataError, message) }
+    static func missingInput(_ message: String) -> DSRError { DSRError(.noInput, message) }
+    static func cannotCreate(_ message: String) -> DSRError { DSRError(.cannotCreate, message) }
+    static func io(_ message: String) -> DSRError { DSRError(.ioError, message) }
+}

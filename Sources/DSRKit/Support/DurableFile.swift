@@ -1,0 +1,49 @@
+import Foundation
+
+/// Small files written so that a crash leaves either the old file or the new one, never a
+/// torn one: a temporary name, fsync, rename, fsync of the folder. Files are 0600.
+public enum DurableFile {
+    /// Writes `data` to `url` atomically. With `replacing: false` an existing file is an error.
+    public static func write(_ data: Data, to url: URL, replacing: Bool = true) throws {
+        let folder = url.deletingLastPathComponent()
+        if !replacing && FileManager.default.fileExists(atPath: url.path) {
+            throw DSRError.cannotCreate("\(url.path): already exists")
+        }
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let output = try FileOutput(creating: temporary)
+        do {
+            try output.write(data)
+            try output.close()
+            try rename(temporary, to: url)
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+    }
+
+    /// Renames within one file system and makes the rename durable.
+    public static func rename(_ source: URL, to destination: URL) throws {
+        guard Foundation.rename(source.path, destination.path) == 0 else {
+            throw DSRError.io("\(destination.path): cannot rename into place (\(String(cString: strerror(errno))))")
+        }
+        syncFolder(destination.deletingLastPathComponent())
+    }
+
+    /// Makes a folder's entries (new names, renames) durable.
+    public static func syncFolder(_ folder: URL) {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+
+    /// Creates a folder (and its parents) with mode 0700, or checks an existing one.
+    public static func createFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DSRError.cannotCreate("\(folder.path): cannot create folder")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import DSRKit
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Runs a job: 'nightly' takes the inbox, resolves subjects and writes the answers.")
+
+    @Argument(help: "The job to run: nightly.")
+    var job: String
+
+    @Flag(help: "Print the run summary as JSON.")
+    var json = false
+
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        guard job == "nightly" else {
+            throw ValidationError("unknown job '\(job)'; this version runs the 'nightly' job")
+        }
+    }
+
+    func run() throws {
+        try withExitStatus {
+            let summary = try options.installation().nightlyRun().run()
+            print(json ? summary.json() : summary.text)
+            return summary.exitStatus
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Lists requests with their states and due dates.")
+
+    @Argument(help: "Show only this request.")
+    var id: String?
+
+    @Flag(help: "Show only open requests past their due date.")
+    var overdue = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try withExitStatus {
+            let installation = try options.installation()
+            let zone = installation.configuration.controller.timeZone
+            var records = try installation.ledger().requests(id: id)
+            if let id, records.isEmpty { throw DSRError(.dataError, "no request with id '\(id)' in the ledger") }
+            if overdue {
+                let today = Timestamp.day(Date(), in: zone)
+                records = records.filter { !$0.state.isFinal && $0.dueDate < today }
+            }
+            print(json ? RequestStatusReport(records).json() : RequestStatusReport(records).text)
+            return .success
+        }
+    }
+}

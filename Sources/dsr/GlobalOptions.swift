@@ -1,0 +1,44 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+import Logging
+
+/// Options every command that reads a configuration shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file; else $DSR_CONFIG, else ./dsr.yaml.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: "How much to log on standard error: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .notice
+
+    /// A logger writing to standard error. Built per command rather than bootstrapped
+    /// globally, so commands can run many times in one process (the tests do).
+    var logger: Logger {
+        var logger = Logger(label: "dsr") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = logLevel
+        return logger
+    }
+
+    func installation() throws -> Installation {
+        try Installation(configurationURL: Configuration.resolveFile(explicit: config), logger: logger)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Runs a command body, turning dsr's errors into their message on standard error and the
+/// documented exit status.
+func withExitStatus(_ body: () throws -> ExitStatus) throws {
+    let status: ExitStatus
+    do {
+        status = try body()
+    } catch let error as DSRError {
+        printError("dsr: \(error.message)")
+        status = error.status
+    }
+    if status != .success { throw ExitCode(status.rawValue) }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
