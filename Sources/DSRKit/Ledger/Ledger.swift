@@ -18,6 +18,8 @@ public final class Ledger: Sendable {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(30)
         configuration.journalMode = .wal
+        // Raw identities are dropped when a request is final; make sure their bytes go too.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         do {
             database = try DatabaseQueue(path: url.path, configuration: configuration)
             try Self.migrator.migrate(database)

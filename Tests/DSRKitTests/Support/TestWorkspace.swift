@@ -1,0 +1,80 @@
+import DSRKit
+import Foundation
+import Logging
+
+/// A temporary folder of its own for each test, removed when the test is done.
+final class TestWorkspace {
+    let folder: URL
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dsr-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    func url(_ path: String) -> URL { folder.appendingPathComponent(path) }
+
+    @discardableResult
+    func write(_ text: String, to path: String) throws -> URL {
+        let url = url(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    /// A demo installation (store, data map, config, sample inbox) in `demo/`.
+    func demo(customers: Int = 120) throws -> URL {
+        try DemoSetup.create(in: url("demo"), customers: customers)
+    }
+
+    /// Opens the installation of a configuration with a logger that keeps what it logs.
+    func installation(_ configuration: URL, log: LogCapture = LogCapture()) throws -> Installation {
+        try Installation(configurationURL: configuration, logger: log.logger)
+    }
+
+    /// Runs the nightly job of a configuration.
+    @discardableResult
+    func runNightly(_ configuration: URL, log: LogCapture = LogCapture()) throws -> RunSummary {
+        try installation(configuration, log: log).nightlyRun().run()
+    }
+
+    /// Every file below a folder with its bytes, to prove nothing changed.
+    func contents(of folder: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey])!
+        for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+            result[url.path.replacingOccurrences(of: folder.path, with: "")] = try Data(contentsOf: url)
+        }
+        return result
+    }
+}
+
+/// A logger whose every line (message and metadata) is kept, at debug level and above.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    var logger: Logger {
+        var logger = Logger(label: "dsr-test") { _ in Handler(capture: self) }
+        logger.logLevel = .trace
+        return logger
+    }
+
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    fileprivate func append(_ line: String) { lock.withLock { lines.append(line) } }
+
+    private struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.append("\(event.level) \(event.message) \(metadata.merging(event.metadata ?? [:]) { $1 })")
+        }
+    }
+}
