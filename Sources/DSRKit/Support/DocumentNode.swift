@@ -33,7 +33,7 @@ public struct DocumentNode {
             do {
                 _ = try JSONSerialization.jsonObject(with: data, options: [])
             } catch {
-                throw InputProblem(whole, "not valid JSON (\(Self.jsonErrorSummary(error)))")
+                throw InputProblem(SourceLocation(file: file, line: Self.jsonErrorLine(error, in: data)), "not valid JSON")
             }
         }
         let root: Node?
@@ -130,9 +130,13 @@ public struct DocumentNode {
 
     private static func problem(from error: YamlError, file: String) -> InputProblem {
         switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-             .composer(_, let problem, let mark, _):
-            return InputProblem(SourceLocation(file: file, line: mark.line), "syntax error: \(problem)")
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            var reason = "syntax error: \(problem)"
+            if let context, context.mark.line != mark.line {
+                reason += " (\(context.text) that starts on line \(context.mark.line))"
+            }
+            return InputProblem(SourceLocation(file: file, line: mark.line), reason)
         case .reader(let problem, _, _, _):
             return InputProblem(SourceLocation(file: file), "cannot be read: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -143,11 +147,17 @@ public struct DocumentNode {
         }
     }
 
-    /// Foundation's JSON errors quote the offending text; keep only the position.
-    private static func jsonErrorSummary(_ error: Error) -> String {
+    /// The line of a JSON syntax error, from the character offset Foundation reports (its
+    /// messages may quote the offending text, so only the position is used).
+    private static func jsonErrorLine(_ error: Error, in data: Data) -> Int? {
         let info = (error as NSError).userInfo
-        if let index = info["NSJSONSerializationErrorIndex"] as? Int { return "syntax error near byte \(index)" }
-        return "syntax error"
+        var offset = info["NSJSONSerializationErrorIndex"] as? Int
+        if offset == nil, let text = info[NSDebugDescriptionErrorKey] as? String,
+           let range = text.range(of: "character ") {
+            offset = Int(text[range.upperBound...].prefix { $0.isNumber })
+        }
+        guard let offset else { return nil }
+        return data.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
     }
 }
 

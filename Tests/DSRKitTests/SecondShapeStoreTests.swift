@@ -1,0 +1,82 @@
+import DSRKit
+import Foundation
+import GRDB
+import Testing
+
+/// A store shaped nothing like the demo shop (see fixtures/second-shape/schema.sql) gets the
+/// same treatment: nothing in dsr is tied to the demo schema.
+@Suite struct SecondShapeStoreTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+
+    init() throws {
+        workspace = try TestWorkspace()
+        let fixture = ExternalTools.packageRoot.appendingPathComponent("fixtures/second-shape")
+        let folder = workspace.url("club")
+        try FileManager.default.copyItem(at: fixture, to: folder)
+        let database = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path)
+        try database.write { try $0.execute(sql: String(contentsOf: fixture.appendingPathComponent("schema.sql"), encoding: .utf8)) }
+        try database.close()
+        try SubjectKeyring.createKeyFile(at: folder.appendingPathComponent("hmac.key"))
+        configuration = folder.appendingPathComponent("dsr.yaml")
+    }
+
+    var store: URL { workspace.url("club/store.sqlite") }
+    var outbox: URL { workspace.url("club/outbox") }
+
+    @Test func dataMapFitsTheStore() throws {
+        let check = try workspace.installation(configuration).checkDataMap()
+        #expect(check.errors == [])
+        #expect(check.warnings == [])
+    }
+
+    @Test func pathsFollowReferencesSeveralHopsDeep() throws {
+        let map = try DataMap.load(from: workspace.url("club/datamap.yaml"))
+        #expect(map.table(named: "Shipment Event")!.pathToSubject.map(\.targetTable) == ["LineItem", "Order", "Person"])
+        #expect(map.table(named: "group")!.pathToSubject.map(\.targetColumn) == ["eMail"])
+    }
+
+    @Test func accessReportEqualsDirectSQL() throws {
+        let summary = try workspace.runNightly(configuration)
+        #expect(summary.answered == ["access": 1, "export": 1])
+        let answered = AnswerDocuments.rowsByTable(try AnswerDocuments.json(outbox, "SS-1", .accessReport))
+        let direct: [String: String] = [
+            "Person": #"SELECT "PersonID", "eMail", "Mobile Phone", "FullName" FROM "Person" WHERE "PersonID" = 'P-001'"#,
+            "Order": #"SELECT "OrderNo", "Placed", "select" FROM "Order" WHERE "Buyer" = 'P-001' ORDER BY "OrderNo""#,
+            "LineItem": #"SELECT l."ID", l."Item", l."Price" FROM "LineItem" l JOIN "Order" o ON l."Order" = o."OrderNo" WHERE o."Buyer" = 'P-001' ORDER BY l."ID""#,
+            "Shipment Event": #"""
+                SELECT s."Seq", s."Where", s."Signed By", s."Photo" FROM "Shipment Event" s
+                JOIN "LineItem" l ON s."LineItemRef" = l."ID" JOIN "Order" o ON l."Order" = o."OrderNo"
+                WHERE o."Buyer" = 'P-001' ORDER BY s."Seq"
+                """#,
+            "group": #"SELECT g."gid", g."label" FROM "group" g JOIN "Person" p ON g."ownerMail" = p."eMail" WHERE p."PersonID" = 'P-001'"#,
+        ]
+        for (table, sql) in direct {
+            #expect(answered[table]! == (try AnswerDocuments.rows(store, sql)), "table \(table)")
+        }
+        #expect(answered["Shipment Event"]!.count == 3)
+        #expect(answered["LineItem"]!.map { $0["Price"] } == ["number:19.5", "number:2.25", "number:120"])
+    }
+
+    @Test func xmlCarriesBlobsAndControlCharactersAsBase64AndValidates() throws {
+        try workspace.runNightly(configuration)
+        let document = outbox.appendingPathComponent("SS-1/access-report.xml")
+        let validator = try XMLSchemaValidator(schemaURL: ExternalTools.schema("access-report.xsd"))
+        #expect(validator.errors(validating: document) == [])
+        let xml = try String(contentsOf: document, encoding: .utf8)
+        #expect(xml.contains(#"<value column="Photo" type="blob" encoding="base64">iVBORw==</value>"#))
+        #expect(xml.contains(#"<value column="Signed By" type="text" encoding="base64">\#(Data("control\u{1}char".utf8).base64EncodedString())</value>"#))
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("access-report.schema.json"),
+                                                   documents: [outbox.appendingPathComponent("SS-1/access-report.json")]) == [])
+    }
+
+    @Test func exportByTextKeyHoldsOnlyProvidedData() throws {
+        try workspace.runNightly(configuration)
+        let export = AnswerDocuments.rowsByTable(try AnswerDocuments.json(outbox, "SS-2", .portabilityExport))
+        #expect(export == [
+            "Person": [["eMail": "text:jonas@example.com", "Mobile Phone": "text:+46701234567", "FullName": "text:Jonas Ek"]],
+            "Order": [["select": "text:express"]],
+            "group": [["label": "text:Runners"]],
+        ])
+    }
+}
