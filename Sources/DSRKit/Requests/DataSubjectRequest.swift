@@ -18,6 +18,20 @@ public struct DataSubjectRequest: Sendable, Equatable, Codable {
     public var scope: Scope?
     public var note: String?
 
+    public init(id: String, type: RequestType, receivedAt: Date, identities: [String: String],
+                verification: Verification?, formats: [OutputFormat], changes: [String: String],
+                scope: Scope?, note: String?) {
+        self.id = id
+        self.type = type
+        self.receivedAt = receivedAt
+        self.identities = identities
+        self.verification = verification
+        self.formats = formats
+        self.changes = changes
+        self.scope = scope
+        self.note = note
+    }
+
     public struct Verification: Sendable, Equatable, Codable {
         public var method: String
         public var verifiedAt: Date

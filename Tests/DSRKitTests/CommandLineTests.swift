@@ -1,0 +1,125 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+import GRDB
+import Testing
+@testable import dsr
+
+/// The command line: parsed in-process, plus end-to-end runs of the built binary for exit
+/// codes, messages and what reaches the log.
+@Suite struct CommandLineTests {
+    let workspace: TestWorkspace
+
+    init() throws {
+        workspace = try TestWorkspace()
+    }
+
+    @Test func parsesRunWithSharedOptions() throws {
+        let command = try DSRCommand.parseAsRoot(["run", "nightly", "--config", "/x/dsr.yaml", "--json", "--log-level", "debug"])
+        let run = try #require(command as? Run)
+        #expect(run.job == "nightly" && run.json)
+        #expect(run.options.config == "/x/dsr.yaml" && run.options.logLevel == .debug)
+    }
+
+    @Test func unknownJobIsAUsageError() {
+        do {
+            _ = try DSRCommand.parseAsRoot(["run", "weekly"])
+            Issue.record("accepted an unknown job")
+        } catch {
+            #expect(DSRCommand.exitCode(for: error).rawValue == 64)
+            #expect(DSRCommand.message(for: error).contains("unknown job 'weekly'"))
+        }
+    }
+
+    @Test func demoTooSmallIsAUsageError() {
+        #expect(throws: (any Error).self) { try DSRCommand.parseAsRoot(["demo", "--customers", "3"]) }
+    }
+
+    @Test func demoRunsEndToEndAndLogsNoPersonalData() throws {
+        let folder = workspace.url("demo")
+        let output = try ExternalTools.dsr(["demo", "--dir", folder.path, "--customers", "60", "--log-level", "trace"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("answered: 2 access, 1 export (1 with no personal data held)"))
+        #expect(output.stderr.contains("request file rejected"))  // trace logging really was on
+
+        // Every name, email, phone and customer number of the people the samples are about,
+        // as stored and as the request files spell them.
+        var secrets = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path).read { db in
+            try Row.fetchAll(db, sql: "SELECT email, phone, customer_no, first_name, last_name, street FROM customers WHERE id <= 7")
+                .flatMap { row in (0..<6).compactMap { row[$0] as String? } }
+        }
+        secrets += ["Kari.Nordmann1@Example.NO", "+46 70 000 00 02", "somebody.else@example.org", "C-000004", "12345678"]
+        let printed = output.stdout + output.stderr
+        for secret in Set(secrets) {
+            // Whole words only ("Per" must not match "permissions"); \b would miss "+47…".
+            let word = "(?<![\\w+])\(NSRegularExpression.escapedPattern(for: secret))(?!\\w)"
+            #expect(printed.range(of: word, options: .regularExpression) == nil,
+                    "the output shows personal data")
+        }
+        let audit = try String(contentsOf: folder.appendingPathComponent("inbox/rejected/bad-unknown-identity.yaml.error.txt"), encoding: .utf8)
+        #expect(!audit.contains("12345678"))
+    }
+
+    @Test func exitCodesFollowTheContract() throws {
+        let configuration = try workspace.demo(customers: 20)
+        let inbox = workspace.url("demo/inbox")
+        let inboxBefore = try workspace.contents(of: inbox)
+
+        let missing = try ExternalTools.dsr(["run", "nightly", "--config", workspace.url("nope.yaml").path])
+        #expect(missing.status == 78 && missing.stderr.contains("nope.yaml: configuration file not found"))
+
+        let original = try String(contentsOf: configuration, encoding: .utf8)
+        try workspace.write(original.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: ""), to: "demo/dsr.yaml")
+        let noStore = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(noStore.status == 78 && noStore.stderr.contains("field 'store': is required"))
+        try workspace.write(original, to: "demo/dsr.yaml")
+
+        let map = try String(contentsOf: workspace.url("demo/datamap.yaml"), encoding: .utf8)
+        try workspace.write(map.replacingOccurrences(of: "      gift_message:", with: "      gift_text:"), to: "demo/datamap.yaml")
+        let storeBefore = try Data(contentsOf: workspace.url("demo/store.sqlite"))
+        let brokenMap = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(brokenMap.status == 78)
+        #expect(brokenMap.stderr.contains("error: tables.order_lines.columns.gift_text: column does not exist in table 'order_lines'"))
+        let check = try ExternalTools.dsr(["datamap", "check", "--config", configuration.path, "--json"])
+        #expect(check.status == 78)
+        let findings = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as! [String: Any]
+        #expect(findings["passed"] as? Bool == false)
+        #expect(try Data(contentsOf: workspace.url("demo/store.sqlite")) == storeBefore)
+        #expect(try workspace.contents(of: inbox) == inboxBefore, "a run stopped by configuration touched the inbox")
+        try workspace.write(map, to: "demo/datamap.yaml")
+
+        let hourly = try ExternalTools.dsr(["run", "hourly", "--config", configuration.path])
+        #expect(hourly.status == 64)
+
+        let validate = try ExternalTools.dsr(["validate", "--config", configuration.path,
+                                              inbox.appendingPathComponent("REQ-DEMO-0001-access.json").path,
+                                              inbox.appendingPathComponent("bad-unknown-type.json").path])
+        #expect(validate.status == 65)
+        #expect(validate.stdout.contains("REQ-DEMO-0001-access.json: ok (access request REQ-DEMO-0001)"))
+        #expect(validate.stderr.contains("bad-unknown-type.json:3: field 'type': unknown request type"))
+        let validateMissing = try ExternalTools.dsr(["validate", "--config", configuration.path, workspace.url("gone.json").path])
+        #expect(validateMissing.status == 66)
+        #expect(try workspace.contents(of: inbox) == inboxBefore, "validate moved or changed a file")
+
+        let run = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path, "--json"])
+        #expect(run.status == 1)
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        #expect((summary["needs_review"] as! [Any]).count == 2)
+
+        let status = try ExternalTools.dsr(["status", "REQ-DEMO-0001", "--json", "--config", configuration.path])
+        #expect(status.status == 0)
+        let requests = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: [[String: String]]])["requests"]!
+        #expect(requests.map { $0["state"] } == ["completed"])
+        let unknown = try ExternalTools.dsr(["status", "REQ-NOPE", "--config", configuration.path])
+        #expect(unknown.status == 65)
+    }
+
+    @Test func secondRunWhileOneHoldsTheLockExits75() throws {
+        let configuration = try workspace.demo(customers: 10)
+        let lock = try RunLock(ledgerURL: workspace.url("demo/ledger/ledger.sqlite"))
+        let output = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(output.status == 75 && output.stderr.contains("another dsr run holds the lock"))
+        withExtendedLifetime(lock) {}
+        #expect(FileManager.default.fileExists(atPath: workspace.url("demo/inbox/REQ-DEMO-0001-access.json").path))
+    }
+}

@@ -1,0 +1,120 @@
+import DSRKit
+import Foundation
+import GRDB
+import Testing
+
+/// Intake: good files move to accepted/, bad ones to rejected/ with an error file; nothing
+/// is lost or changed, and taking the same request twice is a no-op.
+@Suite struct IntakeTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+
+    init() throws {
+        workspace = try TestWorkspace()
+        configuration = try workspace.demo(customers: 20)
+    }
+
+    var inbox: URL { workspace.url("demo/inbox") }
+
+    @Test func everyFileEndsUpAcceptedOrRejectedWithItsBytesIntact() throws {
+        try workspace.write("not a request", to: "demo/inbox/notes.txt")
+        let before = try workspace.contents(of: inbox)
+        try workspace.runNightly(configuration)
+        let after = try workspace.contents(of: inbox)
+        for (path, data) in before {
+            let name = String(path.split(separator: "/").last!)
+            let moved = after["/accepted/\(name)"] ?? after["/rejected/\(name)"]
+            #expect(moved == data, "\(name)")
+        }
+        #expect(after.keys.filter { !$0.hasPrefix("/accepted/") && !$0.hasPrefix("/rejected/") } == [])
+        let errorFile = try String(contentsOf: inbox.appendingPathComponent("rejected/notes.txt.error.txt"), encoding: .utf8)
+        #expect(errorFile.contains("notes.txt: unknown kind of file; request files end in .json, .yaml or .yml"))
+        let typeError = try String(contentsOf: inbox.appendingPathComponent("rejected/bad-unknown-type.json.error.txt"), encoding: .utf8)
+        #expect(typeError.contains("bad-unknown-type.json:3: field 'type': unknown request type"))
+    }
+
+    @Test func sameRequestAgainIsANoOp() throws {
+        let original = try Data(contentsOf: inbox.appendingPathComponent("REQ-DEMO-0001-access.json"))
+        try workspace.runNightly(configuration)
+        try original.write(to: inbox.appendingPathComponent("REQ-DEMO-0001-access.json"))
+        let again = try workspace.runNightly(configuration)
+        #expect(again.intake.duplicates == ["REQ-DEMO-0001-access.json"])
+        #expect(again.intake.accepted.isEmpty && again.answered.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("accepted/REQ-DEMO-0001-access-2.json").path))
+        #expect(try Ledger(url: workspace.url("demo/ledger/ledger.sqlite")).requests(id: "REQ-DEMO-0001").count == 1)
+    }
+
+    @Test func sameIdWithOtherContentIsRejected() throws {
+        try workspace.runNightly(configuration)
+        try workspace.write("""
+            {"id": "REQ-DEMO-0001", "type": "export", "received_at": "2026-11-20T09:15:00+01:00",
+             "subject": {"customer_no": "C-000009"}}
+            """, to: "demo/inbox/clash.json")
+        let again = try workspace.runNightly(configuration)
+        #expect(again.intake.rejected.map(\.file) == ["clash.json"])
+        #expect(again.intake.rejected.first?.problems == [
+            "clash.json: field 'id': request id 'REQ-DEMO-0001' is already in the ledger with different content"])
+        #expect(again.exitStatus == .attentionNeeded)
+    }
+
+    @Test func hiddenFilesAndFoldersAreLeftAlone() throws {
+        try workspace.write("{}", to: "demo/inbox/.partial-upload.json")
+        try workspace.write("{}", to: "demo/inbox/archive/old.json")
+        try workspace.runNightly(configuration)
+        #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent(".partial-upload.json").path))
+        #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("archive/old.json").path))
+    }
+}
+
+/// A run killed at any point is finished by the next one without doing anything twice.
+@Suite struct InterruptedRunTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+
+    init() throws {
+        workspace = try TestWorkspace()
+        configuration = try workspace.demo(customers: 20)
+    }
+
+    var outbox: URL { workspace.url("demo/outbox") }
+
+    /// Puts a completed request back to `in-progress`, as a run killed after writing its
+    /// answer but before recording it would have left it.
+    func markInProgress(_ id: String, payloadFrom file: String) throws {
+        let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
+        let parser = RequestFileParser(map: map, defaultPhoneRegion: "NO", now: Date())
+        let request = try parser.parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/\(file)")), file: file).get()
+        let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+        try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in
+            try db.execute(sql: "UPDATE request SET state = 'in-progress', payload = ?, completed_at = NULL WHERE id = ?",
+                           arguments: [payload, id])
+        }
+    }
+
+    @Test func answerAlreadyInPlaceIsNotWrittenAgain() throws {
+        try workspace.runNightly(configuration)
+        try markInProgress("REQ-DEMO-0001", payloadFrom: "REQ-DEMO-0001-access.json")
+        let before = try workspace.contents(of: outbox.appendingPathComponent("REQ-DEMO-0001"))
+        let summary = try workspace.runNightly(configuration)
+        #expect(summary.recovered == 1)
+        #expect(summary.answered.isEmpty)
+        #expect(try workspace.contents(of: outbox.appendingPathComponent("REQ-DEMO-0001")) == before)
+        let record = try Ledger(url: workspace.url("demo/ledger/ledger.sqlite")).requests(id: "REQ-DEMO-0001")[0]
+        #expect(record.state == .completed && record.payload == nil)
+    }
+
+    @Test func answerCutShortIsWrittenAgainWhole() throws {
+        try workspace.runNightly(configuration)
+        try markInProgress("REQ-DEMO-0001", payloadFrom: "REQ-DEMO-0001-access.json")
+        // Killed while writing: the staging folder holds half a file and nothing is in place.
+        let expected = try Data(contentsOf: outbox.appendingPathComponent("REQ-DEMO-0001/access-report.xml"))
+        try FileManager.default.removeItem(at: outbox.appendingPathComponent("REQ-DEMO-0001"))
+        try workspace.write("<?xml version=\"1.0\"?><accessRep", to: "demo/outbox/.staging/REQ-DEMO-0001/access-report.xml")
+        let summary = try workspace.runNightly(configuration)
+        #expect(summary.answered == ["access": 1])
+        #expect(Manifest.verified(in: outbox.appendingPathComponent("REQ-DEMO-0001")) != nil)
+        #expect(!FileManager.default.fileExists(atPath: outbox.appendingPathComponent(".staging/REQ-DEMO-0001").path))
+        let rewritten = try Data(contentsOf: outbox.appendingPathComponent("REQ-DEMO-0001/access-report.xml"))
+        #expect(rewritten.count == expected.count)
+    }
+}
