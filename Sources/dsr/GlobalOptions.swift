@@ -3,11 +3,8 @@ import DSRKit
 import Foundation
 import Logging
 
-/// Options every command that reads a configuration shares.
-struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The configuration file; else $DSR_CONFIG, else ./dsr.yaml.", valueName: "file"))
-    var config: String?
-
+/// How much dsr logs; every command takes it.
+struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "How much to log on standard error: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
@@ -18,9 +15,28 @@ struct GlobalOptions: ParsableArguments {
         logger.logLevel = logLevel
         return logger
     }
+}
+
+/// Options every command that reads a configuration shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file; else $DSR_CONFIG, else ./dsr.yaml.", valueName: "file"))
+    var config: String?
+
+    @OptionGroup var logging: LoggingOptions
 
     func installation() throws -> Installation {
-        try Installation(configurationURL: Configuration.resolveFile(explicit: config), logger: logger)
+        try Installation(configurationURL: Configuration.resolveFile(explicit: config), logger: logging.logger)
+    }
+}
+
+/// The output choice of every command that reports.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON for scripts instead of text.")
+    var json = false
+
+    /// Prints a report in the chosen form.
+    func print(text: @autoclosure () -> String, json makeJSON: @autoclosure () -> String) {
+        Swift.print(json ? makeJSON() : text())
     }
 }
 

@@ -17,8 +17,8 @@ import Testing
     @Test func parsesRunWithSharedOptions() throws {
         let command = try DSRCommand.parseAsRoot(["run", "nightly", "--config", "/x/dsr.yaml", "--json", "--log-level", "debug"])
         let run = try #require(command as? Run)
-        #expect(run.job == "nightly" && run.json)
-        #expect(run.options.config == "/x/dsr.yaml" && run.options.logLevel == .debug)
+        #expect(run.job == "nightly" && run.output.json)
+        #expect(run.options.config == "/x/dsr.yaml" && run.options.logging.logLevel == .debug)
     }
 
     @Test func unknownJobIsAUsageError() {

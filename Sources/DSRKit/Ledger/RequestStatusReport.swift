@@ -25,11 +25,7 @@ public struct RequestStatusReport: Sendable {
         }
     }
 
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(["requests": rows])) ?? Data(), as: UTF8.self)
-    }
+    public func json() -> String { ReportJSON.text(["requests": rows]) }
 
     /// Aligned columns, one request a line.
     public var text: String {

@@ -26,11 +26,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         self.files = files
     }
 
-    func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self) + Data("\n".utf8)
-    }
+    func encoded() throws -> Data { try ReportJSON.data(self) }
 
     /// Reads the manifest of a folder and checks every file against it; nil when there is
     /// none or anything differs.

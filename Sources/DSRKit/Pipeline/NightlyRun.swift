@@ -110,14 +110,14 @@ public struct NightlyRun {
             }
             transitions += stage.answer(items, now: clock())
             try ledger.apply(transitions, now: clock())
+            let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
             for transition in transitions {
-                let record = batch.first { $0.record.id == transition.id }!.record
                 switch transition.state {
                 case .completed:
-                    summary.answered[record.type.rawValue, default: 0] += 1
+                    summary.answered[typeByID[transition.id]!.rawValue, default: 0] += 1
                     if transition.subjectReference == nil { summary.noDataHeld += 1 }
                 case .failed:
-                    summary.failed.append(.init(id: record.id, reason: transition.reason ?? ""))
+                    summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
                 default:
                     break
                 }

@@ -35,12 +35,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty ? .success : .attentionNeeded
     }
 
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
+    public func json() -> String { ReportJSON.text(self) }
 
     /// The human summary printed at the end of a run.
     public var text: String {

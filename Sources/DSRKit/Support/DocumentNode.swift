@@ -195,9 +195,9 @@ extension DocumentNode {
         }
 
         /// Throws for the first field that was never read.
-        public func finish(allowed: [String] = []) throws(InputProblem) {
-            for name in order where remaining[name] != nil {
-                throw remaining[name]!.problem("unknown field" + (allowed.isEmpty ? "" : "; expected one of \(allowed.joined(separator: ", "))"))
+        public func finish() throws(InputProblem) {
+            for name in order {
+                if let unread = remaining[name] { throw unread.problem("unknown field") }
             }
         }
     }

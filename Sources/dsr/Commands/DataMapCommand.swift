@@ -9,8 +9,7 @@ struct DataMapCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Checks the data map against the live store; exits 78 if it does not fit.")
 
-        @Flag(help: "Print JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         @OptionGroup var options: GlobalOptions
 
@@ -18,14 +17,10 @@ struct DataMapCommand: ParsableCommand {
             try withExitStatus {
                 let installation = try options.installation()
                 let check = try installation.checkDataMap()
-                if json {
-                    print(check.json())
-                } else {
-                    check.findings.forEach { print($0) }
-                    print(check.passed
-                        ? "data map fits \(try installation.store().displayName) (\(check.warnings.count) warning(s))"
-                        : "data map does not fit: \(check.errors.count) error(s), \(check.warnings.count) warning(s)")
-                }
+                let verdict = check.passed
+                    ? "data map fits \(try installation.store().displayName) (\(check.warnings.count) warning(s))"
+                    : "data map does not fit: \(check.errors.count) error(s), \(check.warnings.count) warning(s)"
+                output.print(text: (check.findings.map(\.description) + [verdict]).joined(separator: "\n"), json: check.json())
                 return check.passed ? .success : .configuration
             }
         }

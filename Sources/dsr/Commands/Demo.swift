@@ -1,7 +1,6 @@
 import ArgumentParser
 import DSRKit
 import Foundation
-import Logging
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,8 +12,7 @@ struct Demo: ParsableCommand {
     @Option(help: "How many customers the generated store holds.")
     var customers = DemoShop.defaultCustomerCount
 
-    @Option(name: .long, help: "How much to log on standard error.")
-    var logLevel: Logger.Level = .notice
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard (8...10_000_000).contains(customers) else {
@@ -27,8 +25,8 @@ struct Demo: ParsableCommand {
             let folder = URL(fileURLWithPath: dir).standardizedFileURL
             print("Building the demo shop with \(customers) customers in \(folder.path) …")
             let configurationURL = try DemoSetup.create(in: folder, customers: customers)
-            let options = try GlobalOptions.parse(["--config", configurationURL.path, "--log-level", logLevel.rawValue])
-            let summary = try options.installation().nightlyRun().run()
+            let installation = try Installation(configurationURL: configurationURL, logger: logging.logger)
+            let summary = try installation.nightlyRun().run()
             print(summary.text)
             print("""
 

@@ -8,8 +8,7 @@ struct Run: ParsableCommand {
     @Argument(help: "The job to run: nightly.")
     var job: String
 
-    @Flag(help: "Print the run summary as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var options: GlobalOptions
 
@@ -22,7 +21,7 @@ struct Run: ParsableCommand {
     func run() throws {
         try withExitStatus {
             let summary = try options.installation().nightlyRun().run()
-            print(json ? summary.json() : summary.text)
+            output.print(text: summary.text, json: summary.json())
             return summary.exitStatus
         }
     }

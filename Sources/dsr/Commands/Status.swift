@@ -12,8 +12,7 @@ struct Status: ParsableCommand {
     @Flag(help: "Show only open requests past their due date.")
     var overdue = false
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @OptionGroup var options: GlobalOptions
 
@@ -27,7 +26,8 @@ struct Status: ParsableCommand {
                 let today = Timestamp.day(Date(), in: zone)
                 records = records.filter { !$0.state.isFinal && $0.dueDate < today }
             }
-            print(json ? RequestStatusReport(records).json() : RequestStatusReport(records).text)
+            let report = RequestStatusReport(records)
+            output.print(text: report.text, json: report.json())
             return .success
         }
     }
