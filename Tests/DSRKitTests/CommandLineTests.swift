@@ -41,6 +41,7 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("answered: 2 access, 1 export (1 with no personal data held)"))
         #expect(output.stderr.contains("request file rejected"))  // trace logging really was on
+        try expectValidAnswers(in: folder.appendingPathComponent("outbox"))
 
         // Every name, email, phone and customer number of the people the samples are about,
         // as stored and as the request files spell them.
@@ -58,6 +59,25 @@ import Testing
         }
         let audit = try String(contentsOf: folder.appendingPathComponent("inbox/rejected/bad-unknown-identity.yaml.error.txt"), encoding: .utf8)
         #expect(!audit.contains("12345678"))
+    }
+
+    /// Every answer folder the demo wrote: XML valid against its XSD, JSON against its
+    /// JSON Schema, manifest intact.
+    func expectValidAnswers(in outbox: URL) throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { !$0.hasPrefix(".") }
+        #expect(folders.sorted() == ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0004"])
+        for folder in folders.map({ outbox.appendingPathComponent($0) }) {
+            let manifest = try #require(Manifest.verified(in: folder))
+            for entry in manifest.files {
+                let file = folder.appendingPathComponent(entry.name)
+                let stem = file.deletingPathExtension().lastPathComponent
+                if file.pathExtension == "xml" {
+                    #expect(try XMLSchemaValidator(schemaURL: ExternalTools.schema("\(stem).xsd")).errors(validating: file) == [])
+                } else {
+                    #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("\(stem).schema.json"), documents: [file]) == [])
+                }
+            }
+        }
     }
 
     @Test func exitCodesFollowTheContract() throws {
