@@ -32,14 +32,14 @@ import Testing
     }
 
     @Test func demoTooSmallIsAUsageError() {
-        #expect(throws: (any Error).self) { try DSRCommand.parseAsRoot(["demo", "--customers", "3"]) }
+        #expect(throws: (any Error).self) { try DSRCommand.parseAsRoot(["demo", "--customers", "599"]) }
     }
 
     @Test func demoRunsEndToEndAndLogsNoPersonalData() throws {
         let folder = workspace.url("demo")
-        let output = try ExternalTools.dsr(["demo", "--dir", folder.path, "--customers", "60", "--log-level", "trace"])
+        let output = try ExternalTools.dsr(["demo", "--dir", folder.path, "--customers", "600", "--log-level", "trace"])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("answered: 2 access, 1 export (1 with no personal data held)"))
+        #expect(output.stdout.contains("answered: 2 access, 1 erasure, 1 export (1 with no personal data held)"))
         #expect(output.stderr.contains("request file rejected"))  // trace logging really was on
         try expectValidAnswers(in: folder.appendingPathComponent("outbox"))
 
@@ -49,6 +49,8 @@ import Testing
             try Row.fetchAll(db, sql: "SELECT email, phone, customer_no, first_name, last_name, street FROM customers WHERE id <= 7")
                 .flatMap { row in (0..<6).compactMap { row[$0] as String? } }
         }
+        // Customer 530 was erased by the run; these were their values.
+        secrets += ["astrid.andersson530@example.se", "Astrid.andersson530@example.se", "+46700000530", "C-000530", "Drottninggatan 81"]
         secrets += ["Kari.Nordmann1@Example.NO", "+46 70 000 00 02", "somebody.else@example.org", "C-000004", "12345678"]
         let printed = output.stdout + output.stderr
         for secret in Set(secrets) {
@@ -65,7 +67,7 @@ import Testing
     /// JSON Schema, manifest intact.
     func expectValidAnswers(in outbox: URL) throws {
         let folders = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { !$0.hasPrefix(".") }
-        #expect(folders.sorted() == ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0004"])
+        #expect(folders.sorted() == ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0004", "REQ-DEMO-0006"])
         for folder in folders.map({ outbox.appendingPathComponent($0) }) {
             let manifest = try #require(Manifest.verified(in: folder))
             for entry in manifest.files {
@@ -81,7 +83,7 @@ import Testing
     }
 
     @Test func exitCodesFollowTheContract() throws {
-        let configuration = try workspace.demo(customers: 20)
+        let configuration = try workspace.demo()
         let inbox = workspace.url("demo/inbox")
         let inboxBefore = try workspace.contents(of: inbox)
 
@@ -135,7 +137,7 @@ import Testing
     }
 
     @Test func secondRunWhileOneHoldsTheLockExits75() throws {
-        let configuration = try workspace.demo(customers: 10)
+        let configuration = try workspace.demo()
         let lock = try RunLock(ledgerURL: workspace.url("demo/ledger/ledger.sqlite"))
         let output = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
         #expect(output.status == 75 && output.stderr.contains("another dsr run holds the lock"))

@@ -11,7 +11,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        configuration = try workspace.demo(customers: 20)
+        configuration = try workspace.demo()
         original = try String(contentsOf: workspace.url("demo/datamap.yaml"), encoding: .utf8)
     }
 
@@ -103,7 +103,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        configuration = try workspace.demo(customers: 10)
+        configuration = try workspace.demo()
         original = try String(contentsOf: configuration, encoding: .utf8)
     }
 

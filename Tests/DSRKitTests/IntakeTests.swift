@@ -11,7 +11,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        configuration = try workspace.demo(customers: 20)
+        configuration = try workspace.demo()
     }
 
     var inbox: URL { workspace.url("demo/inbox") }
@@ -73,7 +73,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        configuration = try workspace.demo(customers: 20)
+        configuration = try workspace.demo()
     }
 
     var outbox: URL { workspace.url("demo/outbox") }

@@ -11,7 +11,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        _ = try workspace.demo(customers: 300)
+        _ = try workspace.demo()
         map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
     }
 

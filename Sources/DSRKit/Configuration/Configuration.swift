@@ -31,6 +31,8 @@ public struct Configuration: Sendable {
         public var timeZone: TimeZone
         /// The ISO 3166 region used to read phone numbers written without a country code.
         public var defaultPhoneRegion: String?
+        /// The last day of the fiscal year, for bookkeeping holds.
+        public var fiscalYearEnd: MonthDay
     }
 
     /// The kind and place of the customer store.
@@ -83,11 +85,19 @@ public struct Configuration: Sendable {
             }
             phoneRegion = region
         }
+        var fiscalYearEnd = MonthDay.december31
+        if let fiscalNode = controllerFields.optional("fiscal_year_end") {
+            guard let parsed = MonthDay(try fiscalNode.nonEmptyString()) else {
+                throw fiscalNode.problem("must be the fiscal year's last day as MM-DD, e.g. 06-30")
+            }
+            fiscalYearEnd = parsed
+        }
         let controller = Controller(
             name: try controllerFields.required("name").nonEmptyString(),
             dpoContact: try controllerFields.required("dpo_contact").nonEmptyString(),
             timeZone: zone,
-            defaultPhoneRegion: phoneRegion)
+            defaultPhoneRegion: phoneRegion,
+            fiscalYearEnd: fiscalYearEnd)
         try controllerFields.finish()
 
         let storeFields = try fields.required("store").fields()

@@ -21,7 +21,7 @@ public final class Installation {
         if let openedStore { return openedStore }
         let store: CustomerStore
         switch configuration.store {
-        case .sqlite(let url): store = try SQLiteCustomerStore(url: url)
+        case .sqlite(let url): store = try SQLiteCustomerStore(url: url, keyring: try keyring())
         }
         openedStore = store
         return store

@@ -102,6 +102,8 @@ extension DataMap {
         }
         guard !columns.isEmpty else { throw columnsNode.problem("a mapped table needs at least one column") }
 
+        var hold: RetentionRule?
+        if let holdNode = fields.optional("hold") { hold = try retentionRule(holdNode) }
         let table = MappedTable(
             name: name,
             description: try fields.required("description").nonEmptyString(),
@@ -113,9 +115,37 @@ extension DataMap {
             transfers: try fields.optional("transfers")?.stringList() ?? [],
             references: references,
             columns: columns,
-            pathToSubject: [])
+            pathToSubject: [],
+            hold: hold,
+            restrictionFlag: try fields.optional("restriction_flag")?.nonEmptyString())
         try fields.finish()
         return table
+    }
+
+    /// `{rule: norway-bookkeeping, date_column: …}` or a custom
+    /// `{basis: …, years: N, counts_from: …, date_column: …}`.
+    private static func retentionRule(_ node: DocumentNode) throws(InputProblem) -> RetentionRule {
+        let fields = try node.fields()
+        let dateColumn = try fields.required("date_column").nonEmptyString()
+        let rule: RetentionRule
+        if let presetNode = fields.optional("rule") {
+            guard let preset = RetentionRule.Preset(rawValue: try presetNode.nonEmptyString()) else {
+                throw presetNode.problem("unknown retention rule; expected one of \(RetentionRule.Preset.allCases.map(\.rawValue).joined(separator: ", ")), or give basis, years and counts_from")
+            }
+            rule = preset.rule(dateColumn: dateColumn)
+        } else {
+            let yearsNode = try fields.required("years")
+            let years = try yearsNode.integer()
+            guard (0...100).contains(years) else { throw yearsNode.problem("must be between 0 and 100") }
+            let countsNode = try fields.required("counts_from")
+            guard let countsFrom = RetentionRule.CountsFrom(rawValue: try countsNode.nonEmptyString()) else {
+                throw countsNode.problem("expected one of \(RetentionRule.CountsFrom.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            rule = RetentionRule(basis: try fields.required("basis").nonEmptyString(), years: years,
+                                 countsFrom: countsFrom, dateColumn: dateColumn)
+        }
+        try fields.finish()
+        return rule
     }
 
     private static func erasureAction(_ node: DocumentNode, rewriteValue: String?) throws(InputProblem) -> ErasureAction {

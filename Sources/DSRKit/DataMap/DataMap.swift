@@ -64,6 +64,15 @@ public struct MappedTable: Sendable {
     public var columns: [MappedColumn]
     /// How rows of this table lead to the subject table; empty for the subject table itself.
     public var pathToSubject: [Reference]
+    /// The legal duty to keep rows, which defers their erasure.
+    public var hold: RetentionRule?
+    /// A column set to 1 while the subject's rows are restricted (Art. 18, or held).
+    public var restrictionFlag: String?
+
+    /// Whether erasure deletes this table's rows (rather than changing columns).
+    public var erasureDeletesRows: Bool {
+        columns.contains { $0.erasure == .delete }
+    }
 
     /// The categories of data in this table, without duplicates, sorted.
     public var categories: [DataCategory] {

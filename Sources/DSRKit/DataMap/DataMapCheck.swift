@@ -66,9 +66,34 @@ public struct DataMapCheck: Sendable {
                 error(referenceField, "target column '\(reference.targetColumn)' does not exist in table '\(reference.targetTable)'")
             }
         }
-        let mapped = Set(table.columns.map(\.name) + table.references.map(\.column))
+        if let flag = table.restrictionFlag {
+            if let column = live.column(named: flag) {
+                if ColumnTypeFamily(declaredType: column.declaredType) == .text {
+                    error("\(field).restriction_flag", "the restriction flag must be a number or boolean column (set to 1)")
+                }
+            } else {
+                error("\(field).restriction_flag", "column '\(flag)' does not exist in table '\(table.name)'")
+            }
+        }
+        if let hold = table.hold {
+            check(hold, of: table, map: map, schema: schema, field: "\(field).hold.date_column")
+        }
+        let mapped = Set(table.columns.map(\.name) + table.references.map(\.column) + [table.restrictionFlag].compactMap { $0 })
         for column in live.columns where !mapped.contains(column.name) {
             warning("\(field).columns", "store column '\(column.name)' is not mapped: it is left out of access reports and erasure")
+        }
+    }
+
+    /// The date column of a hold is the table's own or that of a table on its path.
+    private mutating func check(_ hold: RetentionRule, of table: MappedTable, map: DataMap, schema: StoreSchema, field: String) {
+        let (owner, column) = hold.dateColumnParts(defaultTable: table.name)
+        let onPath = [table.name] + table.pathToSubject.map(\.targetTable)
+        guard onPath.contains(owner) else {
+            error(field, "'\(owner)' is not on the path from '\(table.name)' to the subject")
+            return
+        }
+        if schema.tables[owner] != nil && schema.tables[owner]?.column(named: column) == nil {
+            error(field, "column '\(column)' does not exist in table '\(owner)'")
         }
     }
 

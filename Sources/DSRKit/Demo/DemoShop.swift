@@ -7,10 +7,14 @@ import GRDB
 public enum DemoShop {
     /// The demo's customer count when none is given.
     public static let defaultCustomerCount = 1000
+    /// The fewest customers the sample requests need (the erasure sample is customer 530).
+    public static let minimumCustomerCount = 600
 
     /// Creates the store at `url` with `customers` people; refuses an existing file.
     public static func generateStore(at url: URL, customers: Int) throws {
-        guard customers >= 8 else { throw DSRError(.usage, "the demo needs at least 8 customers") }
+        guard customers >= minimumCustomerCount else {
+            throw DSRError(.usage, "the demo needs at least \(minimumCustomerCount) customers")
+        }
         guard !FileManager.default.fileExists(atPath: url.path) else {
             throw DSRError.cannotCreate("\(url.path): already exists")
         }
@@ -68,7 +72,8 @@ public enum DemoShop {
             total_cents INTEGER NOT NULL,
             currency TEXT NOT NULL,
             shipping_address TEXT,
-            payment_reference TEXT
+            payment_reference TEXT,
+            restricted INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX orders_customer ON orders (customer_id);
         CREATE TABLE order_lines (

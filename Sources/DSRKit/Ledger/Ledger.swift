@@ -56,6 +56,31 @@ public final class Ledger: Sendable {
                 table.column("summary", .text)
             }
         }
+        migrator.registerMigration("v2 erasure") { db in
+            try db.create(table: "erasure") { table in
+                table.primaryKey("request_id", .text)
+                table.column("subject_reference", .text).notNull().indexed()
+                table.column("receipt", .text).notNull()
+                table.column("recorded_at", .datetime).notNull()
+            }
+            try db.create(table: "deferred_erasure") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("request_id", .text).notNull()
+                table.column("subject_reference", .text).notNull()
+                table.column("table_name", .text).notNull()
+                table.column("row_key", .text).notNull()
+                table.column("basis", .text).notNull()
+                table.column("last_day_held", .text).notNull().indexed()
+                table.column("created_at", .datetime).notNull()
+                table.column("erased_at", .datetime)
+                table.uniqueKey(["request_id", "table_name", "row_key"])
+            }
+            try db.create(table: "suppression") { table in
+                table.primaryKey("reference", .text)
+                table.column("reason", .text).notNull()
+                table.column("added_at", .datetime).notNull()
+            }
+        }
         return migrator
     }
 

@@ -21,3 +21,13 @@ public struct AnswerHeader: Sendable {
             : "\(controllerName) holds no personal data about you matching the identities in your request."
     }
 }
+
+extension AnswerHeader {
+    /// The header of a document answering a ledger request.
+    init(for record: LedgerRequest, controller: Configuration.Controller, facts: DataMap.AccessFacts,
+         subjectFound: Bool, generatedAt: Date) {
+        self.init(requestID: record.id, requestType: record.type, receivedAt: record.receivedAt, dueDate: record.dueDate,
+                  generatedAt: generatedAt, controllerName: controller.name, dpoContact: controller.dpoContact,
+                  subjectFound: subjectFound, facts: facts)
+    }
+}

@@ -9,6 +9,8 @@ public final class FileOutput {
     private var buffer: [UInt8] = []
     private var hasher = SHA256()
     public private(set) var byteCount = 0
+    /// The SHA-256 of the content in hex, once closed.
+    public private(set) var sha256: String?
     private static let bufferSize = 16 * 1024
 
     public init(creating url: URL) throws {
@@ -51,7 +53,9 @@ public final class FileOutput {
         guard fsync(descriptor) == 0 else { throw ioError("cannot sync") }
         Foundation.close(descriptor)
         descriptor = -1
-        return Data(hasher.finalize()).hexString
+        let digest = Data(hasher.finalize()).hexString
+        sha256 = digest
+        return digest
     }
 
     private func flush() throws {

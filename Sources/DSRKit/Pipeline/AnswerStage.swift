@@ -26,10 +26,8 @@ struct AnswerStage {
         var open: [(item: Item, writer: AnswerWriter)] = []
         for item in items {
             do {
-                let header = AnswerHeader(
-                    requestID: item.record.id, requestType: item.record.type, receivedAt: item.record.receivedAt,
-                    dueDate: item.record.dueDate, generatedAt: now, controllerName: controller.name,
-                    dpoContact: controller.dpoContact, subjectFound: item.subject != nil, facts: map.facts)
+                let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
+                                          subjectFound: item.subject != nil, generatedAt: now)
                 let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
                                               formats: item.request.formats, outbox: outbox)
                 open.append((item, writer))

@@ -44,6 +44,13 @@ public struct NightlyRun {
         let outbox = Outbox(root: configuration.outboxURL)
         summary.recovered = try recoverInterrupted(outbox: outbox)
         try process(outbox: outbox, summary: &summary)
+        let sweep = try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger)
+            .run(today: CalendarDay(clock(), in: configuration.controller.timeZone), now: clock())
+        summary.sweptRows = sweep.rows
+        summary.deferredRows = try ledger.pendingDeferredErasureCount()
+        if sweep.failures > 0 {
+            summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
+        }
 
         for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
         for record in try ledger.requests(in: [.needsReview]) {
@@ -91,24 +98,36 @@ public struct NightlyRun {
         try ledger.apply(waiting, now: clock())
 
         let resolver = SubjectResolver(store: store, map: map)
-        let stage = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
-                                keyring: keyring, logger: logger)
+        let answers = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
+                                  keyring: keyring, logger: logger)
+        let erasures = ErasureStage(store: store, map: map, ledger: ledger, outbox: outbox,
+                                    controller: configuration.controller, keyring: keyring, logger: logger)
         var start = 0
         while start < answerable.count {
             let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
             start += batch.count
             try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
             let resolutions = try resolver.resolve(batch.map(\.request))
-            var items: [AnswerStage.Item] = []
+            var answerItems: [AnswerStage.Item] = []
+            var erasureItems: [ErasureStage.Item] = []
             var transitions: [Ledger.Transition] = []
             for (record, request) in batch {
+                let subject: StoreValue?
                 switch resolutions[record.id] ?? .notFound {
-                case .found(let subject): items.append(.init(record: record, request: request, subject: subject))
-                case .notFound: items.append(.init(record: record, request: request, subject: nil))
-                case .needsReview(let reason): transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
+                case .found(let found): subject = found
+                case .notFound: subject = nil
+                case .needsReview(let reason):
+                    transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
+                    continue
+                }
+                if record.type == .erasure {
+                    erasureItems.append(.init(record: record, request: request, subject: subject))
+                } else {
+                    answerItems.append(.init(record: record, request: request, subject: subject))
                 }
             }
-            transitions += stage.answer(items, now: clock())
+            transitions += answers.answer(answerItems, now: clock())
+            transitions += erasures.erase(erasureItems, now: clock())
             try ledger.apply(transitions, now: clock())
             let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
             for transition in transitions {

@@ -17,6 +17,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var failed: [Entry] = []
     /// Requests of types this version does not carry out yet.
     public var waiting: [Entry] = []
+    /// Held rows the sweep erased because their hold ended.
+    public var sweptRows = 0
+    /// Held rows still waiting for their hold to end.
+    public var deferredRows = 0
     public var outbox: String
 
     public struct Entry: Sendable, Codable, Equatable {
@@ -27,6 +31,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, answered, noDataHeld = "no_data_held"
         case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows"
     }
 
     /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
@@ -45,6 +50,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lines.append("answered: \(answeredText.isEmpty ? "none" : answeredText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
         lines.append("awaiting verification: \(awaitingVerification.count)")
+        lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
         func section(_ title: String, _ entries: [Entry]) {
             guard !entries.isEmpty else { return }
             lines.append("\(title): \(entries.count)")

@@ -16,7 +16,7 @@ public enum RequestType: String, Sendable, CaseIterable, Codable {
     case consentWithdrawal = "consent-withdrawal"
 
     /// Whether this version of dsr carries the request out; the others wait in `pending`.
-    public var isSupported: Bool { self == .access || self == .export }
+    public var isSupported: Bool { self == .access || self == .export || self == .erasure }
 }
 
 /// The document formats of access and export answers.

@@ -17,6 +17,12 @@ public protocol CustomerStore: AnyObject {
     /// values of `columns` in that order. Rows come in primary-key order.
     func forEachRow(of table: MappedTable, columns: [String], subjects: [StoreValue], in map: DataMap,
                     _ body: (_ subject: StoreValue, _ values: [StoreValue]) throws -> Void) throws
+
+    /// Runs `work` on one consistent read of the store.
+    func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
+
+    /// Runs `work` in one transaction: every change commits, or none does.
+    func writing<T>(_ work: (StoreSession) throws -> T) throws -> T
 }
 
 /// A store row whose identity column matched a request's identity value.

@@ -11,8 +11,8 @@ public final class SQLiteCustomerStore: CustomerStore {
     private var cachedSchema: StoreSchema?
 
     /// Opens an existing store file; a missing file is a configuration error, not a new,
-    /// empty store.
-    public init(url: URL, configuration: GRDB.Configuration = GRDB.Configuration()) throws {
+    /// empty store. The keyring makes `pseudonymise` available to erasure.
+    public init(url: URL, keyring: SubjectKeyring? = nil, configuration: GRDB.Configuration = GRDB.Configuration()) throws {
         displayName = "SQLite store \(url.path)"
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DSRError.configuration("\(displayName): file not found")
@@ -20,6 +20,13 @@ public final class SQLiteCustomerStore: CustomerStore {
         var configuration = configuration
         configuration.busyMode = .timeout(30)
         configuration.foreignKeysEnabled = true
+        if let keyring {
+            let pseudonym = DatabaseFunction(SQLiteStoreSession.pseudonymFunction, argumentCount: 1, pure: true) { values in
+                let value = SQLiteCustomerStore.storeValue(values[0])
+                return value == .null ? nil : keyring.pseudonym(value.canonicalText)
+            }
+            configuration.prepareDatabase { db in db.add(function: pseudonym) }
+        }
         do {
             database = try DatabaseQueue(path: url.path, configuration: configuration)
         } catch {
@@ -84,6 +91,22 @@ public final class SQLiteCustomerStore: CustomerStore {
                 for index in 1...columns.count { values.append(Self.storeValue(row[index])) }
                 try body(Self.storeValue(row[0]), values)
             }
+        }
+    }
+
+    public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
+        let schema = try schema()
+        return try read { db in try work(SQLiteStoreSession(db: db, schema: schema)) }
+    }
+
+    public func writing<T>(_ work: (StoreSession) throws -> T) throws -> T {
+        let schema = try schema()
+        do {
+            return try database.write { db in try work(SQLiteStoreSession(db: db, schema: schema)) }
+        } catch let error as DSRError {
+            throw error
+        } catch {
+            throw DSRError.io("\(displayName): \(Self.describe(error))")
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value read from a customer store, independent of the store's kind.
-public enum StoreValue: Sendable, Hashable {
+public enum StoreValue: Sendable, Hashable, Codable {
     case null
     case integer(Int64)
     case real(Double)

@@ -8,31 +8,37 @@ struct SubjectPathQuery {
     let fromClause: String
     /// The SQL expression of the subject key, e.g. `t1."customer_id"`.
     let subjectKey: String
-    /// The alias of the mapped table itself.
-    let tableAlias = "t0"
+    /// The alias of each joined table by name; the mapped table itself is `t0`.
+    private let aliases: [String: String]
 
-    init(table: MappedTable, map: DataMap) {
+    /// - Parameter joining: tables on the path whose columns the query needs; the subject
+    ///   table is joined only when needed, since the last reference usually holds its key.
+    init(table: MappedTable, map: DataMap, joining needed: Set<String> = []) {
         var from = "\(SQL.quote(table.name)) AS t0"
         var subjectKey = "t0.\(SQL.quote(map.subject.key))"
+        var aliases = [table.name: "t0"]
         for (index, hop) in table.pathToSubject.enumerated() {
             let source = "t\(index)"
             let isLastHop = index == table.pathToSubject.count - 1
-            if isLastHop && hop.targetColumn == map.subject.key {
-                // The referencing column already holds the subject key: no need to join the
-                // subject table itself.
+            if isLastHop && hop.targetColumn == map.subject.key && !needed.contains(hop.targetTable) {
                 subjectKey = "\(source).\(SQL.quote(hop.column))"
                 break
             }
             let target = "t\(index + 1)"
             from += " JOIN \(SQL.quote(hop.targetTable)) AS \(target) ON \(source).\(SQL.quote(hop.column)) = \(target).\(SQL.quote(hop.targetColumn))"
             subjectKey = "\(target).\(SQL.quote(map.subject.key))"
+            aliases[hop.targetTable] = target
         }
         self.fromClause = from
         self.subjectKey = subjectKey
+        self.aliases = aliases
     }
 
-    /// The qualified expression of one of the table's own columns.
-    func column(_ name: String) -> String { "\(tableAlias).\(SQL.quote(name))" }
+    /// The qualified expression of one of the mapped table's own columns.
+    func column(_ name: String) -> String { "t0.\(SQL.quote(name))" }
+
+    /// The qualified expression of a column of a table on the path (joined on request).
+    func column(_ name: String, of table: String) -> String { "\(aliases[table]!).\(SQL.quote(name))" }
 }
 
 /// SQL text helpers common to every store kind.

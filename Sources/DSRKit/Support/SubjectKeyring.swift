@@ -3,14 +3,15 @@ import Foundation
 
 /// Keyed HMACs that stand for people in the ledger: stable for the same person, meaningless
 /// without the key, which lives in its own file outside the ledger.
-public struct SubjectKeyring {
-    private let key: SymmetricKey
+public struct SubjectKeyring: Sendable {
+    /// The key's bytes; `SymmetricKey` itself is not `Sendable` in this swift-crypto.
+    private let keyBytes: Data
 
     /// The smallest key accepted, in bytes.
     public static let minimumKeySize = 32
 
     public init(key: SymmetricKey) {
-        self.key = key
+        keyBytes = key.withUnsafeBytes { Data($0) }
     }
 
     /// Reads the key file; it must hold at least 32 bytes and be readable by its owner only.
@@ -40,9 +41,33 @@ public struct SubjectKeyring {
         hex("subject\u{0}\(table)\u{0}\(key.canonicalText)")
     }
 
+    /// The reference for a person's normalised identity (`email`, `kari@example.no`), as
+    /// the suppression list keeps it: a later import can be checked without dsr keeping
+    /// who it was.
+    public func identityReference(name: String, value: String) -> String {
+        hex("identity\u{0}\(name)\u{0}\(value)")
+    }
+
     /// A fingerprint of content that may hold personal data.
     public func fingerprint(_ data: Data) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: data, using: key)).hexString
+        Data(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: keyBytes))).hexString
+    }
+
+    /// The prefix of every pseudonym dsr writes.
+    public static let pseudonymPrefix = "pse_"
+    /// The length of a pseudonym: the prefix and 32 hex digits (128 bits of the HMAC).
+    public static let pseudonymLength = 36
+
+    /// The stand-in for a value erased by `pseudonymise`: the same value always gives the
+    /// same pseudonym (joins on it keep working), and a pseudonym is left as it is, so
+    /// erasing twice changes nothing.
+    public func pseudonym(_ value: String) -> String {
+        if Self.isPseudonym(value) { return value }
+        return Self.pseudonymPrefix + hex("pseudonym\u{0}\(value)").prefix(32)
+    }
+
+    public static func isPseudonym(_ value: String) -> Bool {
+        value.count == pseudonymLength && value.hasPrefix(pseudonymPrefix)
     }
 
     private func hex(_ text: String) -> String { fingerprint(Data(text.utf8)) }

@@ -15,8 +15,8 @@ struct Demo: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (8...10_000_000).contains(customers) else {
-            throw ValidationError("--customers must be between 8 and 10000000")
+        guard (DemoShop.minimumCustomerCount...10_000_000).contains(customers) else {
+            throw ValidationError("--customers must be between \(DemoShop.minimumCustomerCount) and 10000000")
         }
     }
 

@@ -24,7 +24,7 @@ final class TestWorkspace {
     }
 
     /// A demo installation (store, data map, config, sample inbox) in `demo/`.
-    func demo(customers: Int = 120) throws -> URL {
+    func demo(customers: Int = DemoShop.minimumCustomerCount) throws -> URL {
         try DemoSetup.create(in: url("demo"), customers: customers)
     }
 

@@ -1,0 +1,113 @@
+/// What erasing one subject will do, table by table, children before parents: which rows
+/// go, which change, which are held and until when. Made by reading only, so a dry run
+/// and the real run plan the same way.
+public struct ErasurePlan: Sendable {
+    public var steps: [Step]
+
+    public struct Step: Sendable {
+        public var table: MappedTable
+        /// Rows to delete (tables whose erasure deletes rows).
+        public var deletions: [[StoreValue]] = []
+        /// Rows whose columns change, and the changes.
+        public var updates: [[StoreValue]] = []
+        public var changes: [ColumnChange] = []
+        /// Rows already as erasure leaves them.
+        public var unchanged = 0
+        /// Rows kept under the table's hold, by last day held.
+        public var held: [CalendarDay: [[StoreValue]]] = [:]
+        /// Held rows whose restriction flag is to be set.
+        public var restrictions: [[StoreValue]] = []
+    }
+
+    /// The receipt this plan gives when carried out as planned.
+    public var receipt: Receipt {
+        Receipt(tables: steps.map { step in
+            var table = Receipt.Table(table: step.table.name)
+            table.rowsDeleted = step.deletions.count
+            table.rowsChanged = step.updates.count
+            table.rowsUnchanged = step.unchanged
+            if !step.table.erasureDeletesRows {
+                table.columns = step.table.columns.map { column in
+                    let action: Receipt.Action
+                    switch column.erasure {
+                    case .null: action = .null
+                    case .rewrite: action = .rewrite
+                    case .pseudonymise: action = .pseudonymise
+                    case .keep, .delete: action = .keep
+                    }
+                    return Receipt.Column(name: column.name, action: action)
+                }
+            }
+            table.held = step.held.sorted { $0.key < $1.key }.map {
+                Receipt.Hold(basis: step.table.hold!.basis, lastDayHeld: $0.key, rows: $0.value.count)
+            }
+            return table
+        })
+    }
+}
+
+/// Plans the erasure of a subject from the data map: rows held by a retention rule whose
+/// last day is today or later stay (restricted where the map names a flag); the others
+/// get the map's column actions, or are deleted.
+public struct ErasurePlanner: Sendable {
+    public let map: DataMap
+    /// The controller's today: holds ending before it are over.
+    public let today: CalendarDay
+    public let fiscalYearEnd: MonthDay
+
+    public init(map: DataMap, today: CalendarDay, fiscalYearEnd: MonthDay) {
+        self.map = map
+        self.today = today
+        self.fiscalYearEnd = fiscalYearEnd
+    }
+
+    /// The tables in erasure order: deepest first, so children go before their parents.
+    public var tablesInErasureOrder: [MappedTable] {
+        map.tables.enumerated().sorted {
+            ($0.element.pathToSubject.count, -$0.offset) > ($1.element.pathToSubject.count, -$1.offset)
+        }.map(\.element)
+    }
+
+    public func plan(subject: StoreValue, in session: StoreSession) throws -> ErasurePlan {
+        var steps: [ErasurePlan.Step] = []
+        for table in tablesInErasureOrder {
+            let changes = ColumnChange.erasure(of: table)
+            let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
+            guard !rows.isEmpty else { continue }
+            var step = ErasurePlan.Step(table: table, changes: changes)
+            for row in rows {
+                if let lastDay = try lastDayHeld(row, table), lastDay >= today {
+                    step.held[lastDay, default: []].append(row.key)
+                    if table.restrictionFlag != nil { step.restrictions.append(row.key) }
+                } else if !row.needsChange {
+                    step.unchanged += 1
+                } else if table.erasureDeletesRows {
+                    step.deletions.append(row.key)
+                } else {
+                    step.updates.append(row.key)
+                }
+            }
+            steps.append(step)
+        }
+        return ErasurePlan(steps: steps)
+    }
+
+    /// Carries a plan out in the session's transaction; returns the receipt of what changed.
+    public func execute(_ plan: ErasurePlan, in session: StoreSession) throws -> Receipt {
+        var receipt = plan.receipt
+        for (index, step) in plan.steps.enumerated() {
+            receipt.tables[index].rowsDeleted = try session.delete(from: step.table, keys: step.deletions)
+            receipt.tables[index].rowsChanged = try session.update(step.table, step.changes, keys: step.updates)
+            _ = try session.update(step.table, ColumnChange.restrict(step.table), keys: step.restrictions)
+        }
+        return receipt
+    }
+
+    private func lastDayHeld(_ row: SubjectRow, _ table: MappedTable) throws -> CalendarDay? {
+        guard let hold = table.hold else { return nil }
+        guard case .text(let text) = row.holdDate ?? .null, let day = CalendarDay(iso: text) else {
+            throw DSRError.badInput("table '\(table.name)': a row's hold date (\(hold.dateColumn)) is not an ISO 8601 date; nothing was erased")
+        }
+        return hold.lastDayHeld(rowDate: day, fiscalYearEnd: fiscalYearEnd)
+    }
+}

@@ -1,0 +1,48 @@
+/// What a request that changes the store did, per table: numbers and column names, never
+/// the values. Written as `receipt.json` and `receipt.xml` for erasure, rectification,
+/// restriction, objection and consent withdrawal.
+public struct Receipt: Sendable, Codable, Equatable {
+    public var tables: [Table]
+
+    public struct Table: Sendable, Codable, Equatable {
+        public var table: String
+        public var rowsDeleted = 0
+        public var rowsChanged = 0
+        /// Rows of the subject left as they were: nothing to change, or already done.
+        public var rowsUnchanged = 0
+        public var columns: [Column] = []
+        public var held: [Hold] = []
+
+        enum CodingKeys: String, CodingKey {
+            case table, rowsDeleted = "rows_deleted", rowsChanged = "rows_changed"
+            case rowsUnchanged = "rows_unchanged", columns, held
+        }
+    }
+
+    /// What happened to a column of the changed rows.
+    public struct Column: Sendable, Codable, Equatable {
+        public var name: String
+        public var action: Action
+    }
+
+    public enum Action: String, Sendable, Codable, CaseIterable {
+        case null, rewrite, pseudonymise, keep, rectify, restrict, withdraw
+    }
+
+    /// Rows kept under a legal duty, and until when.
+    public struct Hold: Sendable, Codable, Equatable {
+        public var basis: String
+        /// The last day the rows are held; they are erased by the first sweep after it.
+        public var lastDayHeld: CalendarDay
+        public var rows: Int
+
+        enum CodingKeys: String, CodingKey {
+            case basis, lastDayHeld = "last_day_held", rows
+        }
+    }
+
+    /// Whether carrying the request out changed nothing (it had been done before).
+    public var changedNothing: Bool {
+        tables.allSatisfy { $0.rowsDeleted == 0 && $0.rowsChanged == 0 }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// A held row whose erasure waits for its hold to end.
+    public struct DeferredErasure: Sendable, Equatable {
+        public var id: Int64
+        public var requestID: String
+        public var subjectReference: String
+        public var table: String
+        public var key: [StoreValue]
+        public var basis: String
+        public var lastDayHeld: CalendarDay
+    }
+
+    /// Records what erasing a subject did, and the rows it had to leave, before the store
+    /// transaction commits. A rerun after a crash finds nothing left to change; it then
+    /// keeps the receipt of the run that did the work. Returns the receipt to publish.
+    public func recordErasure(requestID: String, subjectReference: String, receipt: Receipt,
+                              deferred: [(table: String, key: [StoreValue], basis: String, lastDayHeld: CalendarDay)],
+                              now: Date) throws -> Receipt {
+        try write { db in
+            var effective = receipt
+            if let stored = try String.fetchOne(db, sql: "SELECT receipt FROM erasure WHERE request_id = ?", arguments: [requestID]),
+               receipt.changedNothing {
+                effective = try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
+            } else {
+                let text = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
+                try db.execute(sql: """
+                    INSERT INTO erasure (request_id, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
+                    """, arguments: [requestID, subjectReference, text, now])
+            }
+            for row in deferred {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO deferred_erasure
+                        (request_id, subject_reference, table_name, row_key, basis, last_day_held, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [requestID, subjectReference, row.table, try Self.encodeKey(row.key), row.basis,
+                                     row.lastDayHeld.description, now])
+            }
+            return effective
+        }
+    }
+
+    /// Deferred erasures whose last day held is before `today`, oldest first.
+    public func deferredErasures(endedBefore today: CalendarDay) throws -> [DeferredErasure] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, request_id, subject_reference, table_name, row_key, basis, last_day_held FROM deferred_erasure
+                WHERE erased_at IS NULL AND last_day_held < ? ORDER BY last_day_held, id
+                """, arguments: [today.description]).map { row in
+                DeferredErasure(id: row["id"], requestID: row["request_id"], subjectReference: row["subject_reference"],
+                                table: row["table_name"], key: try Self.decodeKey(row["row_key"]), basis: row["basis"],
+                                lastDayHeld: CalendarDay(iso: row["last_day_held"])!)
+            }
+        }
+    }
+
+    /// Deferred erasures still waiting, in all.
+    public func pendingDeferredErasureCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM deferred_erasure WHERE erased_at IS NULL")! }
+    }
+
+    public func markErased(_ ids: [Int64], now: Date) throws {
+        guard !ids.isEmpty else { return }
+        try write { db in
+            for chunk in ids.chunked(into: 500) {
+                try db.execute(sql: "UPDATE deferred_erasure SET erased_at = ? WHERE id IN (\(SQLiteCustomerStore.placeholders(chunk.count)))",
+                               arguments: StatementArguments([now.databaseValue] + chunk.map(\.databaseValue)))
+            }
+        }
+    }
+
+    /// The subjects erased so far (by reference), with the request that erased each.
+    public func erasedSubjects() throws -> [(requestID: String, subjectReference: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT request_id, subject_reference FROM erasure ORDER BY recorded_at, request_id")
+                .map { ($0["request_id"], $0["subject_reference"]) }
+        }
+    }
+
+    /// Adds identity references to the suppression list: these people must not be
+    /// contacted again, and dsr no longer knows who they were.
+    public func suppress(_ references: [String], reason: String, now: Date) throws {
+        guard !references.isEmpty else { return }
+        try write { db in
+            for reference in references {
+                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, reason, added_at) VALUES (?, ?, ?)",
+                               arguments: [reference, reason, now])
+            }
+        }
+    }
+
+    public func isSuppressed(_ reference: String) throws -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM suppression WHERE reference = ?", arguments: [reference]) ?? false }
+    }
+
+    static func encodeKey(_ key: [StoreValue]) throws -> String {
+        String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+    }
+
+    static func decodeKey(_ text: String) throws -> [StoreValue] {
+        try JSONDecoder().decode([StoreValue].self, from: Data(text.utf8))
+    }
+}
