@@ -37,7 +37,7 @@ public struct RetentionRule: Sendable, Hashable {
         /// HGB § 257 / AO § 147: books, inventories and annual accounts 10 years.
         case germanyBooks = "germany-books"
 
-        func rule(dateColumn: String) -> RetentionRule {
+        public func rule(dateColumn: String) -> RetentionRule {
             switch self {
             case .norwayBookkeeping:
                 return RetentionRule(basis: "Bokføringsloven § 13 (5 years after the end of the fiscal year)",
@@ -53,6 +53,13 @@ public struct RetentionRule: Sendable, Hashable {
                                      years: 10, countsFrom: .calendarYearEnd, dateColumn: dateColumn)
             }
         }
+    }
+
+    public init(basis: String, years: Int, countsFrom: CountsFrom, dateColumn: String) {
+        self.basis = basis
+        self.years = years
+        self.countsFrom = countsFrom
+        self.dateColumn = dateColumn
     }
 
     /// The last day of the hold for a row dated `day`; the row may be erased from the next

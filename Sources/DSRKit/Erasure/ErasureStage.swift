@@ -27,7 +27,9 @@ struct ErasureStage {
             do {
                 var receipt = Receipt(tables: [])
                 var reference: String?
-                if let subject = item.subject {
+                if item.subject == nil, let recorded = try ledger.recordedErasure(requestID: item.record.id) {
+                    (receipt, reference) = recorded
+                } else if let subject = item.subject {
                     let subjectReference = keyring.subjectReference(table: map.subject.table, key: subject)
                     reference = subjectReference
                     receipt = try store.writing { session in
@@ -39,13 +41,13 @@ struct ErasureStage {
                     }
                 }
                 let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
-                                          subjectFound: item.subject != nil, generatedAt: now)
+                                          subjectFound: reference != nil, generatedAt: now)
                 try ReceiptWriter.publish(receipt, header: header, formats: item.request.formats, outbox: outbox)
                 try ledger.suppress(item.request.identities.map { keyring.identityReference(name: $0.key, value: $0.value) },
                                     reason: "erasure", now: now)
                 logger.debug("subject erased", metadata: ["request": "\(item.record.id)"])
                 return Ledger.Transition(id: item.record.id, state: .completed,
-                                         reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference)
+                                         reason: reference == nil ? "no personal data held" : nil, subjectReference: reference)
             } catch {
                 logger.error("erasure failed; the subject is untouched", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
                 return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")

@@ -43,6 +43,16 @@ extension Ledger {
         }
     }
 
+    /// The receipt and subject recorded for an erasure request, if its erasure was done
+    /// (the store may have committed before a crash; the identities then find no one).
+    public func recordedErasure(requestID: String) throws -> (receipt: Receipt, subjectReference: String)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT receipt, subject_reference FROM erasure WHERE request_id = ?",
+                                             arguments: [requestID]) else { return nil }
+            return (try JSONDecoder().decode(Receipt.self, from: Data((row["receipt"] as String).utf8)), row["subject_reference"])
+        }
+    }
+
     /// Deferred erasures whose last day held is before `today`, oldest first.
     public func deferredErasures(endedBefore today: CalendarDay) throws -> [DeferredErasure] {
         try read { db in

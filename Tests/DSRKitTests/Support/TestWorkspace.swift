@@ -35,8 +35,9 @@ final class TestWorkspace {
 
     /// Runs the nightly job of a configuration.
     @discardableResult
-    func runNightly(_ configuration: URL, log: LogCapture = LogCapture()) throws -> RunSummary {
-        try installation(configuration, log: log).nightlyRun().run()
+    func runNightly(_ configuration: URL, log: LogCapture = LogCapture(), at time: String? = nil) throws -> RunSummary {
+        let now = time.map { Timestamp.parse($0)! } ?? Date()
+        return try installation(configuration, log: log).nightlyRun(clock: { now }).run()
     }
 
     /// Every file below a folder with its bytes, to prove nothing changed.
