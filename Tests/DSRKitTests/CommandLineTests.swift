@@ -39,7 +39,7 @@ import Testing
         let folder = workspace.url("demo")
         let output = try ExternalTools.dsr(["demo", "--dir", folder.path, "--customers", "600", "--log-level", "trace"])
         #expect(output.status == 0, "\(output.stderr)")
-        #expect(output.stdout.contains("answered: 2 access, 1 erasure, 1 export (1 with no personal data held)"))
+        #expect(output.stdout.contains("done: 2 access, 1 erasure, 1 export, 1 objection, 1 rectification, 1 restriction (1 with no personal data held)"))
         #expect(output.stderr.contains("request file rejected"))  // trace logging really was on
         try expectValidAnswers(in: folder.appendingPathComponent("outbox"))
 
@@ -67,7 +67,8 @@ import Testing
     /// JSON Schema, manifest intact.
     func expectValidAnswers(in outbox: URL) throws {
         let folders = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { !$0.hasPrefix(".") }
-        #expect(folders.sorted() == ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0004", "REQ-DEMO-0006"])
+        #expect(folders.sorted() == ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0004", "REQ-DEMO-0006",
+                                     "REQ-DEMO-0008", "REQ-DEMO-0009", "REQ-DEMO-0010"])
         for folder in folders.map({ outbox.appendingPathComponent($0) }) {
             let manifest = try #require(Manifest.verified(in: folder))
             for entry in manifest.files {

@@ -39,7 +39,7 @@ import Testing
         try original.write(to: inbox.appendingPathComponent("REQ-DEMO-0001-access.json"))
         let again = try workspace.runNightly(configuration)
         #expect(again.intake.duplicates == ["REQ-DEMO-0001-access.json"])
-        #expect(again.intake.accepted.isEmpty && again.answered.isEmpty)
+        #expect(again.intake.accepted.isEmpty && again.done.isEmpty)
         #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("accepted/REQ-DEMO-0001-access-2.json").path))
         #expect(try Ledger(url: workspace.url("demo/ledger/ledger.sqlite")).requests(id: "REQ-DEMO-0001").count == 1)
     }
@@ -97,7 +97,7 @@ import Testing
         let before = try workspace.contents(of: outbox.appendingPathComponent("REQ-DEMO-0001"))
         let summary = try workspace.runNightly(configuration)
         #expect(summary.recovered == 1)
-        #expect(summary.answered.isEmpty)
+        #expect(summary.done.isEmpty)
         #expect(try workspace.contents(of: outbox.appendingPathComponent("REQ-DEMO-0001")) == before)
         let record = try Ledger(url: workspace.url("demo/ledger/ledger.sqlite")).requests(id: "REQ-DEMO-0001")[0]
         #expect(record.state == .completed && record.payload == nil)
@@ -111,7 +111,7 @@ import Testing
         try FileManager.default.removeItem(at: outbox.appendingPathComponent("REQ-DEMO-0001"))
         try workspace.write("<?xml version=\"1.0\"?><accessRep", to: "demo/outbox/.staging/REQ-DEMO-0001/access-report.xml")
         let summary = try workspace.runNightly(configuration)
-        #expect(summary.answered == ["access": 1])
+        #expect(summary.done == ["access": 1])
         #expect(Manifest.verified(in: outbox.appendingPathComponent("REQ-DEMO-0001")) != nil)
         #expect(!FileManager.default.fileExists(atPath: outbox.appendingPathComponent(".staging/REQ-DEMO-0001").path))
         let rewritten = try Data(contentsOf: outbox.appendingPathComponent("REQ-DEMO-0001/access-report.xml"))

@@ -38,7 +38,7 @@ import Testing
 
     @Test func accessReportEqualsDirectSQL() throws {
         let summary = try workspace.runNightly(configuration)
-        #expect(summary.answered == ["access": 1, "export": 1])
+        #expect(summary.done == ["access": 1, "export": 1])
         let answered = AnswerDocuments.rowsByTable(try AnswerDocuments.json(outbox, "SS-1", .accessReport))
         let direct: [String: String] = [
             "Person": #"SELECT "PersonID", "eMail", "Mobile Phone", "FullName" FROM "Person" WHERE "PersonID" = 'P-001'"#,

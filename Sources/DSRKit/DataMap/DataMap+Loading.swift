@@ -53,13 +53,32 @@ extension DataMap {
             guard let normalization = IdentityNormalization(rawValue: try normalizeNode.nonEmptyString()) else {
                 throw normalizeNode.problem("unknown normalisation; expected one of \(IdentityNormalization.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            let rectifiable = try identityFields.optional("rectifiable")?.bool() ?? false
             try identityFields.finish()
-            identities[name] = Identity(name: name, table: table, column: column, normalization: normalization)
+            identities[name] = Identity(name: name, table: table, column: column, normalization: normalization,
+                                        rectifiable: rectifiable)
         }
         guard !identities.isEmpty else { throw root.problem("at least one identity is required") }
+        var consents: ConsentTable?
+        if let consentNode = fields.optional("consents") {
+            let consentFields = try consentNode.fields()
+            let tableNode = try consentFields.required("table")
+            let table = try tableNode.nonEmptyString()
+            guard let mapped = tables.first(where: { $0.name == table }) else { throw tableNode.problem("'\(table)' is not a mapped table") }
+            func column(_ name: String) throws(InputProblem) -> String {
+                let node = try consentFields.required(name)
+                let column = try node.nonEmptyString()
+                guard mapped.column(named: column) != nil else { throw node.problem("'\(column)' is not a mapped column of '\(table)'") }
+                return column
+            }
+            consents = ConsentTable(table: table, purposeColumn: try column("purpose_column"),
+                                    channelColumn: try column("channel_column"),
+                                    withdrawnAtColumn: try column("withdrawn_at_column"))
+            try consentFields.finish()
+        }
         try fields.finish()
 
-        var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts)
+        var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents)
         try map.resolvePaths(tablesNode: tablesNode)
         return map
     }

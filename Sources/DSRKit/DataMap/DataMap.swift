@@ -13,6 +13,17 @@ public struct DataMap: Sendable {
     public var tables: [MappedTable]
     /// The Art. 15(1)(e)–(h) facts that hold for the whole store.
     public var facts: AccessFacts
+    /// The marketing consent table, kept apart from customer data.
+    public var consents: ConsentTable?
+
+    /// Where marketing consents are and which columns say what.
+    public struct ConsentTable: Sendable {
+        public var table: String
+        public var purposeColumn: String
+        public var channelColumn: String
+        /// Set when a consent is withdrawn; NULL while it stands.
+        public var withdrawnAtColumn: String
+    }
 
     public struct SubjectTable: Sendable {
         public var table: String
@@ -25,6 +36,8 @@ public struct DataMap: Sendable {
         public var table: String
         public var column: String
         public var normalization: IdentityNormalization
+        /// Whether a rectification may change this identity's column.
+        public var rectifiable: Bool
     }
 
     /// Facts about the processing as a whole, for the access report.

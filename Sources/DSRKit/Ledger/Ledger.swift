@@ -56,9 +56,10 @@ public final class Ledger: Sendable {
                 table.column("summary", .text)
             }
         }
-        migrator.registerMigration("v2 erasure") { db in
-            try db.create(table: "erasure") { table in
+        migrator.registerMigration("v2 store changes") { db in
+            try db.create(table: "store_change") { table in
                 table.primaryKey("request_id", .text)
+                table.column("type", .text).notNull()
                 table.column("subject_reference", .text).notNull().indexed()
                 table.column("receipt", .text).notNull()
                 table.column("recorded_at", .datetime).notNull()
@@ -76,9 +77,11 @@ public final class Ledger: Sendable {
                 table.uniqueKey(["request_id", "table_name", "row_key"])
             }
             try db.create(table: "suppression") { table in
-                table.primaryKey("reference", .text)
+                table.column("reference", .text).notNull()
+                table.column("scope", .text).notNull()
                 table.column("reason", .text).notNull()
                 table.column("added_at", .datetime).notNull()
+                table.primaryKey(["reference", "scope"])
             }
         }
         return migrator

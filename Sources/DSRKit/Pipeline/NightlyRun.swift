@@ -81,27 +81,21 @@ public struct NightlyRun {
     private func process(outbox: Outbox, summary: inout RunSummary) throws {
         let queued = try ledger.requests(in: [.pending, .failed])
         var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
-        var waiting: [Ledger.Transition] = []
+        var lost: [Ledger.Transition] = []
         for record in queued {
-            guard record.type.isSupported else {
-                let reason = "\(record.type.rawValue) requests are not carried out by this version of dsr yet"
-                summary.waiting.append(.init(id: record.id, reason: reason))
-                if record.stateReason != reason { waiting.append(.init(id: record.id, state: .pending, reason: reason)) }
-                continue
-            }
             guard let request = try record.request() else {
-                waiting.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
+                lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
                 continue
             }
             answerable.append((record, request))
         }
-        try ledger.apply(waiting, now: clock())
+        try ledger.apply(lost, now: clock())
 
         let resolver = SubjectResolver(store: store, map: map)
         let answers = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
                                   keyring: keyring, logger: logger)
-        let erasures = ErasureStage(store: store, map: map, ledger: ledger, outbox: outbox,
-                                    controller: configuration.controller, keyring: keyring, logger: logger)
+        let changes = StoreChangeStage(store: store, map: map, ledger: ledger, outbox: outbox,
+                                       controller: configuration.controller, keyring: keyring, logger: logger)
         var start = 0
         while start < answerable.count {
             let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
@@ -109,7 +103,7 @@ public struct NightlyRun {
             try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
             let resolutions = try resolver.resolve(batch.map(\.request))
             var answerItems: [AnswerStage.Item] = []
-            var erasureItems: [ErasureStage.Item] = []
+            var changeItems: [StoreChangeStage.Item] = []
             var transitions: [Ledger.Transition] = []
             for (record, request) in batch {
                 let subject: StoreValue?
@@ -120,23 +114,25 @@ public struct NightlyRun {
                     transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
                     continue
                 }
-                if record.type == .erasure {
-                    erasureItems.append(.init(record: record, request: request, subject: subject))
-                } else {
+                if record.type.isAnswered {
                     answerItems.append(.init(record: record, request: request, subject: subject))
+                } else {
+                    changeItems.append(.init(record: record, request: request, subject: subject))
                 }
             }
             transitions += answers.answer(answerItems, now: clock())
-            transitions += erasures.erase(erasureItems, now: clock())
+            transitions += changes.carryOut(changeItems, now: clock())
             try ledger.apply(transitions, now: clock())
             let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
             for transition in transitions {
                 switch transition.state {
                 case .completed:
-                    summary.answered[typeByID[transition.id]!.rawValue, default: 0] += 1
+                    summary.done[typeByID[transition.id]!.rawValue, default: 0] += 1
                     if transition.subjectReference == nil { summary.noDataHeld += 1 }
                 case .failed:
                     summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
+                case .rejected:
+                    summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
                 default:
                     break
                 }

@@ -6,17 +6,18 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date
     public var intake: Intake.Report
-    /// Requests answered in this run, by type.
-    public var answered: [String: Int] = [:]
-    /// Of those, the answers that say no personal data is held.
+    /// Requests answered or carried out in this run, by type.
+    public var done: [String: Int] = [:]
+    /// Of those, the ones whose identities matched no one: no personal data held.
     public var noDataHeld = 0
+    /// Requests that cannot be carried out as written (say, a rectification value that does
+    /// not fit its column).
+    public var rejected: [Entry] = []
     /// Requests whose answer was already in the outbox from an interrupted run.
     public var recovered = 0
     public var awaitingVerification: [String] = []
     public var needsReview: [Entry] = []
     public var failed: [Entry] = []
-    /// Requests of types this version does not carry out yet.
-    public var waiting: [Entry] = []
     /// Held rows the sweep erased because their hold ended.
     public var sweptRows = 0
     /// Held rows still waiting for their hold to end.
@@ -29,15 +30,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case startedAt = "started_at", finishedAt = "finished_at", intake, answered, noDataHeld = "no_data_held"
-        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
+        case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
+        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, outbox
         case sweptRows = "swept_rows", deferredRows = "deferred_rows"
     }
 
     /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
     /// needs review.
     public var exitStatus: ExitStatus {
-        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty ? .success : .attentionNeeded
+        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty ? .success : .attentionNeeded
     }
 
     public func json() -> String { ReportJSON.text(self) }
@@ -46,8 +47,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var text: String {
         var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
         lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected")
-        let answeredText = answered.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-        lines.append("answered: \(answeredText.isEmpty ? "none" : answeredText) (\(noDataHeld) with no personal data held)"
+        let doneText = done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        lines.append("done: \(doneText.isEmpty ? "none" : doneText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
         lines.append("awaiting verification: \(awaitingVerification.count)")
         lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
@@ -58,7 +59,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         }
         section("needs review", needsReview)
         section("failed (retried next run)", failed)
-        section("waiting", waiting)
+        section("rejected requests", rejected)
         if !intake.rejected.isEmpty {
             lines.append("rejected files (see inbox/rejected/*.error.txt):")
             lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }

@@ -69,7 +69,7 @@ public struct RequestFileParser: Sendable {
         let changes = collect { () throws(InputProblem) -> [String: String] in
             guard let node = fields.optional("changes") else { return [:] }
             var changes: [String: String] = [:]
-            for (key, value) in try node.entries() { changes[key] = try value.string() }
+            for (key, value) in try node.entries() { changes[key] = try change(key, value) }
             return changes
         }
         let scope = collect { () throws(InputProblem) -> DataSubjectRequest.Scope? in
@@ -121,6 +121,28 @@ public struct RequestFileParser: Sendable {
         }
         guard date <= now.addingTimeInterval(300) else { throw node.problem("is in the future") }
         return date
+    }
+
+    /// A rectification's new value for `table.column`: a mapped column, not an identity
+    /// used for matching unless the map allows it, normalised like that identity.
+    private func change(_ target: String, _ node: DocumentNode) throws(InputProblem) -> String {
+        let value = try node.string()
+        guard let dot = target.lastIndex(of: "."),
+              let table = map.table(named: String(target[..<dot])),
+              table.column(named: String(target[target.index(after: dot)...])) != nil else {
+            throw node.problem("must name a mapped column as table.column")
+        }
+        let column = String(target[target.index(after: dot)...])
+        guard let identity = map.identities.values.first(where: { $0.table == table.name && $0.column == column }) else {
+            return value
+        }
+        guard identity.rectifiable else {
+            throw node.problem("is the identity '\(identity.name)' used for matching; the data map does not allow rectifying it")
+        }
+        switch identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion) {
+        case .success(let normalized): return normalized
+        case .failure(let error): throw node.problem(error.reason)
+        }
     }
 
     private func subject(_ node: DocumentNode) throws(InputProblem) -> [String: String] {

@@ -15,8 +15,9 @@ public enum RequestType: String, Sendable, CaseIterable, Codable {
     /// Art. 7(3).
     case consentWithdrawal = "consent-withdrawal"
 
-    /// Whether this version of dsr carries the request out; the others wait in `pending`.
-    public var isSupported: Bool { self == .access || self == .export || self == .erasure }
+    /// Whether the request is answered with a document of the subject's data, rather than
+    /// carried out on the store.
+    public var isAnswered: Bool { self == .access || self == .export }
 }
 
 /// The document formats of access and export answers.

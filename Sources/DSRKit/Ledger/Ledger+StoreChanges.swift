@@ -2,6 +2,9 @@ import Foundation
 import GRDB
 
 extension Ledger {
+    /// A held row as erasure leaves it for the ledger.
+    public typealias DeferredRow = (table: String, key: [StoreValue], basis: String, lastDayHeld: CalendarDay)
+
     /// A held row whose erasure waits for its hold to end.
     public struct DeferredErasure: Sendable, Equatable {
         public var id: Int64
@@ -13,23 +16,22 @@ extension Ledger {
         public var lastDayHeld: CalendarDay
     }
 
-    /// Records what erasing a subject did, and the rows it had to leave, before the store
-    /// transaction commits. A rerun after a crash finds nothing left to change; it then
-    /// keeps the receipt of the run that did the work. Returns the receipt to publish.
-    public func recordErasure(requestID: String, subjectReference: String, receipt: Receipt,
-                              deferred: [(table: String, key: [StoreValue], basis: String, lastDayHeld: CalendarDay)],
-                              now: Date) throws -> Receipt {
+    /// Records what a request did to the store (and the rows erasure had to leave) before
+    /// the store transaction commits. A rerun after a crash finds nothing left to change; it
+    /// then keeps the receipt of the run that did the work. Returns the receipt to publish.
+    public func recordChange(requestID: String, type: RequestType, subjectReference: String, receipt: Receipt,
+                             deferred: [DeferredRow], now: Date) throws -> Receipt {
         try write { db in
             var effective = receipt
-            if let stored = try String.fetchOne(db, sql: "SELECT receipt FROM erasure WHERE request_id = ?", arguments: [requestID]),
+            if let stored = try String.fetchOne(db, sql: "SELECT receipt FROM store_change WHERE request_id = ?", arguments: [requestID]),
                receipt.changedNothing {
                 effective = try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
             } else {
                 let text = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
                 try db.execute(sql: """
-                    INSERT INTO erasure (request_id, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?)
+                    INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
-                    """, arguments: [requestID, subjectReference, text, now])
+                    """, arguments: [requestID, type.rawValue, subjectReference, text, now])
             }
             for row in deferred {
                 try db.execute(sql: """
@@ -43,11 +45,11 @@ extension Ledger {
         }
     }
 
-    /// The receipt and subject recorded for an erasure request, if its erasure was done
-    /// (the store may have committed before a crash; the identities then find no one).
-    public func recordedErasure(requestID: String) throws -> (receipt: Receipt, subjectReference: String)? {
+    /// The receipt and subject recorded for a request, if its change was made (the store may
+    /// have committed before a crash; erased or rectified identities then find no one).
+    public func recordedChange(requestID: String) throws -> (receipt: Receipt, subjectReference: String)? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT receipt, subject_reference FROM erasure WHERE request_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT receipt, subject_reference FROM store_change WHERE request_id = ?",
                                              arguments: [requestID]) else { return nil }
             return (try JSONDecoder().decode(Receipt.self, from: Data((row["receipt"] as String).utf8)), row["subject_reference"])
         }
@@ -85,19 +87,24 @@ extension Ledger {
     /// The subjects erased so far (by reference), with the request that erased each.
     public func erasedSubjects() throws -> [(requestID: String, subjectReference: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT request_id, subject_reference FROM erasure ORDER BY recorded_at, request_id")
+            try Row.fetchAll(db, sql: """
+                SELECT request_id, subject_reference FROM store_change WHERE type = 'erasure' ORDER BY recorded_at, request_id
+                """)
                 .map { ($0["request_id"], $0["subject_reference"]) }
         }
     }
 
     /// Adds identity references to the suppression list: these people must not be
-    /// contacted again, and dsr no longer knows who they were.
-    public func suppress(_ references: [String], reason: String, now: Date) throws {
+    /// contacted (for `scope`: `all`, or `purpose/channel` pairs), and dsr no longer knows
+    /// who they were.
+    public func suppress(_ references: [String], scopes: [String], reason: String, now: Date) throws {
         guard !references.isEmpty else { return }
         try write { db in
             for reference in references {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, reason, added_at) VALUES (?, ?, ?)",
-                               arguments: [reference, reason, now])
+                for scope in scopes {
+                    try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, scope, reason, added_at) VALUES (?, ?, ?, ?)",
+                                   arguments: [reference, scope, reason, now])
+                }
             }
         }
     }

@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+
+/// The nightly sweep: held rows whose hold has ended are erased as the data map says, one
+/// store transaction per subject.
+struct ErasureSweep {
+    let store: CustomerStore
+    let map: DataMap
+    let ledger: Ledger
+    let logger: Logger
+
+    /// Erases what is due; returns how many rows were erased and how many subjects failed.
+    func run(today: CalendarDay, now: Date) throws -> (rows: Int, failures: Int) {
+        let due = try ledger.deferredErasures(endedBefore: today)
+        let planner = ErasurePlanner(map: map, today: today, fiscalYearEnd: .december31)
+        var erasedRows = 0
+        var failures = 0
+        for (_, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
+            do {
+                erasedRows += try store.writing { session in
+                    var count = 0
+                    for table in planner.tablesInErasureOrder {
+                        let keys = rows.filter { $0.table == table.name }.map(\.key)
+                        guard !keys.isEmpty else { continue }
+                        count += table.erasureDeletesRows
+                            ? try session.delete(from: table, keys: keys)
+                            : try session.update(table, ColumnChange.erasure(of: table), keys: keys)
+                    }
+                    return count
+                }
+                try ledger.markErased(rows.map(\.id), now: now)
+            } catch {
+                failures += 1
+                logger.error("sweep failed for a subject; retried next run", metadata: ["error": "\(error)"])
+            }
+        }
+        return (erasedRows, failures)
+    }
+}

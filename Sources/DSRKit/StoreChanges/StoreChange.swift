@@ -1,0 +1,158 @@
+import Foundation
+
+/// What one kind of request does to a subject's rows, inside that subject's transaction.
+protocol StoreChange {
+    /// Changes the subject's rows and says what changed.
+    func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult
+
+    /// The suppression scopes the request adds once carried out (none for most).
+    func suppressionScopes(for request: DataSubjectRequest) -> [String]
+}
+
+/// A request that cannot be carried out as written; it ends `rejected` with the reason.
+struct RequestRejection: Error {
+    var reason: String
+}
+
+/// The receipt of a change, and the rows erasure had to leave for later.
+struct StoreChangeResult {
+    var receipt: Receipt
+    var deferred: [Ledger.DeferredRow] = []
+}
+
+/// Rectification (Art. 16): the request's `changes`, applied to all of the subject's rows
+/// of each named table, the values converted to the columns' types.
+struct Rectification: StoreChange {
+    let map: DataMap
+    let schema: StoreSchema
+
+    func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        var byTable: [String: [ColumnChange]] = [:]
+        for (target, text) in request.changes.sorted(by: { $0.key < $1.key }) {
+            let (tableName, column) = try Self.split(target)
+            let declared = schema.tables[tableName]?.column(named: column)?.declaredType ?? ""
+            guard let value = Self.typedValue(text, declaredType: declared) else {
+                throw RequestRejection(reason: "changes.\(target): the new value does not fit the column's type \(declared)")
+            }
+            byTable[tableName, default: []].append(ColumnChange(column: column, kind: .value(value)))
+        }
+        var receipt = Receipt(tables: [])
+        for table in map.tables {
+            guard let changes = byTable[table.name] else { continue }
+            let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
+            let keys = rows.filter(\.needsChange).map(\.key)
+            var entry = Receipt.Table(table: table.name)
+            entry.rowsChanged = try session.update(table, changes, keys: keys)
+            entry.rowsUnchanged = rows.count - keys.count
+            entry.columns = changes.map { Receipt.Column(name: $0.column, action: .rectify) }
+            receipt.tables.append(entry)
+        }
+        return StoreChangeResult(receipt: receipt)
+    }
+
+    func suppressionScopes(for request: DataSubjectRequest) -> [String] { [] }
+
+    /// `table.column` at its last dot; the parser has checked the form.
+    static func split(_ target: String) throws -> (String, String) {
+        guard let dot = target.lastIndex(of: ".") else { throw DSRError.badInput("changes.\(target): must be table.column") }
+        return (String(target[..<dot]), String(target[target.index(after: dot)...]))
+    }
+
+    static func typedValue(_ text: String, declaredType: String) -> StoreValue? {
+        switch ColumnTypeFamily(declaredType: declaredType) {
+        case .integer: return Int64(text).map(StoreValue.integer)
+        case .real: return Double(text).map(StoreValue.real)
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1": return .integer(1)
+            case "false", "0": return .integer(0)
+            default: return nil
+            }
+        case .text, .other: return .text(text)
+        }
+    }
+}
+
+/// Restriction (Art. 18): the restriction flag set on every row of the subject in every
+/// table that has one.
+struct Restriction: StoreChange {
+    let map: DataMap
+
+    func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        let flagged = map.tables.filter { $0.restrictionFlag != nil }
+        guard !flagged.isEmpty else {
+            throw DSRError.configuration("the data map names no restriction_flag, so processing cannot be restricted")
+        }
+        var receipt = Receipt(tables: [])
+        for table in flagged {
+            let changes = ColumnChange.restrict(table)
+            let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
+            let keys = rows.filter(\.needsChange).map(\.key)
+            var entry = Receipt.Table(table: table.name)
+            entry.rowsChanged = try session.update(table, changes, keys: keys)
+            entry.rowsUnchanged = rows.count - keys.count
+            entry.columns = [Receipt.Column(name: table.restrictionFlag!, action: .restrict)]
+            receipt.tables.append(entry)
+        }
+        return StoreChangeResult(receipt: receipt)
+    }
+
+    func suppressionScopes(for request: DataSubjectRequest) -> [String] { [] }
+}
+
+/// Objection to direct marketing (Art. 21(3)) and withdrawal of consent (Art. 7(3)): the
+/// matching consents get a withdrawal time (those already withdrawn keep theirs), and the
+/// person's identities join the suppression list for that scope. Customer data stays.
+struct ConsentWithdrawal: StoreChange {
+    let map: DataMap
+    let now: Date
+
+    func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        guard let consents = map.consents, let table = map.table(named: consents.table) else {
+            throw DSRError.configuration("the data map names no consents table, so consents cannot be withdrawn")
+        }
+        var filter: [String: [String]] = [:]
+        if let purposes = request.scope?.purposes, !purposes.isEmpty { filter[consents.purposeColumn] = purposes }
+        if let channels = request.scope?.channels, !channels.isEmpty { filter[consents.channelColumn] = channels }
+        let changes = [ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(now))))]
+        let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: filter)
+        let keys = rows.filter(\.needsChange).map(\.key)
+        var entry = Receipt.Table(table: table.name)
+        entry.rowsChanged = try session.update(table, changes, keys: keys)
+        entry.rowsUnchanged = rows.count - keys.count
+        entry.columns = [Receipt.Column(name: consents.withdrawnAtColumn, action: .withdraw)]
+        return StoreChangeResult(receipt: Receipt(tables: [entry]))
+    }
+
+    /// `purpose/channel` for every pair the request names, `*` for an unnamed side.
+    func suppressionScopes(for request: DataSubjectRequest) -> [String] {
+        let purposes = request.scope?.purposes.nilIfEmpty ?? ["*"]
+        let channels = request.scope?.channels.nilIfEmpty ?? ["*"]
+        return purposes.flatMap { purpose in channels.map { "\(purpose)/\($0)" } }
+    }
+}
+
+extension Array {
+    var nilIfEmpty: [Element]? { isEmpty ? nil : self }
+}
+
+extension ErasurePlanner: StoreChange {
+    func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        let plan = try plan(subject: subject, in: session)
+        return StoreChangeResult(receipt: try execute(plan, in: session), deferred: plan.deferredRows)
+    }
+
+    /// An erased person must not be contacted again for anything.
+    func suppressionScopes(for request: DataSubjectRequest) -> [String] { ["*/*"] }
+}
+
+extension ErasurePlan {
+    /// The held rows as the ledger records them.
+    var deferredRows: [Ledger.DeferredRow] {
+        steps.flatMap { step in
+            step.held.flatMap { lastDay, keys in
+                keys.map { (step.table.name, $0, step.table.hold!.basis, lastDay) }
+            }
+        }
+    }
+}
