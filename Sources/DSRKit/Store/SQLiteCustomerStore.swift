@@ -103,9 +103,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         let schema = try schema()
         do {
             return try database.write { db in try work(SQLiteStoreSession(db: db, schema: schema)) }
-        } catch let error as DSRError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
         }
     }
@@ -114,9 +112,7 @@ public final class SQLiteCustomerStore: CustomerStore {
     func read<T>(_ work: (Database) throws -> T) throws -> T {
         do {
             return try database.read(work)
-        } catch let error as DSRError {
-            throw error
-        } catch {
+        } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
         }
     }
