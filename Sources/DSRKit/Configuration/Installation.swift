@@ -44,6 +44,27 @@ public final class Installation {
     /// The nightly job, after the data map has passed its check against the live store: a
     /// broken map stops the run before a single row is touched.
     public func nightlyRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> NightlyRun {
+        try checkBeforeRunning()
+        return NightlyRun(configuration: configuration, map: map, store: try store(), ledger: try ledger(),
+                          keyring: try keyring(), logger: logger, clock: clock)
+    }
+
+    /// The nightly job as a dry run: the same checks, the ledger opened for reading only.
+    public func dryRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> DryRun {
+        try checkBeforeRunning()
+        return DryRun(configuration: configuration, map: map, store: try store(),
+                      ledger: try Ledger.readOnly(url: configuration.ledgerURL), keyring: try keyring(),
+                      logger: logger, clock: clock)
+    }
+
+    /// Re-applies recorded erasures to a store restored from a backup.
+    public func erasureReapply() throws -> ErasureReapply {
+        try checkBeforeRunning()
+        return ErasureReapply(store: try store(), map: map, ledger: try ledger(), keyring: try keyring(),
+                              controller: configuration.controller, logger: logger)
+    }
+
+    private func checkBeforeRunning() throws {
         let check = try checkDataMap()
         for warning in check.warnings { logger.warning("data map: \(warning.field): \(warning.message)") }
         guard check.passed else {
@@ -53,7 +74,5 @@ public final class Installation {
         guard FileManager.default.fileExists(atPath: configuration.inboxURL.path) else {
             throw DSRError.configuration("\(configuration.fileURL.path): field 'inbox': folder \(configuration.inboxURL.path) does not exist")
         }
-        return NightlyRun(configuration: configuration, map: map, store: try store(), ledger: try ledger(),
-                          keyring: try keyring(), logger: logger, clock: clock)
     }
 }

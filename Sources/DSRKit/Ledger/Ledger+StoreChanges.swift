@@ -33,15 +33,25 @@ extension Ledger {
                     ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
                     """, arguments: [requestID, type.rawValue, subjectReference, text, now])
             }
-            for row in deferred {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO deferred_erasure
-                        (request_id, subject_reference, table_name, row_key, basis, last_day_held, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [requestID, subjectReference, row.table, try Self.encodeKey(row.key), row.basis,
-                                     row.lastDayHeld.description, now])
-            }
+            try Self.insert(deferred, requestID: requestID, subjectReference: subjectReference, now: now, db)
             return effective
+        }
+    }
+
+    /// Records held rows again (after an erasure is re-applied); rows already recorded stay as they are.
+    public func recordDeferred(_ deferred: [DeferredRow], requestID: String, subjectReference: String, now: Date) throws {
+        try write { db in try Self.insert(deferred, requestID: requestID, subjectReference: subjectReference, now: now, db) }
+    }
+
+    private static func insert(_ deferred: [DeferredRow], requestID: String, subjectReference: String, now: Date,
+                               _ db: Database) throws {
+        for row in deferred {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO deferred_erasure
+                    (request_id, subject_reference, table_name, row_key, basis, last_day_held, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [requestID, subjectReference, row.table, try encodeKey(row.key), row.basis,
+                                 row.lastDayHeld.description, now])
         }
     }
 

@@ -5,9 +5,30 @@ import GRDB
 /// database, never inside the customer store.
 public final class Ledger: Sendable {
     let database: DatabaseQueue
+    /// The ledger's file; its folder holds the run lock.
+    public let url: URL
+
+    /// Opens an existing ledger for reading only (dry runs), or nil when there is none yet.
+    public static func readOnly(url: URL) throws -> Ledger? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            return Ledger(database: try DatabaseQueue(path: url.path, configuration: configuration), url: url)
+        } catch {
+            throw DSRError.io("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
+        }
+    }
+
+    private init(database: DatabaseQueue, url: URL) {
+        self.database = database
+        self.url = url
+    }
 
     /// Opens the ledger, creating it (in a 0700 folder) and migrating it as needed.
     public init(url: URL) throws {
+        self.url = url
         let folder = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,

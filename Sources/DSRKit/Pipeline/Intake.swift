@@ -39,7 +39,7 @@ public struct Intake {
 
     public func run(now: Date) throws -> Report {
         var report = Report()
-        for file in try inboxFiles() {
+        for file in try Self.files(in: inbox) {
             let name = file.lastPathComponent
             switch take(file, now: now) {
             case .success(let isNew):
@@ -47,11 +47,7 @@ public struct Intake {
                 if isNew { report.accepted.append(name) } else { report.duplicates.append(name) }
                 logger.debug("request file accepted", metadata: ["file": "\(name)", "duplicate": "\(!isNew)"])
             case .failure(let error):
-                let problems = error.problems.map { problem in
-                    // Name the file as the officer knows it, not by the inbox path.
-                    InputProblem(SourceLocation(file: name, field: problem.location.field, line: problem.location.line),
-                                 problem.reason).description
-                }
+                let problems = error.problems.map(\.description)
                 try reject(file, problems: problems)
                 report.rejected.append(RejectedFile(file: name, problems: problems))
                 logger.notice("request file rejected", metadata: ["file": "\(name)", "problems": "\(problems.count)"])
@@ -62,7 +58,7 @@ public struct Intake {
 
     /// The request files waiting in the inbox, in name order; folders and hidden files
     /// (temporary names of files being copied in) are left alone.
-    func inboxFiles() throws -> [URL] {
+    static func files(in inbox: URL) throws -> [URL] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: inbox.path)
@@ -78,14 +74,8 @@ public struct Intake {
     /// Parses and records one file; success says whether the request is new.
     private func take(_ file: URL, now: Date) -> Result<Bool, RequestFileError> {
         let location = SourceLocation(file: file.lastPathComponent)
-        guard RequestFileParser.extensions.contains(file.pathExtension.lowercased()) else {
-            return .failure(RequestFileError(problems: [InputProblem(location, "unknown kind of file; request files end in .json, .yaml or .yml")]))
-        }
-        guard let data = FileManager.default.contents(atPath: file.path) else {
-            return .failure(RequestFileError(problems: [InputProblem(location, "cannot be read")]))
-        }
         let request: DataSubjectRequest
-        switch parser.parse(data, file: file.path) {
+        switch parser.read(file) {
         case .success(let parsed): request = parsed
         case .failure(let error): return .failure(error)
         }

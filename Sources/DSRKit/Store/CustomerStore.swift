@@ -18,6 +18,9 @@ public protocol CustomerStore: AnyObject {
     func forEachRow(of table: MappedTable, columns: [String], subjects: [StoreValue], in map: DataMap,
                     _ body: (_ subject: StoreValue, _ values: [StoreValue]) throws -> Void) throws
 
+    /// Calls `body` with the key of every subject in the store.
+    func forEachSubjectKey(in map: DataMap, _ body: (StoreValue) throws -> Void) throws
+
     /// Runs `work` on one consistent read of the store.
     func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
 

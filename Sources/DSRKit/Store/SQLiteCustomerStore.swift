@@ -94,6 +94,13 @@ public final class SQLiteCustomerStore: CustomerStore {
         }
     }
 
+    public func forEachSubjectKey(in map: DataMap, _ body: (StoreValue) throws -> Void) throws {
+        try read { db in
+            let keys = try DatabaseValue.fetchCursor(db, sql: "SELECT \(SQL.quote(map.subject.key)) FROM \(SQL.quote(map.subject.table))")
+            while let key = try keys.next() { try body(Self.storeValue(key)) }
+        }
+    }
+
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
         let schema = try schema()
         return try read { db in try work(SQLiteStoreSession(db: db, schema: schema)) }

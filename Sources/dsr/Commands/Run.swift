@@ -8,6 +8,9 @@ struct Run: ParsableCommand {
     @Argument(help: "The job to run: nightly.")
     var job: String
 
+    @Flag(help: "Report per request what would be answered, erased, kept and deferred, and change nothing.")
+    var dryRun = false
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var options: GlobalOptions
@@ -20,7 +23,13 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try withExitStatus {
-            let summary = try options.installation().nightlyRun().run()
+            let installation = try options.installation()
+            if dryRun {
+                let report = try installation.dryRun().run()
+                output.print(text: report.text, json: report.json())
+                return .success
+            }
+            let summary = try installation.nightlyRun().run()
             output.print(text: summary.text, json: summary.json())
             return summary.exitStatus
         }

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+
+/// `dsr run nightly --dry-run`: what the nightly run would do with the inbox and the
+/// queued requests, per request, without changing anything: no file moves, the ledger is
+/// only read, and store changes run on a `PreviewSession`.
+public struct DryRun {
+    public let configuration: Configuration
+    public let map: DataMap
+    public let store: CustomerStore
+    /// Nil before the first real run.
+    public let ledger: Ledger?
+    public let keyring: SubjectKeyring
+    public let logger: Logger
+    public let clock: @Sendable () -> Date
+
+    public init(configuration: Configuration, map: DataMap, store: CustomerStore, ledger: Ledger?,
+                keyring: SubjectKeyring, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.configuration = configuration
+        self.map = map
+        self.store = store
+        self.ledger = ledger
+        self.keyring = keyring
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() throws -> DryRunReport {
+        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
+        defer { withExtendedLifetime(lock) {} }
+        let now = clock()
+        let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now)
+        var report = DryRunReport()
+        var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?)] = []
+        for record in try ledger?.requests(in: [.pending, .failed, .inProgress]) ?? [] {
+            if let request = try record.request() { queued.append((record.id, record.type, request, nil)) }
+        }
+        for file in try Intake.files(in: configuration.inboxURL) {
+            let name = file.lastPathComponent
+            switch parser.read(file) {
+            case .failure(let error):
+                report.entries.append(.init(file: name, outcome: "the file would be rejected: " + error.problems.map(\.reason).joined(separator: "; ")))
+            case .success(let request):
+                if try ledger?.requests(id: request.id).isEmpty == false {
+                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "already in the ledger; nothing to do"))
+                } else if request.verification == nil {
+                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "would wait for identity verification"))
+                } else {
+                    queued.append((request.id, request.type, request, name))
+                }
+            }
+        }
+        let planner = ErasurePlanner(map: map, today: CalendarDay(now, in: configuration.controller.timeZone),
+                                     fiscalYearEnd: configuration.controller.fiscalYearEnd)
+        let resolutions = try SubjectResolver(store: store, map: map).resolve(queued.map(\.request))
+        for item in queued {
+            var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
+            switch resolutions[item.id] ?? .notFound {
+            case .needsReview(let reason):
+                entry.outcome = "would need review: \(reason)"
+            case .notFound:
+                entry.outcome = item.type.isAnswered ? "would answer: no personal data held" : "would change nothing: no personal data held"
+            case .found(let subject) where item.type.isAnswered:
+                _ = subject
+                entry.outcome = "would write the \(AnswerKind(for: item.type).fileStem)"
+            case .found(let subject):
+                let change: StoreChange
+                switch item.type {
+                case .erasure: change = planner
+                case .rectification: change = Rectification(map: map, schema: try store.schema())
+                case .restriction: change = Restriction(map: map)
+                default: change = ConsentWithdrawal(map: map, now: now)
+                }
+                do {
+                    entry.receipt = try store.reading { session in
+                        try change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
+                    }
+                    entry.outcome = "would carry out"
+                } catch let rejection as RequestRejection {
+                    entry.outcome = "would be rejected: \(rejection.reason)"
+                } catch {
+                    entry.outcome = "would fail: \(error)"
+                }
+            }
+            report.entries.append(entry)
+        }
+        report.sweepDueRows = try ledger?.deferredErasures(endedBefore: planner.today).count ?? 0
+        return report
+    }
+}
+
+/// What a dry run found, per request; never values, only ids, counts and reasons.
+public struct DryRunReport: Sendable, Codable, Equatable {
+    public var entries: [Entry] = []
+    /// Held rows whose hold has ended: the sweep would erase them.
+    public var sweepDueRows = 0
+
+    public struct Entry: Sendable, Codable, Equatable {
+        public var id: String?
+        public var file: String?
+        public var type: String?
+        public var outcome: String
+        public var receipt: Receipt?
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case entries = "requests", sweepDueRows = "sweep_due_rows"
+    }
+
+    public func json() -> String { ReportJSON.text(self) }
+
+    public var text: String {
+        var lines = ["dry run: nothing was changed"]
+        for entry in entries {
+            let name = [entry.id, entry.type, entry.file.map { "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+            lines.append("\(name): \(entry.outcome)")
+            for table in entry.receipt?.tables ?? [] {
+                var parts = ["\(table.rowsDeleted) deleted", "\(table.rowsChanged) changed", "\(table.rowsUnchanged) unchanged"]
+                parts += table.held.map { "\($0.rows) held until \($0.lastDayHeld) (\($0.basis))" }
+                lines.append("  \(table.table): " + parts.joined(separator: ", "))
+            }
+        }
+        lines.append("sweep: \(sweepDueRows) held row(s) past their hold would be erased")
+        return lines.joined(separator: "\n")
+    }
+}
