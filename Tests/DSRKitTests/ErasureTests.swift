@@ -231,3 +231,46 @@ import Testing
         #expect(rule.lastDayHeld(rowDate: CalendarDay(iso: "2020-02-29")!, fiscalYearEnd: .december31).description == "2023-02-28")
     }
 }
+
+/// A legal-claims hold keeps everything of a person until it is lifted.
+@Suite struct LegalHoldTests {
+    @Test func erasureWaitsForTheHoldToBeLifted() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        let installation = try workspace.installation(configuration)
+        let reference = try installation.subjectReference(identities: ["customer_no": "C-000530"])
+        try installation.ledger().placeLegalHold(subjectReference: reference, reason: "case 2026-17", now: Date())
+        #expect(throws: DSRError.self) { try installation.subjectReference(identities: ["customer_no": "C-999999"]) }
+
+        let held = try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
+        #expect(held.waiting.map(\.id) == ["REQ-DEMO-0006"])
+        #expect(held.waiting.first?.reason.contains("legal-claims hold") == true)
+        let name = { try DatabaseQueue(path: workspace.url("demo/store.sqlite").path).read { db in
+            try String.fetchOne(db, sql: "SELECT first_name FROM customers WHERE id = 530")
+        } }
+        #expect(try name() == "Astrid")
+
+        #expect(try installation.ledger().liftLegalHold(subjectReference: reference, now: Date()))
+        let lifted = try workspace.runNightly(configuration, at: "2026-11-23T03:00:00Z")
+        #expect(lifted.done == ["erasure": 1])
+        #expect(try name() == "erased")
+    }
+
+    @Test func commandLinePlacesListsAndLiftsHolds() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        let place = try ExternalTools.dsr(["legal-hold", "place", "--identity", "email=Astrid.Andersson530@example.se",
+                                           "--reason", "case 2026-17", "--config", configuration.path])
+        #expect(place.status == 0, "\(place.stderr)")
+        let list = try ExternalTools.dsr(["legal-hold", "list", "--json", "--config", configuration.path])
+        let holds = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [String: [[String: Any]]])["legal_holds"]!
+        #expect(holds.count == 1 && holds[0]["reason"] as? String == "case 2026-17")
+        let nobody = try ExternalTools.dsr(["legal-hold", "place", "--identity", "email=nobody@example.org", "--reason", "x",
+                                            "--config", configuration.path])
+        #expect(nobody.status == 65)
+        let lift = try ExternalTools.dsr(["legal-hold", "lift", "--identity", "customer_no=C-000530", "--config", configuration.path])
+        #expect(lift.status == 0)
+        let again = try ExternalTools.dsr(["legal-hold", "lift", "--identity", "customer_no=C-000530", "--config", configuration.path])
+        #expect(again.status == 65 && again.stderr.contains("no legal hold stands"))
+    }
+}

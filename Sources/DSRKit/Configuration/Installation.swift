@@ -64,6 +64,26 @@ public final class Installation {
                               controller: configuration.controller, logger: logger)
     }
 
+    /// The subject reference of the one person some identities name, for commands that act
+    /// on a person rather than a request (legal holds).
+    public func subjectReference(identities: [String: String]) throws -> String {
+        let parser = requestParser(now: Date())
+        var normalized: [String: String] = [:]
+        for (name, value) in identities {
+            switch parser.identity(name, value) {
+            case .success(let value): normalized[name] = value
+            case .failure(let error): throw DSRError(.usage, "--identity \(name): \(error.reason)")
+            }
+        }
+        let probe = DataSubjectRequest(id: "probe", type: .access, receivedAt: Date(), identities: normalized,
+                                       verification: nil, formats: [], changes: [:], scope: nil, note: nil)
+        switch try SubjectResolver(store: try store(), map: map).resolve([probe])["probe"] ?? .notFound {
+        case .found(let subject): return try keyring().subjectReference(table: map.subject.table, key: subject)
+        case .notFound: throw DSRError.badInput("no one in the store matches these identities")
+        case .needsReview(let reason): throw DSRError.badInput("the identities do not name one person: \(reason)")
+        }
+    }
+
     private func checkBeforeRunning() throws {
         let check = try checkDataMap()
         for warning in check.warnings { logger.warning("data map: \(warning.field): \(warning.message)") }

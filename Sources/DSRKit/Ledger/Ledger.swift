@@ -105,6 +105,15 @@ public final class Ledger: Sendable {
                 table.primaryKey(["reference", "scope"])
             }
         }
+        migrator.registerMigration("v3 legal holds") { db in
+            try db.create(table: "legal_hold") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("subject_reference", .text).notNull().indexed()
+                table.column("reason", .text).notNull()
+                table.column("placed_at", .datetime).notNull()
+                table.column("lifted_at", .datetime)
+            }
+        }
         return migrator
     }
 

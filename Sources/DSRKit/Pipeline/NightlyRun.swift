@@ -133,6 +133,8 @@ public struct NightlyRun {
                     summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
                 case .rejected:
                     summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
+                case .pending:
+                    summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
                 default:
                     break
                 }

@@ -18,6 +18,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var awaitingVerification: [String] = []
     public var needsReview: [Entry] = []
     public var failed: [Entry] = []
+    /// Requests waiting on something outside dsr (a legal-claims hold).
+    public var waiting: [Entry] = []
     /// Held rows the sweep erased because their hold ended.
     public var sweptRows = 0
     /// Held rows still waiting for their hold to end.
@@ -31,7 +33,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
-        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, outbox
+        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
         case sweptRows = "swept_rows", deferredRows = "deferred_rows"
     }
 
@@ -60,6 +62,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         section("needs review", needsReview)
         section("failed (retried next run)", failed)
         section("rejected requests", rejected)
+        section("waiting", waiting)
         if !intake.rejected.isEmpty {
             lines.append("rejected files (see inbox/rejected/*.error.txt):")
             lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }

@@ -145,13 +145,18 @@ public struct RequestFileParser: Sendable {
         }
     }
 
+    /// The normalised value of an identity the data map names, or why it cannot be one.
+    public func identity(_ name: String, _ value: String) -> Result<String, IdentityValueError> {
+        guard let identity = map.identities[name] else {
+            return .failure(IdentityValueError(reason: "the data map has no identity '\(name)'; it knows \(map.identities.keys.sorted().joined(separator: ", "))"))
+        }
+        return identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion)
+    }
+
     private func subject(_ node: DocumentNode) throws(InputProblem) -> [String: String] {
         var identities: [String: String] = [:]
         for (name, valueNode) in try node.entries() {
-            guard let identity = map.identities[name] else {
-                throw valueNode.problem("the data map has no identity '\(name)'; it knows \(map.identities.keys.sorted().joined(separator: ", "))")
-            }
-            switch identity.normalization.normalize(try valueNode.string(), defaultPhoneRegion: defaultPhoneRegion) {
+            switch identity(name, try valueNode.string()) {
             case .success(let value): identities[name] = value
             case .failure(let error): throw valueNode.problem(error.reason)
             }

@@ -15,7 +15,8 @@ struct ErasureSweep {
         let planner = ErasurePlanner(map: map, today: today, fiscalYearEnd: .december31)
         var erasedRows = 0
         var failures = 0
-        for (_, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
+        for (reference, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
+            guard try ledger.standingLegalHold(subjectReference: reference) == nil else { continue }
             do {
                 erasedRows += try store.writing { session in
                     var count = 0

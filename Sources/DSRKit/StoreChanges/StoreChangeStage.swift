@@ -32,6 +32,10 @@ struct StoreChangeStage {
                     (receipt, reference) = recorded
                 } else if let subject = item.subject {
                     let subjectReference = keyring.subjectReference(table: map.subject.table, key: subject)
+                    if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReference: subjectReference) {
+                        return Ledger.Transition(id: item.record.id, state: .pending,
+                                                 reason: "waits for the legal-claims hold placed \(Timestamp.format(hold.placedAt)) to be lifted (Art. 17(3)(e))")
+                    }
                     reference = subjectReference
                     receipt = try store.writing { session in
                         let result = try change.carryOut(for: item.request, subject: subject, in: session)

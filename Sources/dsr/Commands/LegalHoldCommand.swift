@@ -1,0 +1,85 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+struct LegalHoldCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "legal-hold",
+        abstract: "Keeps everything of a person while legal claims need it (Art. 17(3)(e)): erasure waits until lifted.",
+        subcommands: [Place.self, Lift.self, List.self])
+
+    /// The identities naming the person, as `name=value`.
+    struct Person: ParsableArguments {
+        @Option(name: .customLong("identity"), help: ArgumentHelp("An identity of the person as name=value, e.g. email=kari@example.no; repeatable.", valueName: "name=value"))
+        var identities: [String] = []
+
+        func validate() throws {
+            guard !identities.isEmpty else { throw ValidationError("name the person with at least one --identity name=value") }
+            for identity in identities where !identity.contains("=") {
+                throw ValidationError("--identity takes name=value")
+            }
+        }
+
+        var pairs: [String: String] {
+            Dictionary(identities.map { pair in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            }, uniquingKeysWith: { $1 })
+        }
+    }
+
+    struct Place: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Places a hold on the person the identities name.")
+        @OptionGroup var person: Person
+        @Option(help: "Why: the claim or case (no names: this text is kept in the ledger).")
+        var reason: String
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let reference = try installation.subjectReference(identities: person.pairs)
+                let hold = try installation.ledger().placeLegalHold(subjectReference: reference, reason: reason, now: Date())
+                print("legal hold \(hold.id) stands since \(Timestamp.format(hold.placedAt))")
+                return .success
+            }
+        }
+    }
+
+    struct Lift: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lifts the hold on the person; waiting erasures run next night.")
+        @OptionGroup var person: Person
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let reference = try installation.subjectReference(identities: person.pairs)
+                guard try installation.ledger().liftLegalHold(subjectReference: reference, now: Date()) else {
+                    throw DSRError(.dataError, "no legal hold stands on this person")
+                }
+                print("legal hold lifted")
+                return .success
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists legal holds, standing and lifted.")
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let holds = try options.installation().ledger().legalHolds()
+                let lines = holds.map { hold in
+                    "\(hold.id)  \(String(hold.subjectReference.prefix(12)))…  placed \(Timestamp.format(hold.placedAt))  "
+                        + (hold.liftedAt.map { "lifted \(Timestamp.format($0))" } ?? "standing") + "  \(hold.reason)"
+                }
+                output.print(text: lines.isEmpty ? "no legal holds" : lines.joined(separator: "\n"),
+                             json: ReportJSON.text(["legal_holds": holds]))
+                return .success
+            }
+        }
+    }
+}
