@@ -45,23 +45,23 @@ public final class Installation {
     /// broken map stops the run before a single row is touched.
     public func nightlyRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> NightlyRun {
         try checkBeforeRunning()
-        return NightlyRun(configuration: configuration, map: map, store: try store(), ledger: try ledger(),
-                          keyring: try keyring(), logger: logger, clock: clock)
+        return NightlyRun(context: try runContext(clock: clock), ledger: try ledger())
     }
 
     /// The nightly job as a dry run: the same checks, the ledger opened for reading only.
     public func dryRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> DryRun {
         try checkBeforeRunning()
-        return DryRun(configuration: configuration, map: map, store: try store(),
-                      ledger: try Ledger.readOnly(url: configuration.ledgerURL), keyring: try keyring(),
-                      logger: logger, clock: clock)
+        return DryRun(context: try runContext(clock: clock), ledger: try Ledger.readOnly(url: configuration.ledgerURL))
+    }
+
+    private func runContext(clock: @escaping @Sendable () -> Date) throws -> RunContext {
+        RunContext(configuration: configuration, map: map, store: try store(), keyring: try keyring(), logger: logger, clock: clock)
     }
 
     /// Re-applies recorded erasures to a store restored from a backup.
     public func erasureReapply() throws -> ErasureReapply {
         try checkBeforeRunning()
-        return ErasureReapply(store: try store(), map: map, ledger: try ledger(), keyring: try keyring(),
-                              controller: configuration.controller, logger: logger)
+        return ErasureReapply(context: try runContext(clock: Date.init), ledger: try ledger())
     }
 
     /// The subject reference of the one person some identities name, for commands that act

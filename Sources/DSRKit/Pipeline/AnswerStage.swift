@@ -12,18 +12,10 @@ struct AnswerStage {
     let keyring: SubjectKeyring
     let logger: Logger
 
-    /// One request of the batch, with what resolving it found.
-    struct Item {
-        var record: LedgerRequest
-        var request: DataSubjectRequest
-        /// The person, or nil for the "no personal data held" answer.
-        var subject: StoreValue?
-    }
-
     /// Writes the answers and returns each request's new state.
-    func answer(_ items: [Item], now: Date) -> [Ledger.Transition] {
+    func answer(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
         var transitions: [Ledger.Transition] = []
-        var open: [(item: Item, writer: AnswerWriter)] = []
+        var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
         for item in items {
             do {
                 let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
@@ -55,7 +47,7 @@ struct AnswerStage {
         return transitions
     }
 
-    private func streamTables(into answers: [(item: Item, writer: AnswerWriter)]) throws {
+    private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)]) throws {
         guard !answers.isEmpty else { return }
         var writersBySubject: [String: [AnswerWriter]] = [:]
         var subjects: [StoreValue] = []
@@ -90,7 +82,7 @@ struct AnswerStage {
         }
     }
 
-    private func failure(_ item: Item, _ error: Error) -> Ledger.Transition {
+    private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
         logger.error("answer failed", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
         return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
     }

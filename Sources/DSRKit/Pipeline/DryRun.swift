@@ -5,25 +5,19 @@ import Logging
 /// queued requests, per request, without changing anything: no file moves, the ledger is
 /// only read, and store changes run on a `PreviewSession`.
 public struct DryRun {
-    public let configuration: Configuration
-    public let map: DataMap
-    public let store: CustomerStore
+    public let context: RunContext
     /// Nil before the first real run.
     public let ledger: Ledger?
-    public let keyring: SubjectKeyring
-    public let logger: Logger
-    public let clock: @Sendable () -> Date
 
-    public init(configuration: Configuration, map: DataMap, store: CustomerStore, ledger: Ledger?,
-                keyring: SubjectKeyring, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.configuration = configuration
-        self.map = map
-        self.store = store
+    public init(context: RunContext, ledger: Ledger?) {
+        self.context = context
         self.ledger = ledger
-        self.keyring = keyring
-        self.logger = logger
-        self.clock = clock
     }
+
+    private var configuration: Configuration { context.configuration }
+    private var map: DataMap { context.map }
+    private var store: CustomerStore { context.store }
+    private var clock: @Sendable () -> Date { context.clock }
 
     public func run() throws -> DryRunReport {
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
@@ -50,8 +44,6 @@ public struct DryRun {
                 }
             }
         }
-        let planner = ErasurePlanner(map: map, today: CalendarDay(now, in: configuration.controller.timeZone),
-                                     fiscalYearEnd: configuration.controller.fiscalYearEnd)
         let resolutions = try SubjectResolver(store: store, map: map).resolve(queued.map(\.request))
         for item in queued {
             var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
@@ -60,16 +52,10 @@ public struct DryRun {
                 entry.outcome = "would need review: \(reason)"
             case .notFound:
                 entry.outcome = item.type.isAnswered ? "would answer: no personal data held" : "would change nothing: no personal data held"
-            case .found(let subject) where item.type.isAnswered:
-                _ = subject
-                entry.outcome = "would write the \(AnswerKind(for: item.type).fileStem)"
             case .found(let subject):
-                let change: StoreChange
-                switch item.type {
-                case .erasure: change = planner
-                case .rectification: change = Rectification(map: map, schema: try store.schema())
-                case .restriction: change = Restriction(map: map)
-                default: change = ConsentWithdrawal(map: map, now: now)
+                guard let change = try context.storeChange(for: item.type, now: now) else {
+                    entry.outcome = "would write the \(AnswerKind(for: item.type).fileStem)"
+                    break
                 }
                 do {
                     entry.receipt = try store.reading { session in
@@ -84,7 +70,7 @@ public struct DryRun {
             }
             report.entries.append(entry)
         }
-        report.sweepDueRows = try ledger?.deferredErasures(endedBefore: planner.today).count ?? 0
+        report.sweepDueRows = try ledger?.deferredErasures(endedBefore: context.today(at: now)).count ?? 0
         return report
     }
 }

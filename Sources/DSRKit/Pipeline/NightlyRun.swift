@@ -5,24 +5,20 @@ import Logging
 /// rerun: requests already taken are not taken again and answers already in place are not
 /// written again.
 public struct NightlyRun {
-    public let configuration: Configuration
-    public let map: DataMap
-    public let store: CustomerStore
+    public let context: RunContext
     public let ledger: Ledger
-    public let keyring: SubjectKeyring
-    public let logger: Logger
-    public let clock: @Sendable () -> Date
 
-    public init(configuration: Configuration, map: DataMap, store: CustomerStore, ledger: Ledger,
-                keyring: SubjectKeyring, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
-        self.configuration = configuration
-        self.map = map
-        self.store = store
+    public init(context: RunContext, ledger: Ledger) {
+        self.context = context
         self.ledger = ledger
-        self.keyring = keyring
-        self.logger = logger
-        self.clock = clock
     }
+
+    private var configuration: Configuration { context.configuration }
+    private var map: DataMap { context.map }
+    private var store: CustomerStore { context.store }
+    private var keyring: SubjectKeyring { context.keyring }
+    private var logger: Logger { context.logger }
+    private var clock: @Sendable () -> Date { context.clock }
 
     /// Runs the job under the ledger's lock.
     public func run() throws -> RunSummary {
@@ -45,7 +41,7 @@ public struct NightlyRun {
         summary.recovered = try recoverInterrupted(outbox: outbox)
         try process(outbox: outbox, summary: &summary)
         let sweep = try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger)
-            .run(today: CalendarDay(clock(), in: configuration.controller.timeZone), now: clock())
+            .run(today: context.today(at: clock()), now: clock())
         summary.sweptRows = sweep.rows
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
         if sweep.failures > 0 {
@@ -94,16 +90,15 @@ public struct NightlyRun {
         let resolver = SubjectResolver(store: store, map: map)
         let answers = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
                                   keyring: keyring, logger: logger)
-        let changes = StoreChangeStage(store: store, map: map, ledger: ledger, outbox: outbox,
-                                       controller: configuration.controller, keyring: keyring, logger: logger)
+        let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
         var start = 0
         while start < answerable.count {
             let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
             start += batch.count
             try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
             let resolutions = try resolver.resolve(batch.map(\.request))
-            var answerItems: [AnswerStage.Item] = []
-            var changeItems: [StoreChangeStage.Item] = []
+            var answerItems: [ResolvedRequest] = []
+            var changeItems: [ResolvedRequest] = []
             var transitions: [Ledger.Transition] = []
             for (record, request) in batch {
                 let subject: StoreValue?

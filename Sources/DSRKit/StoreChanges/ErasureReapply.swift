@@ -6,22 +6,16 @@ import Logging
 /// every subject key of the store is referenced once (one pass over the subject table) and
 /// matched.
 public struct ErasureReapply {
-    public let store: CustomerStore
-    public let map: DataMap
+    public let context: RunContext
     public let ledger: Ledger
-    public let keyring: SubjectKeyring
-    public let controller: Configuration.Controller
-    public let logger: Logger
 
-    public init(store: CustomerStore, map: DataMap, ledger: Ledger, keyring: SubjectKeyring,
-                controller: Configuration.Controller, logger: Logger) {
-        self.store = store
-        self.map = map
+    public init(context: RunContext, ledger: Ledger) {
+        self.context = context
         self.ledger = ledger
-        self.keyring = keyring
-        self.controller = controller
-        self.logger = logger
     }
+
+    private var store: CustomerStore { context.store }
+    private var map: DataMap { context.map }
 
     /// What re-applying found and did.
     public struct Report: Sendable, Codable, Equatable {
@@ -56,11 +50,12 @@ public struct ErasureReapply {
         let requestByReference = Dictionary(erased.map { ($0.subjectReference, $0.requestID) }, uniquingKeysWith: { first, _ in first })
         var found: [(subject: StoreValue, requestID: String, reference: String)] = []
         try store.forEachSubjectKey(in: map) { key in
-            let reference = keyring.subjectReference(table: map.subject.table, key: key)
+            let reference = context.keyring.subjectReference(table: map.subject.table, key: key)
             if let requestID = requestByReference[reference] { found.append((key, requestID, reference)) }
         }
         var report = Report(recorded: requestByReference.count, found: found.count)
-        let planner = ErasurePlanner(map: map, today: CalendarDay(now, in: controller.timeZone), fiscalYearEnd: controller.fiscalYearEnd)
+        let planner = ErasurePlanner(map: map, today: context.today(at: now),
+                                     fiscalYearEnd: context.configuration.controller.fiscalYearEnd)
         for person in found {
             do {
                 let receipt = try store.writing { session in
@@ -74,7 +69,7 @@ public struct ErasureReapply {
                 report.rowsDeleted += receipt.tables.reduce(0) { $0 + $1.rowsDeleted }
                 report.rowsChanged += receipt.tables.reduce(0) { $0 + $1.rowsChanged }
             } catch {
-                logger.error("re-applying an erasure failed", metadata: ["request": "\(person.requestID)", "error": "\(error)"])
+                context.logger.error("re-applying an erasure failed", metadata: ["request": "\(person.requestID)", "error": "\(error)"])
                 report.failed.append(person.requestID)
             }
         }

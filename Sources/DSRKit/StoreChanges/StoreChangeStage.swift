@@ -5,25 +5,20 @@ import Logging
 /// objection, consent withdrawal), one store transaction per subject: a subject is either
 /// fully changed or untouched, and one failure does not stop the others.
 struct StoreChangeStage {
-    let store: CustomerStore
-    let map: DataMap
+    let context: RunContext
     let ledger: Ledger
     let outbox: Outbox
-    let controller: Configuration.Controller
-    let keyring: SubjectKeyring
-    let logger: Logger
 
-    /// One request with the person it resolved to (nil: no data held).
-    struct Item {
-        var record: LedgerRequest
-        var request: DataSubjectRequest
-        var subject: StoreValue?
-    }
+    private var store: CustomerStore { context.store }
+    private var map: DataMap { context.map }
+    private var keyring: SubjectKeyring { context.keyring }
 
-    func carryOut(_ items: [Item], now: Date) -> [Ledger.Transition] {
+    func carryOut(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
         items.map { item in
             do {
-                let change = try self.change(for: item.record.type, now: now)
+                guard let change = try context.storeChange(for: item.record.type, now: now) else {
+                    preconditionFailure("access and export are answered, not carried out")
+                }
                 var receipt = Receipt(tables: [])
                 var reference: String?
                 if item.subject == nil, let recorded = try ledger.recordedChange(requestID: item.record.id) {
@@ -45,20 +40,20 @@ struct StoreChangeStage {
                                                        deferred: result.deferred, now: now)
                     }
                 }
-                let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
+                let header = AnswerHeader(for: item.record, controller: context.configuration.controller, facts: map.facts,
                                           subjectFound: reference != nil, generatedAt: now)
                 try ReceiptWriter.publish(receipt, header: header, formats: item.request.formats, outbox: outbox)
                 let identities = item.request.identities.map { keyring.identityReference(name: $0.key, value: $0.value) }
                 try ledger.suppress(identities, scopes: change.suppressionScopes(for: item.request),
                                     reason: item.record.type.rawValue, now: now)
-                logger.debug("request carried out", metadata: ["request": "\(item.record.id)", "type": "\(item.record.type.rawValue)"])
+                context.logger.debug("request carried out", metadata: ["request": "\(item.record.id)", "type": "\(item.record.type.rawValue)"])
                 return Ledger.Transition(id: item.record.id, state: .completed,
                                          reason: reference == nil ? "no personal data held" : Self.doneReason[item.record.type],
                                          subjectReference: reference)
             } catch let rejection as RequestRejection {
                 return Ledger.Transition(id: item.record.id, state: .rejected, reason: rejection.reason)
             } catch {
-                logger.error("request failed; the subject is untouched", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
+                context.logger.error("request failed; the subject is untouched", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
                 return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
             }
         }
@@ -66,14 +61,4 @@ struct StoreChangeStage {
 
     private static let doneReason: [RequestType: String] = [.restriction: "processing restricted (Art. 18)"]
 
-    private func change(for type: RequestType, now: Date) throws -> StoreChange {
-        switch type {
-        case .erasure:
-            return ErasurePlanner(map: map, today: CalendarDay(now, in: controller.timeZone), fiscalYearEnd: controller.fiscalYearEnd)
-        case .rectification: return Rectification(map: map, schema: try store.schema())
-        case .restriction: return Restriction(map: map)
-        case .objection, .consentWithdrawal: return ConsentWithdrawal(map: map, now: now)
-        case .access, .export: preconditionFailure("access and export are answered, not carried out")
-        }
-    }
 }
