@@ -50,6 +50,14 @@ public struct DataMap: Sendable {
         public var automatedDecisions: String
     }
 
+    /// The tables deepest first (map order among equals), so children go before their
+    /// parents: the order erasure works in.
+    public var tablesChildrenFirst: [MappedTable] {
+        tables.enumerated().sorted {
+            ($0.element.pathToSubject.count, -$0.offset) > ($1.element.pathToSubject.count, -$1.offset)
+        }.map(\.element)
+    }
+
     /// The mapped table with this name.
     public func table(named name: String) -> MappedTable? {
         tables.first { $0.name == name }

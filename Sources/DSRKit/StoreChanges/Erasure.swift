@@ -61,16 +61,9 @@ public struct ErasurePlanner: Sendable {
         self.fiscalYearEnd = fiscalYearEnd
     }
 
-    /// The tables in erasure order: deepest first, so children go before their parents.
-    public var tablesInErasureOrder: [MappedTable] {
-        map.tables.enumerated().sorted {
-            ($0.element.pathToSubject.count, -$0.offset) > ($1.element.pathToSubject.count, -$1.offset)
-        }.map(\.element)
-    }
-
     public func plan(subject: StoreValue, in session: StoreSession) throws -> ErasurePlan {
         var steps: [ErasurePlan.Step] = []
-        for table in tablesInErasureOrder {
+        for table in map.tablesChildrenFirst {
             let changes = ColumnChange.erasure(of: table)
             let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
             guard !rows.isEmpty else { continue }

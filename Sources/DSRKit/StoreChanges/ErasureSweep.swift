@@ -12,7 +12,6 @@ struct ErasureSweep {
     /// Erases what is due; returns how many rows were erased and how many subjects failed.
     func run(today: CalendarDay, now: Date) throws -> (rows: Int, failures: Int) {
         let due = try ledger.deferredErasures(endedBefore: today)
-        let planner = ErasurePlanner(map: map, today: today, fiscalYearEnd: .december31)
         var erasedRows = 0
         var failures = 0
         for (reference, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
@@ -20,7 +19,7 @@ struct ErasureSweep {
             do {
                 erasedRows += try store.writing { session in
                     var count = 0
-                    for table in planner.tablesInErasureOrder {
+                    for table in map.tablesChildrenFirst {
                         let keys = rows.filter { $0.table == table.name }.map(\.key)
                         guard !keys.isEmpty else { continue }
                         count += table.erasureDeletesRows
