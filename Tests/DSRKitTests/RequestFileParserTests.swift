@@ -137,6 +137,6 @@ extension Result where Failure == RequestFileError {
         ("2026-10-31T23:30:00Z", "2026-12-01"),
     ])
     func dueOneCalendarMonthAfterReceipt(received: String, due: String) {
-        #expect(DueDate.oneMonthAfter(Timestamp.parse(received)!, in: TimeZone(identifier: "Europe/Oslo")!) == due)
+        #expect(RequestDeadline(receivedAt: Timestamp.parse(received)!, in: TimeZone(identifier: "Europe/Oslo")!).baseDate.description == due)
     }
 }

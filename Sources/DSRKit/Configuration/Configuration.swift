@@ -33,6 +33,8 @@ public struct Configuration: Sendable {
         public var defaultPhoneRegion: String?
         /// The last day of the fiscal year, for bookkeeping holds.
         public var fiscalYearEnd: MonthDay
+        /// The controller's working days, for Art. 12(3) due dates.
+        public var deadlineCalendar: DeadlineCalendar
     }
 
     /// The kind and place of the customer store.
@@ -92,12 +94,27 @@ public struct Configuration: Sendable {
             }
             fiscalYearEnd = parsed
         }
+        var holidays = HolidayCalendar.none
+        if let holidayNode = controllerFields.optional("holidays") {
+            guard let calendar = HolidayCalendar(rawValue: try holidayNode.nonEmptyString()) else {
+                throw holidayNode.problem("unknown holiday calendar; expected \(HolidayCalendar.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            holidays = calendar
+        }
+        var extraHolidays: Set<CalendarDay> = []
+        if let extraNode = controllerFields.optional("extra_holidays") {
+            for element in try extraNode.list() {
+                guard let day = CalendarDay(iso: try element.nonEmptyString()) else { throw element.problem("must be a date, YYYY-MM-DD") }
+                extraHolidays.insert(day)
+            }
+        }
         let controller = Controller(
             name: try controllerFields.required("name").nonEmptyString(),
             dpoContact: try controllerFields.required("dpo_contact").nonEmptyString(),
             timeZone: zone,
             defaultPhoneRegion: phoneRegion,
-            fiscalYearEnd: fiscalYearEnd)
+            fiscalYearEnd: fiscalYearEnd,
+            deadlineCalendar: DeadlineCalendar(holidays: holidays, extraHolidays: extraHolidays))
         try controllerFields.finish()
 
         let storeFields = try fields.required("store").fields()

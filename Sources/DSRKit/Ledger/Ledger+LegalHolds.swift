@@ -22,6 +22,7 @@ extension Ledger {
             if let standing = try Self.standingHold(subjectReference, db) { return standing }
             try db.execute(sql: "INSERT INTO legal_hold (subject_reference, reason, placed_at) VALUES (?, ?, ?)",
                            arguments: [subjectReference, reason, now])
+            try Self.appendAudit(db, action: "legal-hold placed", subjectReference: subjectReference, at: now)
             return LegalHold(id: db.lastInsertedRowID, subjectReference: subjectReference, reason: reason, placedAt: now, liftedAt: nil)
         }
     }
@@ -31,7 +32,9 @@ extension Ledger {
         try write { db in
             try db.execute(sql: "UPDATE legal_hold SET lifted_at = ? WHERE subject_reference = ? AND lifted_at IS NULL",
                            arguments: [now, subjectReference])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.appendAudit(db, action: "legal-hold lifted", subjectReference: subjectReference, at: now)
+            return true
         }
     }
 

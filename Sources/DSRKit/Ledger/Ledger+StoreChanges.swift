@@ -32,6 +32,9 @@ extension Ledger {
                     INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
                     """, arguments: [requestID, type.rawValue, subjectReference, text, now])
+                let counts = receipt.tables.reduce((0, 0)) { ($0.0 + $1.rowsDeleted, $0.1 + $1.rowsChanged) }
+                try Self.appendAudit(db, action: type.rawValue, requestID: requestID, subjectReference: subjectReference,
+                                     detail: "\(counts.0) rows deleted, \(counts.1) rows changed, \(deferred.count) rows held", at: now)
             }
             try Self.insert(deferred, requestID: requestID, subjectReference: subjectReference, now: now, db)
             return effective
@@ -91,6 +94,7 @@ extension Ledger {
                 try db.execute(sql: "UPDATE deferred_erasure SET erased_at = ? WHERE id IN (\(SQLiteCustomerStore.placeholders(chunk.count)))",
                                arguments: StatementArguments([now.databaseValue] + chunk.map(\.databaseValue)))
             }
+            try Self.appendAudit(db, action: "sweep", detail: "\(ids.count) held rows erased after their hold ended", at: now)
         }
     }
 

@@ -114,6 +114,36 @@ public final class Ledger: Sendable {
                 table.column("lifted_at", .datetime)
             }
         }
+        migrator.registerMigration("v4 deadlines") { db in
+            try db.alter(table: "request") { table in
+                table.add(column: "base_due_date", .text)
+                table.add(column: "extended", .boolean).notNull().defaults(to: false)
+                table.add(column: "extension_reason", .text)
+                table.add(column: "paused_days", .integer).notNull().defaults(to: 0)
+                table.add(column: "paused_at", .datetime)
+            }
+            try db.execute(sql: "UPDATE request SET base_due_date = due_date")
+            try db.alter(table: "request") { table in
+                table.add(column: "attempts", .integer).notNull().defaults(to: 0)
+            }
+        }
+        migrator.registerMigration("v5 audit trail") { db in
+            try db.create(table: "audit") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .text).notNull()
+                table.column("request_id", .text).indexed()
+                table.column("subject_reference", .text)
+                table.column("action", .text).notNull()
+                table.column("detail", .text).notNull()
+                table.column("previous_hash", .text).notNull()
+                table.column("hash", .text).notNull()
+            }
+            // Append-only: the database itself refuses edits and deletions of the trail.
+            try db.execute(sql: """
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                """)
+        }
         return migrator
     }
 
@@ -129,7 +159,7 @@ public final class Ledger: Sendable {
     /// Adds a request in `received` and moves it on to `pending` or
     /// `awaiting-verification`; the same id with the same content is a no-op.
     public func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
-                        dueDate: String, now: Date) throws -> EnqueueOutcome {
+                        deadline: RequestDeadline, calendar: DeadlineCalendar, now: Date) throws -> EnqueueOutcome {
         try write { db in
             if let existing = try LedgerRequest.fetchOne(db, key: request.id) {
                 return existing.contentFingerprint == fingerprint ? .duplicate : .conflict
@@ -138,11 +168,15 @@ public final class Ledger: Sendable {
             let record = LedgerRequest(
                 id: request.id, type: request.type, state: state,
                 stateReason: state == .awaitingVerification ? "identity not yet verified" : nil,
-                receivedAt: request.receivedAt, dueDate: dueDate,
+                receivedAt: request.receivedAt, dueDate: deadline.dueDate(in: calendar).description,
+                baseDueDate: deadline.baseDate.description, extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
+                attempts: 0,
                 verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
                 subjectReference: nil, payload: String(decoding: try JSONEncoder().encode(request), as: UTF8.self),
                 contentFingerprint: fingerprint, sourceFile: sourceFile, createdAt: now, updatedAt: now, completedAt: nil)
             try record.insert(db)
+            try Self.appendAudit(db, action: "received", requestID: request.id,
+                                 detail: "\(request.type.rawValue) request from \(sourceFile); state \(state.rawValue); due \(record.dueDate)", at: now)
             return .added(state)
         }
     }
@@ -194,7 +228,10 @@ public final class Ledger: Sendable {
                     record.payload = nil
                     record.completedAt = now
                 }
+                if transition.state == .failed { record.attempts += 1 }
                 try record.update(db)
+                try Self.appendAudit(db, action: "state", requestID: record.id, subjectReference: transition.subjectReference,
+                                     detail: "\(record.state.rawValue)" + (transition.reason.map { ": \($0)" } ?? ""), at: now)
             }
         }
     }

@@ -16,6 +16,17 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     public var receivedAt: Date
     /// The calendar day the answer is due, in the controller's time zone (`yyyy-MM-dd`).
     public var dueDate: String
+    /// The unrolled one-month date the due date is computed from.
+    public var baseDueDate: String
+    /// Whether the Art. 12(3) extension was taken, and why.
+    public var extended: Bool
+    public var extensionReason: String?
+    /// Whole days the clock stood still for identity verification, and since when it
+    /// stands still now.
+    public var pausedDays: Int
+    public var pausedAt: Date?
+    /// How many runs failed on this request.
+    public var attempts: Int
     public var verificationMethod: String?
     public var verifiedAt: Date?
     /// The keyed HMAC of the resolved subject; nil until resolved.
@@ -32,9 +43,16 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
 
     enum CodingKeys: String, CodingKey {
         case id, type, state, stateReason = "state_reason", receivedAt = "received_at", dueDate = "due_date"
+        case baseDueDate = "base_due_date", extended, extensionReason = "extension_reason", pausedDays = "paused_days"
+        case pausedAt = "paused_at", attempts
         case verificationMethod = "verification_method", verifiedAt = "verified_at"
         case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
         case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
+    }
+
+    /// The deadline as recorded.
+    public var deadline: RequestDeadline {
+        RequestDeadline(baseDate: CalendarDay(iso: baseDueDate)!, extended: extended, pausedDays: pausedDays)
     }
 
     /// The full request, while the ledger still holds it.

@@ -9,16 +9,16 @@ public struct Intake {
     public let parser: RequestFileParser
     public let ledger: Ledger
     public let keyring: SubjectKeyring
-    public let timeZone: TimeZone
+    public let controller: Configuration.Controller
     public let logger: Logger
 
     public init(inbox: URL, parser: RequestFileParser, ledger: Ledger, keyring: SubjectKeyring,
-                timeZone: TimeZone, logger: Logger) {
+                controller: Configuration.Controller, logger: Logger) {
         self.inbox = inbox
         self.parser = parser
         self.ledger = ledger
         self.keyring = keyring
-        self.timeZone = timeZone
+        self.controller = controller
         self.logger = logger
     }
 
@@ -84,7 +84,8 @@ public struct Intake {
             encoder.outputFormatting = .sortedKeys
             let fingerprint = keyring.fingerprint(try encoder.encode(request))
             let outcome = try ledger.enqueue(request, fingerprint: fingerprint, sourceFile: file.lastPathComponent,
-                                             dueDate: DueDate.oneMonthAfter(request.receivedAt, in: timeZone), now: now)
+                                             deadline: RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone),
+                                             calendar: controller.deadlineCalendar, now: now)
             switch outcome {
             case .added: return .success(true)
             case .duplicate: return .success(false)

@@ -30,7 +30,7 @@ public struct NightlyRun {
 
         let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
         let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
-                            timeZone: configuration.controller.timeZone, logger: logger)
+                            controller: configuration.controller, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: try intake.run(now: startedAt),
                                  outbox: configuration.outboxURL.path)
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
@@ -52,6 +52,7 @@ public struct NightlyRun {
         for record in try ledger.requests(in: [.needsReview]) {
             summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
         }
+        summary.deadlines = DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
@@ -79,6 +80,11 @@ public struct NightlyRun {
         var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
         var lost: [Ledger.Transition] = []
         for record in queued {
+            if record.state == .failed && record.attempts >= Ledger.maximumAttempts {
+                lost.append(.init(id: record.id, state: .needsReview,
+                                  reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
+                continue
+            }
             guard let request = try record.request() else {
                 lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
                 continue

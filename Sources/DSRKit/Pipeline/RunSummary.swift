@@ -25,6 +25,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Held rows still waiting for their hold to end.
     public var deferredRows = 0
     public var outbox: String
+    /// Open requests past or near their due date (the next 7 days).
+    public var deadlines: DeadlineReport?
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -34,13 +36,14 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
-        case sweptRows = "swept_rows", deferredRows = "deferred_rows"
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows", deadlines
     }
 
     /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
     /// needs review.
     public var exitStatus: ExitStatus {
-        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty ? .success : .attentionNeeded
+        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty
+            && deadlines?.overdue.isEmpty != false ? .success : .attentionNeeded
     }
 
     public func json() -> String { ReportJSON.text(self) }
@@ -67,6 +70,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
             lines.append("rejected files (see inbox/rejected/*.error.txt):")
             lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }
         }
+        if let deadlines { lines.append(deadlines.text) }
         lines.append("answers: \(outbox)")
         return lines.joined(separator: "\n")
     }

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// How often a request may fail before it needs a person.
+    public static let maximumAttempts = 3
+
+    /// Marks a request's identity as verified: it is answered or carried out next run.
+    public func verify(_ id: String, method: String, now: Date, controller: Configuration.Controller) throws -> LedgerRequest {
+        try change(id, now: now) { record, db in
+            guard record.state == .awaitingVerification else {
+                throw DSRError.badInput("request '\(id)' is \(record.state.rawValue), not awaiting verification")
+            }
+            guard var request = try record.request() else { throw DSRError.badInput("request '\(id)' holds no content any more") }
+            request.verification = .init(method: method, verifiedAt: now)
+            record.payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+            record.verificationMethod = method
+            record.verifiedAt = now
+            if record.pausedAt != nil { Self.resumeClock(&record, now: now, controller: controller) }
+            record.state = .pending
+            record.stateReason = nil
+            return ("verified", "by \(method); due \(record.dueDate)")
+        }
+    }
+
+    /// Cancels an open request; its personal content leaves the ledger.
+    public func cancel(_ id: String, reason: String, now: Date) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            record.state = .cancelled
+            record.stateReason = reason
+            record.payload = nil
+            record.completedAt = now
+            return ("state", "cancelled: \(reason)")
+        }
+    }
+
+    /// Settles a request that needs review: run it again, or reject it with a reason.
+    public func review(_ id: String, retry: Bool, reason: String?, now: Date) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            guard record.state == .needsReview || record.state == .failed else {
+                throw DSRError.badInput("request '\(id)' is \(record.state.rawValue), not needs-review or failed")
+            }
+            if retry {
+                record.state = .pending
+                record.stateReason = reason
+                record.attempts = 0
+                return ("state", "pending after review" + (reason.map { ": \($0)" } ?? ""))
+            }
+            record.state = .rejected
+            record.stateReason = reason ?? "rejected after review"
+            record.payload = nil
+            record.completedAt = now
+            return ("state", "rejected after review: \(record.stateReason!)")
+        }
+    }
+
+    /// The Art. 12(3) extension by two further months; refused after the due date.
+    public func extend(_ id: String, reason: String, now: Date, controller: Configuration.Controller) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            guard !record.extended else { throw DSRError.badInput("request '\(id)' was already extended") }
+            let today = CalendarDay(now, in: controller.timeZone)
+            guard today <= CalendarDay(iso: record.dueDate)! else {
+                throw DSRError.badInput("request '\(id)' was due \(record.dueDate); Art. 12(3) allows an extension only before the due date")
+            }
+            record.extended = true
+            record.extensionReason = reason
+            record.dueDate = record.deadline.dueDate(in: controller.deadlineCalendar).description
+            return ("extended", "due \(record.dueDate): \(reason)")
+        }
+    }
+
+    /// Stops the clock while the controller waits for information to verify the identity.
+    public func pause(_ id: String, now: Date) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            guard record.pausedAt == nil else { throw DSRError.badInput("request '\(id)' is already paused") }
+            record.pausedAt = now
+            record.state = .awaitingVerification
+            record.stateReason = "identity verification asked; the clock stands still"
+            return ("paused", "")
+        }
+    }
+
+    /// Starts the clock again; the due date moves by the whole days it stood still.
+    public func resume(_ id: String, now: Date, controller: Configuration.Controller) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            guard record.pausedAt != nil else { throw DSRError.badInput("request '\(id)' is not paused") }
+            let days = Self.resumeClock(&record, now: now, controller: controller)
+            return ("resumed", "paused \(days) day(s); due \(record.dueDate)")
+        }
+    }
+
+    @discardableResult
+    private static func resumeClock(_ record: inout LedgerRequest, now: Date, controller: Configuration.Controller) -> Int {
+        let days = max(0, CalendarDay(record.pausedAt!, in: controller.timeZone).days(until: CalendarDay(now, in: controller.timeZone)))
+        record.pausedDays += days
+        record.pausedAt = nil
+        record.dueDate = record.deadline.dueDate(in: controller.deadlineCalendar).description
+        if record.verificationMethod != nil {
+            record.state = .pending
+            record.stateReason = nil
+        } else {
+            record.stateReason = "identity not yet verified"
+        }
+        return days
+    }
+
+    /// Changes one open request in one transaction with its audit entry.
+    private func change(_ id: String, now: Date,
+                        _ body: (inout LedgerRequest, Database) throws -> (action: String, detail: String)) throws -> LedgerRequest {
+        try write { db in
+            guard var record = try LedgerRequest.fetchOne(db, key: id) else {
+                throw DSRError.badInput("no request with id '\(id)' in the ledger")
+            }
+            guard !record.state.isFinal else {
+                throw DSRError.badInput("request '\(id)' is \(record.state.rawValue) already")
+            }
+            let (action, detail) = try body(&record, db)
+            record.updatedAt = now
+            try record.update(db)
+            try Self.appendAudit(db, action: action, requestID: id, detail: detail, at: now)
+            return record
+        }
+    }
+}

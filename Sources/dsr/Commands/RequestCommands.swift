@@ -1,0 +1,144 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+/// Runs one change to one request in the ledger and prints where it stands after.
+private func changeRequest(_ options: GlobalOptions,
+                           _ body: (Installation, Ledger, Date) throws -> LedgerRequest) throws {
+    try withExitStatus {
+        let installation = try options.installation()
+        let record = try body(installation, try installation.ledger(), Date())
+        print(RequestStatusReport([record]).text)
+        return .success
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Marks a request's identity as verified; it is carried out next run.")
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "How the identity was verified, e.g. bankid or in-person.") var method: String
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try changeRequest(options) { installation, ledger, now in
+            try ledger.verify(id, method: method, now: now, controller: installation.configuration.controller)
+        }
+    }
+}
+
+struct Cancel: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Cancels an open request (withdrawn by the person, or a duplicate).")
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "Why (no personal data: this text is kept).") var reason: String
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try changeRequest(options) { _, ledger, now in try ledger.cancel(id, reason: reason, now: now) }
+    }
+}
+
+struct Review: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Settles a request that needs review or failed: retry it, or reject it.")
+    @Argument(help: "The request id.") var id: String
+    @Flag(help: "Run it again next night (say, after correcting the store).") var retry = false
+    @Option(help: "Reject it with this reason.") var reject: String?
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        guard retry != (reject != nil) else { throw ValidationError("give either --retry or --reject REASON") }
+    }
+
+    func run() throws {
+        try changeRequest(options) { _, ledger, now in try ledger.review(id, retry: retry, reason: reject, now: now) }
+    }
+}
+
+struct Extend: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Extends a request's deadline by two months (Art. 12(3)); refused after the due date.")
+    @Argument(help: "The request id.") var id: String
+    @Option(help: "Why: complexity or number of requests, as told to the person.") var reason: String
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try changeRequest(options) { installation, ledger, now in
+            try ledger.extend(id, reason: reason, now: now, controller: installation.configuration.controller)
+        }
+    }
+}
+
+struct Pause: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stops a request's clock while information to verify the identity is asked for.")
+    @Argument(help: "The request id.") var id: String
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try changeRequest(options) { _, ledger, now in try ledger.pause(id, now: now) }
+    }
+}
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Starts the clock again; the due date moves by the whole days it stood still.")
+    @Argument(help: "The request id.") var id: String
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try changeRequest(options) { installation, ledger, now in
+            try ledger.resume(id, now: now, controller: installation.configuration.controller)
+        }
+    }
+}
+
+struct Deadlines: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Lists open requests overdue or due soon; exits 1 when any is overdue.")
+    @Option(help: "How many days ahead count as due soon.") var within = 7
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try withExitStatus {
+            let installation = try options.installation()
+            let report = DeadlineReport(records: try installation.ledger().requests(),
+                                        today: CalendarDay(Date(), in: installation.configuration.controller.timeZone),
+                                        withinDays: within)
+            output.print(text: report.text, json: report.json())
+            return report.exitStatus
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The ledger's hash-chained audit trail.", subcommands: [Check.self, Show.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify", abstract: "Recomputes the chain; exits 65 naming the first broken entry.")
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let result = try options.installation().ledger().verifyAudit()
+                let text = result.firstBrokenEntry.map { "audit trail broken at entry \($0): \(result.problem ?? "")" }
+                    ?? "audit trail intact: \(result.entries) entries"
+                output.print(text: text, json: ReportJSON.text(result))
+                return result.firstBrokenEntry == nil ? .success : .dataError
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Prints the trail, or one request's part of it.")
+        @Argument(help: "Only this request.") var id: String?
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let entries = try options.installation().ledger().auditEntries(requestID: id)
+                let lines = entries.map { "\($0.id)  \(Timestamp.format($0.at))  \($0.requestID ?? "-")  \($0.action)  \($0.detail)" }
+                output.print(text: lines.joined(separator: "\n"), json: ReportJSON.text(["entries": entries]))
+                return .success
+            }
+        }
+    }
+}
