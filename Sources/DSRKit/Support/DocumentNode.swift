@@ -1,22 +1,61 @@
 import Foundation
 import Yams
 
-/// A node of a parsed YAML or JSON document that knows where it came from, so that every
-/// problem names the file, the field and the line.
+/// A node of a parsed document that knows where it came from, so that every problem names
+/// the file, the field and the line.
 ///
-/// Config files, data maps and request files all read through this one type. Problems
-/// name fields and lines but never quote values: the values may be personal data.
+/// YAML, JSON, XML, OpenDSR and CSV inputs are all turned into this one neutral tree, so
+/// config files, data maps and request files of every format are read and checked by the
+/// same code. Problems name fields and lines but never quote values: the values may be
+/// personal data.
 public struct DocumentNode {
     /// The largest document dsr reads; request files and data maps are small.
     public static let maximumSize = 1 << 20
 
-    let node: Node
+    /// What a node holds.
+    public indirect enum Value {
+        case null
+        case scalar(String)
+        case sequence([DocumentNode])
+        case mapping([(key: String, value: DocumentNode)])
+    }
+
+    let value: Value
+    let line: Int?
     let file: String
     let field: String
 
+    /// A node of a tree built from another format (XML, OpenDSR, CSV); children's fields are
+    /// set from their place in the tree.
+    public init(_ value: Value, line: Int?, file: String) {
+        self.init(value, line: line, file: file, field: "")
+    }
+
+    init(_ value: Value, line: Int?, file: String, field: String) {
+        self.line = line
+        self.file = file
+        self.field = field
+        switch value {
+        case .null, .scalar:
+            self.value = value
+        case .sequence(let elements):
+            self.value = .sequence(elements.enumerated().map { $0.element.placed(in: file, field: Self.join(field, "[\($0.offset)]")) })
+        case .mapping(let entries):
+            self.value = .mapping(entries.map { ($0.key, $0.value.placed(in: file, field: Self.join(field, $0.key))) })
+        }
+    }
+
+    private func placed(in file: String, field: String) -> DocumentNode {
+        DocumentNode(value, line: line, file: file, field: field)
+    }
+
+    private static func join(_ parent: String, _ name: String) -> String {
+        parent.isEmpty ? name : (name.hasPrefix("[") ? parent + name : "\(parent).\(name)")
+    }
+
     /// The location of this node, for problem reports.
     public var location: SourceLocation {
-        SourceLocation(file: file, field: field, line: node.mark?.line)
+        SourceLocation(file: file, field: field, line: line)
     }
 
     /// Parses a YAML document (JSON documents are parsed as the YAML they also are, after a
@@ -45,7 +84,34 @@ public struct DocumentNode {
             throw InputProblem(whole, "cannot be parsed")
         }
         guard let root else { throw InputProblem(whole, "file is empty") }
-        return DocumentNode(node: root, file: file, field: "")
+        return DocumentNode(try Self.value(of: root, file: file), line: root.mark?.line, file: file)
+    }
+
+    /// The neutral value of a YAML node; aliases are refused (they serve nothing in dsr's
+    /// files and are how "billion laughs" documents grow).
+    private static func value(of node: Node, file: String) throws(InputProblem) -> Value {
+        switch node {
+        case .scalar(let scalar):
+            if scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null }
+            return .scalar(scalar.string)
+        case .sequence(let sequence):
+            var elements: [DocumentNode] = []
+            for element in sequence {
+                elements.append(DocumentNode(try value(of: element, file: file), line: element.mark?.line, file: file))
+            }
+            return .sequence(elements)
+        case .mapping(let mapping):
+            var entries: [(key: String, value: DocumentNode)] = []
+            for (keyNode, valueNode) in mapping {
+                guard case .scalar(let key) = keyNode else {
+                    throw InputProblem(SourceLocation(file: file, line: keyNode.mark?.line), "keys must be plain names")
+                }
+                entries.append((key.string, DocumentNode(try value(of: valueNode, file: file), line: valueNode.mark?.line, file: file)))
+            }
+            return .mapping(entries)
+        case .alias(let alias):
+            throw InputProblem(SourceLocation(file: file, line: alias.mark?.line), "aliases are not allowed")
+        }
     }
 
     /// Reads and parses a file, choosing JSON or YAML by its extension.
@@ -61,14 +127,16 @@ public struct DocumentNode {
 
     func problem(_ reason: String) -> InputProblem { InputProblem(location, reason) }
 
-    private func child(_ node: Node, _ name: String) -> DocumentNode {
-        DocumentNode(node: node, file: file, field: field.isEmpty ? name : "\(field).\(name)")
+    /// Whether the node is an explicit null (or an empty value).
+    public var isNull: Bool {
+        if case .null = value { return true }
+        return false
     }
 
     /// The node's scalar text.
     public func string() throws(InputProblem) -> String {
-        guard case .scalar(let scalar) = node else { throw problem("must be a single value") }
-        return scalar.string
+        guard case .scalar(let text) = value else { throw problem("must be a single value") }
+        return text
     }
 
     /// The node's scalar text, trimmed and refused when empty.
@@ -93,13 +161,10 @@ public struct DocumentNode {
 
     /// The elements of a sequence; a single scalar counts as a one-element list.
     public func list() throws(InputProblem) -> [DocumentNode] {
-        switch node {
-        case .sequence(let sequence):
-            return sequence.enumerated().map { child($0.element, "[\($0.offset)]") }
-        case .scalar:
-            return [self]
-        default:
-            throw problem("must be a list")
+        switch value {
+        case .sequence(let elements): return elements
+        case .scalar: return [self]
+        default: throw problem("must be a list")
         }
     }
 
@@ -111,16 +176,8 @@ public struct DocumentNode {
 
     /// The entries of a mapping, in document order.
     public func entries() throws(InputProblem) -> [(key: String, value: DocumentNode)] {
-        guard case .mapping(let mapping) = node else { throw problem("must be a mapping of names to values") }
-        var result: [(key: String, value: DocumentNode)] = []
-        for (keyNode, valueNode) in mapping {
-            guard case .scalar(let key) = keyNode else {
-                throw InputProblem(SourceLocation(file: file, field: field, line: keyNode.mark?.line), "keys must be plain names")
-            }
-            if case .alias = valueNode { throw child(valueNode, key.string).problem("aliases are not allowed") }
-            result.append((key.string, child(valueNode, key.string)))
-        }
-        return result
+        guard case .mapping(let entries) = value else { throw problem("must be a mapping of names to values") }
+        return entries
     }
 
     /// A reader for the fields of a mapping that refuses fields it was not asked about.
@@ -177,19 +234,14 @@ extension DocumentNode {
 
         /// The field, or nil when absent or null.
         public func optional(_ name: String) -> DocumentNode? {
-            guard let node = remaining.removeValue(forKey: name) else { return nil }
-            if case .scalar(let scalar) = node.node, scalar.style == .plain,
-               ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
-                return nil
-            }
+            guard let node = remaining.removeValue(forKey: name), !node.isNull else { return nil }
             return node
         }
 
         public func required(_ name: String) throws(InputProblem) -> DocumentNode {
             guard let node = optional(name) else {
                 let path = owner.field.isEmpty ? name : "\(owner.field).\(name)"
-                throw InputProblem(SourceLocation(file: owner.file, field: path, line: owner.node.mark?.line),
-                                   "is required")
+                throw InputProblem(SourceLocation(file: owner.file, field: path, line: owner.line), "is required")
             }
             return node
         }
