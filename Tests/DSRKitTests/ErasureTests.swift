@@ -147,7 +147,7 @@ import Testing
         // As if killed after the store committed but before the request was marked done.
         try FileManager.default.removeItem(at: workspace.url("demo/outbox/REQ-DEMO-0006"))
         let record = try workspace.installation(configuration).requestParser(now: Date())
-            .parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/REQ-DEMO-0006-erasure.yaml")), file: "x.yaml").get()
+            .parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/REQ-DEMO-0006-erasure.yaml")), file: "x.yaml").get()[0]
         try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in
             try db.execute(sql: "UPDATE request SET state = 'in-progress', payload = ? WHERE id = 'REQ-DEMO-0006'",
                            arguments: [String(decoding: try JSONEncoder().encode(record), as: UTF8.self)])

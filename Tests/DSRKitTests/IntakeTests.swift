@@ -28,7 +28,7 @@ import Testing
         }
         #expect(after.keys.filter { !$0.hasPrefix("/accepted/") && !$0.hasPrefix("/rejected/") } == [])
         let errorFile = try String(contentsOf: inbox.appendingPathComponent("rejected/notes.txt.error.txt"), encoding: .utf8)
-        #expect(errorFile.contains("notes.txt: unknown kind of file; request files end in .json, .yaml or .yml"))
+        #expect(errorFile.contains("notes.txt: unknown kind of file; request files end in .json, .yaml, .yml, .xml or .csv"))
         let typeError = try String(contentsOf: inbox.appendingPathComponent("rejected/bad-unknown-type.json.error.txt"), encoding: .utf8)
         #expect(typeError.contains("bad-unknown-type.json:3: field 'type': unknown request type"))
     }
@@ -83,7 +83,7 @@ import Testing
     func markInProgress(_ id: String, payloadFrom file: String) throws {
         let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
         let parser = RequestFileParser(map: map, defaultPhoneRegion: "NO", now: Date())
-        let request = try parser.parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/\(file)")), file: file).get()
+        let request = try parser.parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/\(file)")), file: file).get()[0]
         let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
         try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in
             try db.execute(sql: "UPDATE request SET state = 'in-progress', payload = ?, completed_at = NULL WHERE id = ?",

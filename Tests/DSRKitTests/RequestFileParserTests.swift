@@ -13,8 +13,9 @@ import Testing
         parser = RequestFileParser(map: map, defaultPhoneRegion: "NO", now: Timestamp.parse("2026-11-22T00:00:00Z")!)
     }
 
+    /// The one request of a file, or its problems.
     func parse(_ text: String, file: String = "request.yaml") -> Result<DataSubjectRequest, RequestFileError> {
-        parser.parse(Data(text.utf8), file: file)
+        parser.parse(Data(text.utf8), file: file).map { $0[0] }
     }
 
     func problems(_ text: String, file: String = "request.yaml") -> [String] {
@@ -106,7 +107,14 @@ import Testing
     }
 }
 
-extension Result where Failure == RequestFileError {
+extension Result where Success == [DataSubjectRequest], Failure == RequestFileError {
+    var failureProblems: [String] {
+        if case .failure(let error) = self { return error.problems.map(\.description) }
+        return []
+    }
+}
+
+extension Result where Success == DataSubjectRequest, Failure == RequestFileError {
     var failureProblems: [String] {
         if case .failure(let error) = self { return error.problems.map(\.description) }
         return []

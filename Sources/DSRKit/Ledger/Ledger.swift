@@ -156,14 +156,42 @@ public final class Ledger: Sendable {
         case conflict
     }
 
-    /// Adds a request in `received` and moves it on to `pending` or
-    /// `awaiting-verification`; the same id with the same content is a no-op.
-    public func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
-                        deadline: RequestDeadline, calendar: DeadlineCalendar, now: Date) throws -> EnqueueOutcome {
-        try write { db in
+    /// A request to record, with the keyed fingerprint of its content.
+    public typealias Submission = (request: DataSubjectRequest, fingerprint: String)
+
+    /// Records the requests of one file together: each is added in `received` and moves on
+    /// to `pending` or `awaiting-verification`; one already there with the same content is
+    /// a no-op. If any id is already there with other content, nothing is recorded and
+    /// the conflicting ids are returned.
+    public func enqueue(_ submissions: [Submission], sourceFile: String, controller: Configuration.Controller,
+                        now: Date) throws -> (outcomes: [EnqueueOutcome], conflicts: [String]) {
+        do {
+            return try write { db in
+            var outcomes: [EnqueueOutcome] = []
+            var conflicts: [String] = []
+            for submission in submissions {
+                let outcome = try Self.enqueue(submission.request, fingerprint: submission.fingerprint, sourceFile: sourceFile,
+                                               controller: controller, now: now, db)
+                if outcome == .conflict { conflicts.append(submission.request.id) }
+                outcomes.append(outcome)
+            }
+            if !conflicts.isEmpty { throw EnqueueConflict(ids: conflicts) }
+            return (outcomes, [])
+            }
+        } catch let conflict as EnqueueConflict {
+            return ([], conflict.ids)
+        }
+    }
+
+    private struct EnqueueConflict: Error { var ids: [String] }
+
+    private static func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
+                                controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
             if let existing = try LedgerRequest.fetchOne(db, key: request.id) {
                 return existing.contentFingerprint == fingerprint ? .duplicate : .conflict
             }
+            let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
+            let calendar = controller.deadlineCalendar
             let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
             let record = LedgerRequest(
                 id: request.id, type: request.type, state: state,
@@ -178,7 +206,6 @@ public final class Ledger: Sendable {
             try Self.appendAudit(db, action: "received", requestID: request.id,
                                  detail: "\(request.type.rawValue) request from \(sourceFile); state \(state.rawValue); due \(record.dueDate)", at: now)
             return .added(state)
-        }
     }
 
     /// The requests in the given states, oldest receipt first.
@@ -259,8 +286,9 @@ public final class Ledger: Sendable {
         do { return try database.write(work) } catch { throw Self.wrap(error) }
     }
 
+    /// Database errors become I/O errors naming the ledger; others pass unchanged.
     private static func wrap(_ error: Error) -> Error {
-        if error is DSRError { return error }
+        guard error is DatabaseError else { return error }
         return DSRError.io("ledger: \(SQLiteCustomerStore.describe(error))")
     }
 }

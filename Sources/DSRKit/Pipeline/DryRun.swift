@@ -34,13 +34,15 @@ public struct DryRun {
             switch parser.read(file) {
             case .failure(let error):
                 report.entries.append(.init(file: name, outcome: "the file would be rejected: " + error.problems.map(\.reason).joined(separator: "; ")))
-            case .success(let request):
-                if try ledger?.requests(id: request.id).isEmpty == false {
-                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "already in the ledger; nothing to do"))
-                } else if request.verification == nil {
-                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "would wait for identity verification"))
-                } else {
-                    queued.append((request.id, request.type, request, name))
+            case .success(let requests):
+                for request in requests {
+                    if try ledger?.requests(id: request.id).isEmpty == false {
+                        report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "already in the ledger; nothing to do"))
+                    } else if request.verification == nil {
+                        report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "would wait for identity verification"))
+                    } else {
+                        queued.append((request.id, request.type, request, name))
+                    }
                 }
             }
         }

@@ -71,30 +71,29 @@ public struct Intake {
         }
     }
 
-    /// Parses and records one file; success says whether the request is new.
+    /// Parses and records one file's requests; success says whether any request is new.
     private func take(_ file: URL, now: Date) -> Result<Bool, RequestFileError> {
-        let location = SourceLocation(file: file.lastPathComponent)
-        let request: DataSubjectRequest
         switch parser.read(file) {
-        case .success(let parsed): request = parsed
+        case .success(let requests): return record(requests, sourceFile: file.lastPathComponent, now: now)
         case .failure(let error): return .failure(error)
         }
+    }
+
+    /// Records parsed requests, all or none; success says whether any is new.
+    public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) -> Result<Bool, RequestFileError> {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
-            let fingerprint = keyring.fingerprint(try encoder.encode(request))
-            let outcome = try ledger.enqueue(request, fingerprint: fingerprint, sourceFile: file.lastPathComponent,
-                                             deadline: RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone),
-                                             calendar: controller.deadlineCalendar, now: now)
-            switch outcome {
-            case .added: return .success(true)
-            case .duplicate: return .success(false)
-            case .conflict:
-                return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: file.lastPathComponent, field: "id"),
-                    "request id '\(request.id)' is already in the ledger with different content")]))
+            let submissions = try requests.map { ($0, keyring.fingerprint(try encoder.encode($0))) }
+            let result = try ledger.enqueue(submissions, sourceFile: sourceFile, controller: controller, now: now)
+            guard result.conflicts.isEmpty else {
+                return .failure(RequestFileError(problems: result.conflicts.map {
+                    InputProblem(SourceLocation(file: sourceFile, field: "id"), "request id '\($0)' is already in the ledger with different content")
+                }))
             }
+            return .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
         } catch {
-            return .failure(RequestFileError(problems: [InputProblem(location, "cannot be recorded: \(error)")]))
+            return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: sourceFile), "cannot be recorded: \(error)")]))
         }
     }
 

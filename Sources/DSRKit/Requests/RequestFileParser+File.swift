@@ -2,10 +2,15 @@ import Foundation
 
 extension RequestFileParser {
     /// Reads and validates one request file, naming it in problems by its file name.
-    public func read(_ file: URL) -> Result<DataSubjectRequest, RequestFileError> {
+    public func read(_ file: URL) -> Result<[DataSubjectRequest], RequestFileError> {
         let location = SourceLocation(file: file.lastPathComponent)
         guard RequestFileParser.extensions.contains(file.pathExtension.lowercased()) else {
-            return .failure(RequestFileError(problems: [InputProblem(location, "unknown kind of file; request files end in .json, .yaml or .yml")]))
+            return .failure(RequestFileError(problems: [InputProblem(location, "unknown kind of file; request files end in .json, .yaml, .yml, .xml or .csv")]))
+        }
+        // The size is checked before reading, so a huge file costs nothing.
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
+        if let size, size > DocumentNode.maximumSize {
+            return .failure(RequestFileError(problems: [InputProblem(location, "file is larger than \(DocumentNode.maximumSize) bytes")]))
         }
         guard let data = FileManager.default.contents(atPath: file.path) else {
             return .failure(RequestFileError(problems: [InputProblem(location, "cannot be read")]))

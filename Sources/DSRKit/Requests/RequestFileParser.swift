@@ -15,16 +15,58 @@ public struct RequestFileParser: Sendable {
     }
 
     /// The file extensions dsr reads as request files.
-    public static let extensions: Set<String> = ["json", "yaml", "yml"]
+    public static let extensions: Set<String> = ["json", "yaml", "yml", "xml", "csv"]
 
-    /// Parses one request file's bytes.
-    public func parse(_ data: Data, file: String) -> Result<DataSubjectRequest, RequestFileError> {
-        let isJSON = URL(fileURLWithPath: file).pathExtension.lowercased() == "json"
+    /// Parses one request file's bytes: one request, or one per row of a CSV file. A file
+    /// is taken whole or not at all, so every problem of every request is reported.
+    public func parse(_ data: Data, file: String) -> Result<[DataSubjectRequest], RequestFileError> {
+        let documents: [DocumentNode]
         do {
-            let root = try DocumentNode.parse(data, file: file, isJSON: isJSON)
-            return try request(from: root)
+            documents = try Self.documents(data, file: file)
         } catch {
             return .failure(RequestFileError(problems: [error]))
+        }
+        var requests: [DataSubjectRequest] = []
+        var problems: [InputProblem] = []
+        var lineByID: [String: Int?] = [:]
+        for document in documents {
+            do {
+                switch try request(from: document) {
+                case .success(let request):
+                    if let first = lineByID[request.id] {
+                        problems.append(InputProblem(SourceLocation(file: file, field: "id", line: document.line),
+                                                     "request id '\(request.id)' appears twice in this file" + (first.map { " (first on line \($0))" } ?? "")))
+                    }
+                    lineByID[request.id] = document.line
+                    requests.append(request)
+                case .failure(let error): problems += error.problems
+                }
+            } catch {
+                problems.append(error)
+            }
+        }
+        guard problems.isEmpty else { return .failure(RequestFileError(problems: problems)) }
+        guard !requests.isEmpty else { return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: file), "holds no request")])) }
+        return .success(requests)
+    }
+
+    /// The documents of a file, by its extension: YAML, JSON (dsr's or OpenDSR), XML, CSV.
+    static func documents(_ data: Data, file: String) throws(InputProblem) -> [DocumentNode] {
+        let whole = SourceLocation(file: file)
+        guard data.count <= DocumentNode.maximumSize else {
+            throw InputProblem(whole, "file is larger than \(DocumentNode.maximumSize) bytes")
+        }
+        switch URL(fileURLWithPath: file).pathExtension.lowercased() {
+        case "xml":
+            return [try XMLRequestReader.document(data, file: file)]
+        case "csv":
+            guard let text = String(data: data, encoding: .utf8) else { throw InputProblem(whole, "file is not valid UTF-8 text") }
+            return try CSVRequestReader.documents(text, file: file)
+        case "json":
+            let document = try DocumentNode.parse(data, file: file, isJSON: true)
+            return [OpenDSRReader.recognises(document) ? try OpenDSRReader.document(from: document) : document]
+        default:
+            return [try DocumentNode.parse(data, file: file, isJSON: false)]
         }
     }
 

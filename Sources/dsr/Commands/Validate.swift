@@ -27,8 +27,8 @@ struct Validate: ParsableCommand {
                     continue
                 }
                 switch parser.parse(data, file: file) {
-                case .success(let request):
-                    print("\(file): ok (\(request.type.rawValue) request \(request.id))")
+                case .success(let requests):
+                    for request in requests { print("\(file): ok (\(request.type.rawValue) request \(request.id))") }
                 case .failure(let error):
                     printError(error.description)
                     if status == .success { status = .dataError }
