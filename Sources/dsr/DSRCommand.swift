@@ -12,6 +12,6 @@ struct DSRCommand: ParsableCommand {
             64 usage · 65 bad input data · 66 missing input file · 73 cannot create output · \
             74 I/O error · 75 another run holds the lock · 78 bad configuration.
             """,
-        subcommands: [Demo.self, Run.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self,
+        subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self,
                       Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self])
 }

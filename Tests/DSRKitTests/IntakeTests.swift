@@ -37,6 +37,7 @@ import Testing
         let original = try Data(contentsOf: inbox.appendingPathComponent("REQ-DEMO-0001-access.json"))
         try workspace.runNightly(configuration)
         try original.write(to: inbox.appendingPathComponent("REQ-DEMO-0001-access.json"))
+        try workspace.settle("demo/inbox")
         let again = try workspace.runNightly(configuration)
         #expect(again.intake.duplicates == ["REQ-DEMO-0001-access.json"])
         #expect(again.intake.accepted.isEmpty && again.done.isEmpty)

@@ -18,6 +18,7 @@ import Testing
         try database.write { try $0.execute(sql: String(contentsOf: fixture.appendingPathComponent("schema.sql"), encoding: .utf8)) }
         try database.close()
         try SubjectKeyring.createKeyFile(at: folder.appendingPathComponent("hmac.key"))
+        try workspace.settle("club/inbox")
         configuration = folder.appendingPathComponent("dsr.yaml")
     }
 

@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var hmacKeyURL: URL
     /// How many requests are resolved and answered together.
     public var batchSize: Int
+    /// An inbox file changed more recently than this is still being written and waits.
+    public var inboxSettleSeconds: Int
 
     /// The controller named in reports.
     public struct Controller: Sendable {
@@ -131,6 +133,11 @@ public struct Configuration: Sendable {
             batchSize = try batchNode.integer()
             guard (1...10_000).contains(batchSize) else { throw batchNode.problem("must be between 1 and 10000") }
         }
+        var settle = 2
+        if let settleNode = fields.optional("inbox_settle_seconds") {
+            settle = try settleNode.integer()
+            guard (0...3600).contains(settle) else { throw settleNode.problem("must be between 0 and 3600") }
+        }
         let configuration = Configuration(
             fileURL: fileURL,
             controller: controller,
@@ -140,7 +147,8 @@ public struct Configuration: Sendable {
             outboxURL: try path(try fields.required("outbox")),
             ledgerURL: try path(try fields.required("ledger")),
             hmacKeyURL: try path(try fields.required("hmac_key_file")),
-            batchSize: batchSize)
+            batchSize: batchSize,
+            inboxSettleSeconds: settle)
         try fields.finish()
         return configuration
     }

@@ -54,6 +54,12 @@ public final class Installation {
         return DryRun(context: try runContext(clock: clock), ledger: try Ledger.readOnly(url: configuration.ledgerURL))
     }
 
+    /// Intake for `dsr submit`: request files recorded straight into the ledger.
+    public func intake(now: Date) throws -> Intake {
+        Intake(inbox: configuration.inboxURL, parser: requestParser(now: now), ledger: try ledger(), keyring: try keyring(),
+               controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
+    }
+
     private func runContext(clock: @escaping @Sendable () -> Date) throws -> RunContext {
         RunContext(configuration: configuration, map: map, store: try store(), keyring: try keyring(), logger: logger, clock: clock)
     }

@@ -32,7 +32,10 @@ public enum DemoSetup {
         try DurableFile.createFolder(inbox)
         let samples = resources.appendingPathComponent("inbox", isDirectory: true)
         for name in try manager.contentsOfDirectory(atPath: samples.path).sorted() {
-            try copy(samples.appendingPathComponent(name), to: inbox.appendingPathComponent(name))
+            let destination = inbox.appendingPathComponent(name)
+            try copy(samples.appendingPathComponent(name), to: destination)
+            // Dropped in earlier in the day, so intake does not wait for them to settle.
+            try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -600)], ofItemAtPath: destination.path)
         }
         let secrets = folder.appendingPathComponent("secrets", isDirectory: true)
         try DurableFile.createFolder(secrets)

@@ -10,15 +10,17 @@ public struct Intake {
     public let ledger: Ledger
     public let keyring: SubjectKeyring
     public let controller: Configuration.Controller
+    public let settleSeconds: Int
     public let logger: Logger
 
     public init(inbox: URL, parser: RequestFileParser, ledger: Ledger, keyring: SubjectKeyring,
-                controller: Configuration.Controller, logger: Logger) {
+                controller: Configuration.Controller, settleSeconds: Int, logger: Logger) {
         self.inbox = inbox
         self.parser = parser
         self.ledger = ledger
         self.keyring = keyring
         self.controller = controller
+        self.settleSeconds = settleSeconds
         self.logger = logger
     }
 
@@ -27,6 +29,8 @@ public struct Intake {
         public var accepted: [String] = []
         public var duplicates: [String] = []
         public var rejected: [RejectedFile] = []
+        /// Files changed in the last seconds: still being written, taken next run.
+        public var settling: [String] = []
     }
 
     public struct RejectedFile: Sendable, Codable, Equatable {
@@ -39,8 +43,15 @@ public struct Intake {
 
     public func run(now: Date) throws -> Report {
         var report = Report()
+        // File times are the real clock's, whatever clock the run counts deadlines by.
+        let settled = Date().addingTimeInterval(-Double(settleSeconds))
         for file in try Self.files(in: inbox) {
             let name = file.lastPathComponent
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? nil
+            if let modified, modified > settled {
+                report.settling.append(name)
+                continue
+            }
             switch take(file, now: now) {
             case .success(let isNew):
                 try move(file, into: acceptedFolder)

@@ -30,7 +30,7 @@ public struct NightlyRun {
 
         let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
         let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
-                            controller: configuration.controller, logger: logger)
+                            controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: try intake.run(now: startedAt),
                                  outbox: configuration.outboxURL.path)
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",

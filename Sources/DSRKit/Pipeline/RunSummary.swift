@@ -51,7 +51,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The human summary printed at the end of a run.
     public var text: String {
         var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
-        lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected")
+        lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected"
+                     + (intake.settling.isEmpty ? "" : ", \(intake.settling.count) still being written (next run)"))
         let doneText = done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append("done: \(doneText.isEmpty ? "none" : doneText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))

@@ -20,7 +20,18 @@ final class TestWorkspace {
         let url = url(path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
+        // Written a minute ago, as if dropped in earlier: intake waits only for files
+        // changed in the last seconds.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: url.path)
         return url
+    }
+
+    /// Dates every file of a folder a minute back, as files dropped in earlier would be.
+    func settle(_ folder: String) throws {
+        for name in try FileManager.default.contentsOfDirectory(atPath: url(folder).path) {
+            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)],
+                                                  ofItemAtPath: url(folder).appendingPathComponent(name).path)
+        }
     }
 
     /// A demo installation (store, data map, config, sample inbox) in `demo/`.

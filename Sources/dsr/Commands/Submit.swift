@@ -1,0 +1,44 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validates request files and records them in the ledger (the files stay where they are); exits 65 if any is bad.")
+
+    @Argument(help: ArgumentHelp("Request files (.json, .yaml, .yml, .xml, OpenDSR .json, bulk .csv).", valueName: "file"))
+    var files: [String]
+
+    @OptionGroup var options: GlobalOptions
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one request file") }
+    }
+
+    func run() throws {
+        try withExitStatus {
+            let now = Date()
+            let intake = try options.installation().intake(now: now)
+            var status = ExitStatus.success
+            for file in files {
+                let url = URL(fileURLWithPath: file)
+                guard FileManager.default.isReadableFile(atPath: url.path) else {
+                    printError("\(file): file not found or unreadable")
+                    status = .noInput
+                    continue
+                }
+                let recorded = intake.parser.read(url).flatMap { requests in
+                    intake.record(requests, sourceFile: url.lastPathComponent, now: now).map { _ in requests }
+                }
+                switch recorded {
+                case .success(let requests):
+                    print("\(file): recorded \(requests.map(\.id).joined(separator: ", "))")
+                case .failure(let error):
+                    printError(error.description)
+                    if status == .success { status = .dataError }
+                }
+            }
+            return status
+        }
+    }
+}
