@@ -84,12 +84,21 @@ public struct DocumentNode {
             throw InputProblem(whole, "cannot be parsed")
         }
         guard let root else { throw InputProblem(whole, "file is empty") }
-        return DocumentNode(try Self.value(of: root, file: file), line: root.mark?.line, file: file)
+        var budget = maximumValues
+        return DocumentNode(try Self.value(of: root, file: file, budget: &budget), line: root.mark?.line, file: file)
     }
 
-    /// The neutral value of a YAML node; aliases are refused (they serve nothing in dsr's
-    /// files and are how "billion laughs" documents grow).
-    private static func value(of node: Node, file: String) throws(InputProblem) -> Value {
+    /// The most values a document may hold. Yams substitutes YAML aliases while composing,
+    /// sharing storage; turning that into a tree would copy every substitution, so a
+    /// "billion laughs" document is stopped here instead of exhausting memory.
+    static let maximumValues = 100_000
+
+    /// The neutral value of a YAML node, counting values against `budget`.
+    private static func value(of node: Node, file: String, budget: inout Int) throws(InputProblem) -> Value {
+        budget -= 1
+        guard budget >= 0 else {
+            throw InputProblem(SourceLocation(file: file), "the document holds more than \(maximumValues) values (YAML aliases expanding?)")
+        }
         switch node {
         case .scalar(let scalar):
             if scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return .null }
@@ -97,7 +106,7 @@ public struct DocumentNode {
         case .sequence(let sequence):
             var elements: [DocumentNode] = []
             for element in sequence {
-                elements.append(DocumentNode(try value(of: element, file: file), line: element.mark?.line, file: file))
+                elements.append(DocumentNode(try value(of: element, file: file, budget: &budget), line: element.mark?.line, file: file))
             }
             return .sequence(elements)
         case .mapping(let mapping):
@@ -106,7 +115,8 @@ public struct DocumentNode {
                 guard case .scalar(let key) = keyNode else {
                     throw InputProblem(SourceLocation(file: file, line: keyNode.mark?.line), "keys must be plain names")
                 }
-                entries.append((key.string, DocumentNode(try value(of: valueNode, file: file), line: valueNode.mark?.line, file: file)))
+                entries.append((key.string, DocumentNode(try value(of: valueNode, file: file, budget: &budget),
+                                                         line: valueNode.mark?.line, file: file)))
             }
             return .mapping(entries)
         case .alias(let alias):
