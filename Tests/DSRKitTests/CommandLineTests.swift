@@ -21,13 +21,13 @@ import Testing
         #expect(run.options.config == "/x/dsr.yaml" && run.options.logging.logLevel == .debug)
     }
 
-    @Test func unknownJobIsAUsageError() {
+    @Test func reviewNeedsOneDecision() {
         do {
-            _ = try DSRCommand.parseAsRoot(["run", "weekly"])
-            Issue.record("accepted an unknown job")
+            _ = try DSRCommand.parseAsRoot(["review", "REQ-1", "--retry", "--reject", "no"])
+            Issue.record("accepted two decisions")
         } catch {
             #expect(DSRCommand.exitCode(for: error).rawValue == 64)
-            #expect(DSRCommand.message(for: error).contains("unknown job 'weekly'"))
+            #expect(DSRCommand.message(for: error).contains("either --retry or --reject"))
         }
     }
 
@@ -111,8 +111,8 @@ import Testing
         #expect(try workspace.contents(of: inbox) == inboxBefore, "a run stopped by configuration touched the inbox")
         try workspace.write(map, to: "demo/datamap.yaml")
 
-        let hourly = try ExternalTools.dsr(["run", "hourly", "--config", configuration.path])
-        #expect(hourly.status == 64)
+        let weekly = try ExternalTools.dsr(["run", "weekly", "--config", configuration.path])
+        #expect(weekly.status == 64 && weekly.stderr.contains("unknown job 'weekly'"))
 
         let validate = try ExternalTools.dsr(["validate", "--config", configuration.path,
                                               inbox.appendingPathComponent("REQ-DEMO-0001-access.json").path,

@@ -169,3 +169,36 @@ import Testing
         #expect(try Ledger(url: workspace.url("demo/ledger/ledger.sqlite")).requests(id: "SAME-1").count == 1)
     }
 }
+
+/// Jobs: the built-in ones match the files in jobs/, and hourly takes the inbox only.
+@Suite struct JobTests {
+    @Test func builtInJobsAreTheJobFiles() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try DSRKit.Configuration.load(from: try workspace.demo())
+        for (name, job) in Job.builtIn {
+            let file = ExternalTools.packageRoot.appendingPathComponent("jobs/\(name).yaml")
+            let parsed = try Job.resolve(file.path, configuration: configuration)
+            #expect(parsed.steps == job.steps, "jobs/\(name).yaml")
+        }
+    }
+
+    @Test func hourlyTakesTheInboxAndAnswersNothing() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        let output = try ExternalTools.dsr(["run", "hourly", "--json", "--config", configuration.path])
+        #expect(output.status == 1)  // the sample inbox has bad files on purpose
+        let summary = try JSONSerialization.jsonObject(with: Data(output.stdout.utf8)) as! [String: Any]
+        #expect((summary["intake"] as! [String: Any])["accepted"] as? [String] != [])
+        #expect((summary["done"] as! [String: Int]).isEmpty)
+        #expect(summary["deadlines"] != nil)
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/outbox").path))
+    }
+
+    @Test func jobFilesNameKnownSteps() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        try workspace.write("steps: [intake, dance]\n", to: "demo/jobs/odd.yaml")
+        let output = try ExternalTools.dsr(["run", "odd", "--config", configuration.path])
+        #expect(output.status == 78 && output.stderr.contains("odd.yaml:1: field 'steps[1]': unknown step"))
+    }
+}

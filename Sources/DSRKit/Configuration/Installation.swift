@@ -43,9 +43,9 @@ public final class Installation {
 
     /// The nightly job, after the data map has passed its check against the live store: a
     /// broken map stops the run before a single row is touched.
-    public func nightlyRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> NightlyRun {
+    public func jobRun(_ job: Job = Job.builtIn["nightly"]!, clock: @escaping @Sendable () -> Date = Date.init) throws -> JobRun {
         try checkBeforeRunning()
-        return NightlyRun(context: try runContext(clock: clock), ledger: try ledger())
+        return JobRun(context: try runContext(clock: clock), ledger: try ledger(), job: job)
     }
 
     /// The nightly job as a dry run: the same checks, the ledger opened for reading only.

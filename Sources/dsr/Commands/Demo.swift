@@ -26,7 +26,7 @@ struct Demo: ParsableCommand {
             print("Building the demo shop with \(customers) customers in \(folder.path) …")
             let configurationURL = try DemoSetup.create(in: folder, customers: customers)
             let installation = try Installation(configurationURL: configurationURL, logger: logging.logger)
-            let summary = try installation.nightlyRun().run()
+            let summary = try installation.jobRun().run()
             print(summary.text)
             print("""
 

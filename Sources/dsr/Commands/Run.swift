@@ -1,11 +1,13 @@
 import ArgumentParser
+import Foundation
 import DSRKit
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Runs a job: 'nightly' takes the inbox, resolves subjects and writes the answers.")
+        abstract: "Runs a job: 'nightly' takes the inbox, answers and carries out requests, sweeps and checks deadlines; 'hourly' takes the inbox and checks deadlines.",
+        discussion: "A job is jobs/<name>.yaml beside the configuration if there is one, else built in; or give a job file (FILE.yaml).")
 
-    @Argument(help: "The job to run: nightly.")
+    @Argument(help: "The job: nightly, hourly, or a job file.")
     var job: String
 
     @Flag(help: "Report per request what would be answered, erased, kept and deferred, and change nothing.")
@@ -15,12 +17,6 @@ struct Run: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws {
-        guard job == "nightly" else {
-            throw ValidationError("unknown job '\(job)'; this version runs the 'nightly' job")
-        }
-    }
-
     func run() throws {
         try withExitStatus {
             let installation = try options.installation()
@@ -29,7 +25,10 @@ struct Run: ParsableCommand {
                 output.print(text: report.text, json: report.json())
                 return .success
             }
-            let summary = try installation.nightlyRun().run()
+            var run = try installation.jobRun(try Job.resolve(job, configuration: installation.configuration))
+            if isatty(STDERR_FILENO) != 0 && !output.json { run.progress = ProgressBar.draw }
+            let summary = try run.run()
+            if run.progress != nil { ProgressBar.clear() }
             output.print(text: summary.text, json: summary.json())
             return summary.exitStatus
         }

@@ -48,7 +48,7 @@ final class TestWorkspace {
     @discardableResult
     func runNightly(_ configuration: URL, log: LogCapture = LogCapture(), at time: String? = nil) throws -> RunSummary {
         let now = time.map { Timestamp.parse($0)! } ?? Date()
-        return try installation(configuration, log: log).nightlyRun(clock: { now }).run()
+        return try installation(configuration, log: log).jobRun(clock: { now }).run()
     }
 
     /// Every file below a folder with its bytes, to prove nothing changed.

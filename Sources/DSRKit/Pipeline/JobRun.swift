@@ -1,16 +1,20 @@
 import Foundation
 import Logging
 
-/// The nightly job: intake, resolve, answer, report. Every step can be interrupted and
-/// rerun: requests already taken are not taken again and answers already in place are not
-/// written again.
-public struct NightlyRun {
+/// A run of a job (the nightly one: intake, resolve, answer and carry out, sweep,
+/// deadlines). Every step can be interrupted and rerun: requests already taken are not
+/// taken again and answers already in place are not written again.
+public struct JobRun {
     public let context: RunContext
     public let ledger: Ledger
+    public let job: Job
+    /// Told after each batch how many of the queued requests are done; for a progress bar.
+    public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
-    public init(context: RunContext, ledger: Ledger) {
+    public init(context: RunContext, ledger: Ledger, job: Job = Job.builtIn["nightly"]!) {
         self.context = context
         self.ledger = ledger
+        self.job = job
     }
 
     private var configuration: Configuration { context.configuration }
@@ -26,33 +30,40 @@ public struct NightlyRun {
         defer { withExtendedLifetime(lock) {} }
         let startedAt = clock()
         let runID = try ledger.startRun(at: startedAt)
-        logger.info("run started", metadata: ["run": "\(runID)"])
+        logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])
 
         let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
         let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
-        var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: try intake.run(now: startedAt),
+        var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt,
+                                 intake: job.steps.contains(.intake) ? try intake.run(now: startedAt) : Intake.Report(),
                                  outbox: configuration.outboxURL.path)
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
 
-        try DurableFile.createFolder(configuration.outboxURL)
-        let outbox = Outbox(root: configuration.outboxURL)
-        summary.recovered = try recoverInterrupted(outbox: outbox)
-        try process(outbox: outbox, summary: &summary)
-        let sweep = try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger)
-            .run(today: context.today(at: clock()), now: clock())
-        summary.sweptRows = sweep.rows
-        summary.deferredRows = try ledger.pendingDeferredErasureCount()
-        if sweep.failures > 0 {
-            summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
+        if job.steps.contains(.process) {
+            try DurableFile.createFolder(configuration.outboxURL)
+            let outbox = Outbox(root: configuration.outboxURL)
+            summary.recovered = try recoverInterrupted(outbox: outbox)
+            try process(outbox: outbox, summary: &summary)
         }
+        if job.steps.contains(.sweep) {
+            let sweep = try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger)
+                .run(today: context.today(at: clock()), now: clock())
+            summary.sweptRows = sweep.rows
+            if sweep.failures > 0 {
+                summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
+            }
+        }
+        summary.deferredRows = try ledger.pendingDeferredErasureCount()
 
         for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
         for record in try ledger.requests(in: [.needsReview]) {
             summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
         }
-        summary.deadlines = DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
+        if job.steps.contains(.deadlines) {
+            summary.deadlines = DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
+        }
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
@@ -141,6 +152,7 @@ public struct NightlyRun {
                 }
             }
             logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
+            progress?(start, answerable.count)
         }
     }
 }
