@@ -45,7 +45,9 @@ public final class Installation {
     /// broken map stops the run before a single row is touched.
     public func jobRun(_ job: Job = Job.builtIn["nightly"]!, clock: @escaping @Sendable () -> Date = Date.init) throws -> JobRun {
         try checkBeforeRunning()
-        return JobRun(context: try runContext(clock: clock), ledger: try ledger(), job: job)
+        // The lock first: a second run must stop before it touches (or migrates) the ledger.
+        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
+        return JobRun(context: try runContext(clock: clock), lock: lock, ledger: try ledger(), job: job)
     }
 
     /// The nightly job as a dry run: the same checks, the ledger opened for reading only.
@@ -67,7 +69,8 @@ public final class Installation {
     /// Re-applies recorded erasures to a store restored from a backup.
     public func erasureReapply() throws -> ErasureReapply {
         try checkBeforeRunning()
-        return ErasureReapply(context: try runContext(clock: Date.init), ledger: try ledger())
+        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
+        return ErasureReapply(context: try runContext(clock: Date.init), lock: lock, ledger: try ledger())
     }
 
     /// The subject reference of the one person some identities name, for commands that act

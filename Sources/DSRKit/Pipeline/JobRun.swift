@@ -8,11 +8,14 @@ public struct JobRun {
     public let context: RunContext
     public let ledger: Ledger
     public let job: Job
+    /// The ledger's run lock, taken before the ledger was opened and held while this run exists.
+    let lock: RunLock
     /// Told after each batch how many of the queued requests are done; for a progress bar.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
 
-    public init(context: RunContext, ledger: Ledger, job: Job = Job.builtIn["nightly"]!) {
+    public init(context: RunContext, lock: RunLock, ledger: Ledger, job: Job = Job.builtIn["nightly"]!) {
         self.context = context
+        self.lock = lock
         self.ledger = ledger
         self.job = job
     }
@@ -26,8 +29,6 @@ public struct JobRun {
 
     /// Runs the job under the ledger's lock.
     public func run() throws -> RunSummary {
-        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
-        defer { withExtendedLifetime(lock) {} }
         let startedAt = clock()
         let runID = try ledger.startRun(at: startedAt)
         logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])

@@ -8,9 +8,12 @@ import Logging
 public struct ErasureReapply {
     public let context: RunContext
     public let ledger: Ledger
+    /// The run lock, held while this value exists.
+    let lock: RunLock
 
-    public init(context: RunContext, ledger: Ledger) {
+    public init(context: RunContext, lock: RunLock, ledger: Ledger) {
         self.context = context
+        self.lock = lock
         self.ledger = ledger
     }
 
@@ -44,8 +47,6 @@ public struct ErasureReapply {
     }
 
     public func run(now: Date) throws -> Report {
-        let lock = try RunLock(ledgerURL: ledger.url)
-        defer { withExtendedLifetime(lock) {} }
         let erased = try ledger.erasedSubjects()
         let requestByReference = Dictionary(erased.map { ($0.subjectReference, $0.requestID) }, uniquingKeysWith: { first, _ in first })
         var found: [(subject: StoreValue, requestID: String, reference: String)] = []

@@ -1,0 +1,98 @@
+import DSRKit
+import Foundation
+import GRDB
+import Testing
+
+/// A run killed (SIGKILL) at random moments, again and again, is finished by the next one
+/// without doing anything twice.
+@Suite(.serialized) struct CrashSafetyTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+    static let count = 300
+
+    init() throws {
+        workspace = try TestWorkspace()
+        configuration = try workspace.demo()
+        for name in try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox").path) {
+            try FileManager.default.removeItem(at: workspace.url("demo/inbox/\(name)"))
+        }
+        for number in 1...Self.count {
+            let type = ["access", "export", "erasure"][number % 3]
+            try workspace.write("""
+                id: K-\(String(format: "%04d", number))
+                type: \(type)
+                received_at: 2026-11-20T09:15:00+01:00
+                subject: {customer_no: \(String(format: "C-%06d", number + 10))}
+                verification: {method: bankid, verified_at: 2026-11-20T09:16:00+01:00}
+                """, to: "demo/inbox/K-\(String(format: "%04d", number)).yaml")
+        }
+    }
+
+    func start() throws -> Process {
+        let process = Process()
+        process.executableURL = ExternalTools.dsrBinary
+        process.arguments = ["run", "nightly", "--config", configuration.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func killedRunsAreFinishedWithoutDoingAnythingTwice() throws {
+        var generator = SplitMix(seed: 20261122)
+        var killed = 0
+        for _ in 0..<12 {
+            let process = try start()
+            usleep(UInt32(20_000 + generator.next() % 600_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(killed >= 6, "the runs ended before they could be killed; the test proves little")
+        let final = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
+
+        let ledger = try Ledger(url: workspace.url("demo/ledger/ledger.sqlite"))
+        let requests = try ledger.requests()
+        #expect(requests.count == Self.count)
+        #expect(requests.allSatisfy { $0.state == .completed }, "\(requests.filter { $0.state != .completed }.map(\.id))")
+        for record in requests {
+            let completions = try ledger.auditEntries(requestID: record.id).filter { $0.action == "state" && $0.detail.hasPrefix("completed") }
+            #expect(completions.count == 1, "\(record.id) completed \(completions.count) times")
+            let received = try ledger.auditEntries(requestID: record.id).filter { $0.action == "received" }
+            #expect(received.count == 1, "\(record.id) received \(received.count) times")
+            #expect(Manifest.verified(in: workspace.url("demo/outbox/\(record.id)")) != nil, "\(record.id)")
+        }
+        let erasures = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE action = 'erasure'")!
+        }
+        #expect(erasures == Self.count / 3)
+        #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
+        let accepted = try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox/accepted").path)
+        #expect(accepted.count == Self.count)
+    }
+
+    @Test func twoRunsStartedTogetherOneWorksTheOtherExits75() throws {
+        let first = try start()
+        let second = try start()
+        first.waitUntilExit()
+        second.waitUntilExit()
+        let statuses = [first.terminationStatus, second.terminationStatus].sorted()
+        #expect(statuses == [0, 75])
+    }
+}
+
+/// A small deterministic generator, so a failing schedule of kills can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt32 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return UInt32(truncatingIfNeeded: z ^ (z >> 31))
+    }
+}
