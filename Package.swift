@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "dsr", targets: ["dsr"]),
+        .executable(name: "dsr-bench", targets: ["dsr-bench"]),
         .library(name: "DSRKit", targets: ["DSRKit"]),
     ],
     dependencies: [
@@ -34,6 +35,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "dsr",
+            dependencies: [
+                "DSRKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "dsr-bench",
             dependencies: [
                 "DSRKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

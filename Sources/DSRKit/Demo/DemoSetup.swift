@@ -13,7 +13,7 @@ public enum DemoSetup {
 
     /// Creates the demo in `folder` and returns its configuration file. A folder left by an
     /// earlier demo is replaced; any other non-empty folder is refused.
-    public static func create(in folder: URL, customers: Int) throws -> URL {
+    public static func create(in folder: URL, customers: Int, withSamples: Bool = true) throws -> URL {
         let manager = FileManager.default
         if let contents = try? manager.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
             guard contents.contains(markerName) else {
@@ -31,7 +31,7 @@ public enum DemoSetup {
         let inbox = folder.appendingPathComponent("inbox", isDirectory: true)
         try DurableFile.createFolder(inbox)
         let samples = resources.appendingPathComponent("inbox", isDirectory: true)
-        for name in try manager.contentsOfDirectory(atPath: samples.path).sorted() {
+        for name in try manager.contentsOfDirectory(atPath: samples.path).sorted() where withSamples {
             let destination = inbox.appendingPathComponent(name)
             try copy(samples.appendingPathComponent(name), to: destination)
             // Dropped in earlier in the day, so intake does not wait for them to settle.

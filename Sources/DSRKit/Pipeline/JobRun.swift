@@ -36,9 +36,11 @@ public struct JobRun {
         let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
         let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
-        var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt,
-                                 intake: job.steps.contains(.intake) ? try intake.run(now: startedAt) : Intake.Report(),
+        var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
+        if job.steps.contains(.intake) {
+            summary.intake = try Self.timed("intake", &summary) { try intake.run(now: startedAt) }
+        }
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
 
@@ -49,8 +51,9 @@ public struct JobRun {
             try process(outbox: outbox, summary: &summary)
         }
         if job.steps.contains(.sweep) {
-            let sweep = try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger)
-                .run(today: context.today(at: clock()), now: clock())
+            let sweep = try Self.timed("sweep", &summary) {
+                try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger).run(today: context.today(at: clock()), now: clock())
+            }
             summary.sweptRows = sweep.rows
             if sweep.failures > 0 {
                 summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
@@ -63,12 +66,24 @@ public struct JobRun {
             summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
         }
         if job.steps.contains(.deadlines) {
-            summary.deadlines = DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
+            summary.deadlines = try Self.timed("deadlines", &summary) {
+                DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
+            }
         }
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
+    }
+
+    /// Runs a phase, adding its wall time to the summary (phases that run per batch add up).
+    private static func timed<T>(_ phase: String, _ summary: inout RunSummary, _ work: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            summary.phaseSeconds[phase, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
+        return try work()
     }
 
     /// Requests left in progress by a killed run: complete the ones whose answer is already
@@ -114,7 +129,7 @@ public struct JobRun {
             let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
             start += batch.count
             try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
-            let resolutions = try resolver.resolve(batch.map(\.request))
+            let resolutions = try Self.timed("resolve", &summary) { try resolver.resolve(batch.map(\.request)) }
             var answerItems: [ResolvedRequest] = []
             var changeItems: [ResolvedRequest] = []
             var transitions: [Ledger.Transition] = []
@@ -133,8 +148,8 @@ public struct JobRun {
                     changeItems.append(.init(record: record, request: request, subject: subject))
                 }
             }
-            transitions += answers.answer(answerItems, now: clock())
-            transitions += changes.carryOut(changeItems, now: clock())
+            transitions += Self.timed("answer", &summary) { answers.answer(answerItems, now: clock()) }
+            transitions += Self.timed("change", &summary) { changes.carryOut(changeItems, now: clock()) }
             try ledger.apply(transitions, now: clock())
             let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
             for transition in transitions {

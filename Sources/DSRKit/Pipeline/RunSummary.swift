@@ -27,6 +27,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var outbox: String
     /// Open requests past or near their due date (the next 7 days).
     public var deadlines: DeadlineReport?
+    /// Wall time per phase in seconds (intake, resolve, answer, change, sweep, deadlines).
+    public var phaseSeconds: [String: Double] = [:]
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -36,7 +38,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
-        case sweptRows = "swept_rows", deferredRows = "deferred_rows", deadlines
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows", deadlines, phaseSeconds = "phase_seconds"
     }
 
     /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or

@@ -3,17 +3,17 @@
 ///
 /// Shared by every store kind: only placeholders and a few functions differ between SQL
 /// dialects, and identifiers are quoted the same way in SQLite and PostgreSQL.
-struct SubjectPathQuery {
+public struct SubjectPathQuery {
     /// `"orders" AS t0 JOIN "customers" AS t1 ON …`
-    let fromClause: String
+    public let fromClause: String
     /// The SQL expression of the subject key, e.g. `t1."customer_id"`.
-    let subjectKey: String
+    public let subjectKey: String
     /// The alias of each joined table by name; the mapped table itself is `t0`.
     private let aliases: [String: String]
 
     /// - Parameter joining: tables on the path whose columns the query needs; the subject
     ///   table is joined only when needed, since the last reference usually holds its key.
-    init(table: MappedTable, map: DataMap, joining needed: Set<String> = []) {
+    public init(table: MappedTable, map: DataMap, joining needed: Set<String> = []) {
         var from = "\(SQL.quote(table.name)) AS t0"
         var subjectKey = "t0.\(SQL.quote(map.subject.key))"
         var aliases = [table.name: "t0"]
@@ -35,16 +35,16 @@ struct SubjectPathQuery {
     }
 
     /// The qualified expression of one of the mapped table's own columns.
-    func column(_ name: String) -> String { "t0.\(SQL.quote(name))" }
+    public func column(_ name: String) -> String { "t0.\(SQL.quote(name))" }
 
     /// The qualified expression of a column of a table on the path (joined on request).
-    func column(_ name: String, of table: String) -> String { "\(aliases[table]!).\(SQL.quote(name))" }
+    public func column(_ name: String, of table: String) -> String { "\(aliases[table]!).\(SQL.quote(name))" }
 }
 
 /// SQL text helpers common to every store kind.
-enum SQL {
+public enum SQL {
     /// A quoted identifier: works for mixed case, spaces and names that are SQL keywords.
-    static func quote(_ identifier: String) -> String {
+    public static func quote(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -1,0 +1,126 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+import Logging
+
+/// `dsr-bench`: a night of requests against a generated shop, timed, beside the same
+/// lookups and erasures done by the `sqlite3` shell (the floor).
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dsr-bench",
+        abstract: "Times a nightly run of R requests against a generated store of N customers, and the sqlite3 shell doing the same work.")
+
+    @Option(help: "Customers in the generated store.") var customers = 1_000_000
+    @Option(help: "Requests in the night: 50% access, 20% export, 30% erasure, 1% unknown identities.") var requests = 10_000
+    @Option(help: "Working folder (the store, a copy for the floor, the inbox and outbox).") var dir = ".build/bench"
+    @Flag(help: "Reuse a store generated earlier in --dir for the same --customers.") var reuseStore = false
+    @Option(help: ArgumentHelp("Run the nightly job of this configuration and print its figures as JSON (used by the bench itself).", visibility: .hidden))
+    var runOnly: String?
+
+    func validate() throws {
+        guard customers >= DemoShop.minimumCustomerCount else { throw ValidationError("--customers must be at least \(DemoShop.minimumCustomerCount)") }
+        guard (1...customers).contains(requests) else { throw ValidationError("--requests must be between 1 and --customers") }
+    }
+
+    func run() throws {
+        if let runOnly { return try ChildRun.run(configuration: URL(fileURLWithPath: runOnly)) }
+        let folder = URL(fileURLWithPath: dir).standardizedFileURL
+        let pristine = folder.appendingPathComponent("pristine-\(customers).sqlite")
+        print("dsr-bench: \(requests) requests against \(customers) customers, on \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+        var generationSeconds: Double?
+        if !(reuseStore && FileManager.default.fileExists(atPath: pristine.path)) {
+            try? FileManager.default.removeItem(at: pristine)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            generationSeconds = try Stopwatch.seconds { try DemoShop.generateStore(at: pristine, customers: customers) }
+        }
+
+        let night = folder.appendingPathComponent("night")
+        try? FileManager.default.removeItem(at: night)
+        let configurationURL = try DemoSetup.create(in: night, customers: DemoShop.minimumCustomerCount, withSamples: false)
+        let store = night.appendingPathComponent("store.sqlite")
+        try FileManager.default.removeItem(at: store)
+        try FileManager.default.copyItem(at: pristine, to: store)
+        let floorStore = folder.appendingPathComponent("floor.sqlite")
+        try? FileManager.default.removeItem(at: floorStore)
+        try FileManager.default.copyItem(at: pristine, to: floorStore)
+
+        let night10k = try RequestBatch(customers: customers, count: requests, store: store)
+        try night10k.writeFiles(into: night.appendingPathComponent("inbox"))
+
+        let child = try ChildRun.launch(configuration: configurationURL)
+        let map = try DataMap.load(from: night.appendingPathComponent("datamap.yaml"))
+        let script = FloorScript(map: map, batch: night10k, today: CalendarDay(Date(), in: TimeZone(identifier: "Europe/Oslo")!)).text
+        let scriptURL = folder.appendingPathComponent("floor.sql")
+        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        let floorSeconds = try Stopwatch.seconds { try Floor.run(script: scriptURL, store: floorStore) }
+
+        Report(customers: customers, requests: requests, generationSeconds: generationSeconds, child: child,
+               floorSeconds: floorSeconds).print()
+    }
+}
+
+/// Wall time of a piece of work.
+enum Stopwatch {
+    static func seconds(_ work: () throws -> Void) rethrows -> Double {
+        let start = ContinuousClock.now
+        try work()
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
+
+/// The nightly run in a process of its own, so its peak memory is the run's alone.
+enum ChildRun {
+    struct Figures: Codable {
+        var wallSeconds: Double
+        var peakResidentBytes: Int
+        var summary: RunSummary
+    }
+
+    static func launch(configuration: URL) throws -> Figures {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = ["--run-only", configuration.path]
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("dsr-bench-\(UUID().uuidString).json")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("the nightly run failed (status \(process.terminationStatus))") }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Figures.self, from: Data(contentsOf: output))
+    }
+
+    static func run(configuration: URL) throws {
+        var logger = Logger(label: "dsr-bench") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        var summary: RunSummary?
+        let wall = try Stopwatch.seconds {
+            summary = try Installation(configurationURL: configuration, logger: logger).jobRun().run()
+        }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let figures = Figures(wallSeconds: wall, peakResidentBytes: usage.ru_maxrss * 1024, summary: summary!)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        FileHandle.standardOutput.write(try encoder.encode(figures))
+    }
+}
+
+/// The floor: the `sqlite3` shell running the generated script.
+enum Floor {
+    static func run(script: URL, store: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["sqlite3", store.path]
+        process.standardInput = try FileHandle(forReadingFrom: script)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("the sqlite3 floor script failed (status \(process.terminationStatus))") }
+    }
+}

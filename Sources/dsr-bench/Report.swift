@@ -1,0 +1,27 @@
+import DSRKit
+import Foundation
+
+/// The figures the bench prints.
+struct Report {
+    let customers: Int
+    let requests: Int
+    let generationSeconds: Double?
+    let child: ChildRun.Figures
+    let floorSeconds: Double
+
+    func print() {
+        let summary = child.summary
+        func line(_ label: String, _ value: String) { Swift.print(label.padding(toLength: 34, withPad: " ", startingAt: 0) + value) }
+        if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
+        for phase in ["intake", "resolve", "answer", "change", "sweep", "deadlines"] {
+            line("  \(phase)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
+        }
+        line("nightly run (wall)", String(format: "%.2f s", child.wallSeconds))
+        line("requests per second", String(format: "%.0f", Double(requests) / child.wallSeconds))
+        line("done", summary.done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+             + " (\(summary.noDataHeld) no data held)")
+        line("peak resident memory", String(format: "%.0f MB", Double(child.peakResidentBytes) / 1_000_000))
+        line("sqlite3 floor (same lookups, erasures)", String(format: "%.2f s", floorSeconds))
+        line("dsr / floor", String(format: "%.2f×", child.wallSeconds / floorSeconds))
+    }
+}
