@@ -108,17 +108,21 @@ extension Ledger {
         }
     }
 
-    /// Adds identity references to the suppression list: these people must not be
-    /// contacted (for `scope`: `all`, or `purpose/channel` pairs), and dsr no longer knows
-    /// who they were.
-    public func suppress(_ references: [String], scopes: [String], reason: String, now: Date) throws {
-        guard !references.isEmpty else { return }
+    /// An identity that must not be contacted (for `scope`: `*/*`, or `purpose/channel`),
+    /// by keyed reference: dsr no longer knows who it was.
+    public struct Suppression: Sendable, Hashable {
+        public var reference: String
+        public var scope: String
+        public var reason: String
+    }
+
+    /// Adds entries to the suppression list, in one transaction; known ones stay as they are.
+    public func suppress(_ entries: [Suppression], now: Date) throws {
+        guard !entries.isEmpty else { return }
         try write { db in
-            for reference in references {
-                for scope in scopes {
-                    try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, scope, reason, added_at) VALUES (?, ?, ?, ?)",
-                                   arguments: [reference, scope, reason, now])
-                }
+            for entry in entries {
+                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, scope, reason, added_at) VALUES (?, ?, ?, ?)",
+                               arguments: [entry.reference, entry.scope, entry.reason, now])
             }
         }
     }

@@ -159,31 +159,33 @@ public final class Ledger: Sendable {
     /// A request to record, with the keyed fingerprint of its content.
     public typealias Submission = (request: DataSubjectRequest, fingerprint: String)
 
-    /// Records the requests of one file together: each is added in `received` and moves on
-    /// to `pending` or `awaiting-verification`; one already there with the same content is
-    /// a no-op. If any id is already there with other content, nothing is recorded and
-    /// the conflicting ids are returned.
-    public func enqueue(_ submissions: [Submission], sourceFile: String, controller: Configuration.Controller,
-                        now: Date) throws -> (outcomes: [EnqueueOutcome], conflicts: [String]) {
-        do {
-            return try write { db in
-            var outcomes: [EnqueueOutcome] = []
-            var conflicts: [String] = []
-            for submission in submissions {
-                let outcome = try Self.enqueue(submission.request, fingerprint: submission.fingerprint, sourceFile: sourceFile,
-                                               controller: controller, now: now, db)
-                if outcome == .conflict { conflicts.append(submission.request.id) }
-                outcomes.append(outcome)
+    /// Records the requests of many files in one transaction. Each file's requests are
+    /// added together or not at all (a savepoint per file): each is added in `received` and
+    /// moves on to `pending` or `awaiting-verification`; one already there with the same
+    /// content is a no-op. A file with an id already there with other content records
+    /// nothing and gets the conflicting ids back; the other files are recorded.
+    public func enqueue(files: [(sourceFile: String, submissions: [Submission])], controller: Configuration.Controller,
+                        now: Date) throws -> [String: (outcomes: [EnqueueOutcome], conflicts: [String])] {
+        guard !files.isEmpty else { return [:] }
+        return try write { db in
+            var results: [String: (outcomes: [EnqueueOutcome], conflicts: [String])] = [:]
+            for file in files {
+                var outcomes: [EnqueueOutcome] = []
+                var conflicts: [String] = []
+                try db.inSavepoint {
+                    for submission in file.submissions {
+                        let outcome = try Self.enqueue(submission.request, fingerprint: submission.fingerprint,
+                                                       sourceFile: file.sourceFile, controller: controller, now: now, db)
+                        if outcome == .conflict { conflicts.append(submission.request.id) }
+                        outcomes.append(outcome)
+                    }
+                    return conflicts.isEmpty ? .commit : .rollback
+                }
+                results[file.sourceFile] = conflicts.isEmpty ? (outcomes, []) : ([], conflicts)
             }
-            if !conflicts.isEmpty { throw EnqueueConflict(ids: conflicts) }
-            return (outcomes, [])
-            }
-        } catch let conflict as EnqueueConflict {
-            return ([], conflict.ids)
+            return results
         }
     }
-
-    private struct EnqueueConflict: Error { var ids: [String] }
 
     private static func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {

@@ -4,7 +4,7 @@ import Foundation
 /// folder. `publish()` adds the manifest and moves the folder into place.
 final class AnswerWriter {
     let kind: AnswerKind
-    private let folder: StagedFolder
+    let folder: StagedFolder
     private let formats: [AnswerFormatWriter]
 
     init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox) throws {
@@ -34,12 +34,11 @@ final class AnswerWriter {
         for writer in formats { try writer.endTable() }
     }
 
-    /// Finishes every document, writes the manifest and renames the folder into place.
-    func publish() throws {
+    /// Finishes and closes every document; the folder is then published with its batch.
+    func finish() throws {
         for writer in formats {
             try writer.finish()
-            try writer.output.close()
+            try writer.output.close(syncing: false)
         }
-        try folder.publish()
     }
 }

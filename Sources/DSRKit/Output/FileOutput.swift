@@ -46,11 +46,12 @@ public final class FileOutput {
         }
     }
 
-    /// Flushes, syncs and closes the file; returns its SHA-256 in hex.
+    /// Flushes and closes the file, syncing it unless the caller makes a whole batch
+    /// durable at once (`DurableFile.barrier()`); returns its SHA-256 in hex.
     @discardableResult
-    public func close() throws -> String {
+    public func close(syncing: Bool = true) throws -> String {
         try flush()
-        guard fsync(descriptor) == 0 else { throw ioError("cannot sync") }
+        if syncing { guard fsync(descriptor) == 0 else { throw ioError("cannot sync") } }
         Foundation.close(descriptor)
         descriptor = -1
         let digest = Data(hasher.finalize()).hexString

@@ -34,16 +34,15 @@ public struct Outbox: Sendable {
         return folder
     }
 
-    /// Moves a finished staging folder into place.
+    /// Moves a finished staging folder into place (the caller syncs the outbox folder).
     func publish(_ staging: URL, requestID: String) throws {
         let destination = folder(for: requestID)
         if FileManager.default.fileExists(atPath: destination.path) {
             // An incomplete folder from elsewhere; a complete one was caught by
             // hasCompleteAnswer before any work was done.
             let aside = root.appendingPathComponent(".replaced-\(requestID)-\(UUID().uuidString)")
-            try DurableFile.rename(destination, to: aside)
+            try DurableFile.rename(destination, to: aside, syncing: false)
         }
-        DurableFile.syncFolder(staging)
-        try DurableFile.rename(staging, to: destination)
+        try DurableFile.rename(staging, to: destination, syncing: false)
     }
 }

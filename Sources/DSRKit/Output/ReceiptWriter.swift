@@ -4,7 +4,8 @@ enum ReceiptWriter {
     static let fileStem = "receipt"
     static let xmlNamespace = "urn:dsr:receipt:1"
 
-    static func publish(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox) throws {
+    /// Writes the receipt's files into a staging folder, to be published with its batch.
+    static func stage(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox) throws -> StagedFolder {
         let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         let statement = header.subjectFound
             ? "This receipt lists, table by table, what \(header.controllerName) did with your personal data for your \(header.requestType.rawValue) request."
@@ -15,9 +16,9 @@ enum ReceiptWriter {
             case .json: try writeJSON(receipt, header: header, statement: statement, to: output)
             case .xml: try writeXML(receipt, header: header, statement: statement, to: output)
             }
-            try output.close()
+            try output.close(syncing: false)
         }
-        try folder.publish()
+        return folder
     }
 
     private static func writeJSON(_ receipt: Receipt, header: AnswerHeader, statement: String, to output: FileOutput) throws {

@@ -33,16 +33,26 @@ struct AnswerStage {
             logger.error("reading the store failed; the batch is retried next run", metadata: ["error": "\(error)"])
             return transitions + open.map { failure($0.item, error) }
         }
+        var finished: [(item: ResolvedRequest, writer: AnswerWriter)] = []
         for (item, writer) in open {
             do {
-                try writer.publish()
-                let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
-                transitions.append(Ledger.Transition(
-                    id: item.record.id, state: .completed,
-                    reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference))
+                try writer.finish()
+                finished.append((item, writer))
             } catch {
                 transitions.append(failure(item, error))
             }
+        }
+        // One durability barrier for the batch: completed only once the answers are durable.
+        let failures = StagedFolder.publish(finished.map(\.writer.folder), in: outbox)
+        for (item, _) in finished {
+            if let error = failures[item.record.id] {
+                transitions.append(failure(item, error))
+                continue
+            }
+            let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
+            transitions.append(Ledger.Transition(
+                id: item.record.id, state: .completed,
+                reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference))
         }
         return transitions
     }

@@ -41,30 +41,60 @@ public struct Intake {
     public var acceptedFolder: URL { inbox.appendingPathComponent("accepted", isDirectory: true) }
     public var rejectedFolder: URL { inbox.appendingPathComponent("rejected", isDirectory: true) }
 
+    /// How many files are recorded in one ledger transaction and moved with one sync.
+    static let chunkSize = 256
+
     public func run(now: Date) throws -> Report {
         var report = Report()
         // File times are the real clock's, whatever clock the run counts deadlines by.
         let settled = Date().addingTimeInterval(-Double(settleSeconds))
+        var ready: [URL] = []
         for file in try Self.files(in: inbox) {
-            let name = file.lastPathComponent
             let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? nil
             if let modified, modified > settled {
-                report.settling.append(name)
-                continue
+                report.settling.append(file.lastPathComponent)
+            } else {
+                ready.append(file)
             }
-            switch take(file, now: now) {
+        }
+        for chunk in ready.chunked(into: Self.chunkSize) {
+            try take(Array(chunk), now: now, report: &report)
+        }
+        return report
+    }
+
+    /// Records a chunk of files in one ledger transaction, then moves them: accepted ones
+    /// to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
+    /// between the two, the next run finds the requests known and only moves the files.
+    private func take(_ files: [URL], now: Date, report: inout Report) throws {
+        let read = files.map { ($0, parser.read($0)) }
+        let recorded = record(files: read.compactMap { file, result in
+            (try? result.get()).map { (file.lastPathComponent, $0) }
+        }, now: now)
+        var moves: [(file: URL, folder: URL)] = []
+        var rejections = false
+        for (file, result) in read {
+            let name = file.lastPathComponent
+            switch result.flatMap({ _ in recorded[name]! }) {
             case .success(let isNew):
-                try move(file, into: acceptedFolder)
+                moves.append((file, acceptedFolder))
                 if isNew { report.accepted.append(name) } else { report.duplicates.append(name) }
                 logger.debug("request file accepted", metadata: ["file": "\(name)", "duplicate": "\(!isNew)"])
             case .failure(let error):
                 let problems = error.problems.map(\.description)
-                try reject(file, problems: problems)
+                try writeErrorFile(for: file, problems: problems)
+                rejections = true
+                moves.append((file, rejectedFolder))
                 report.rejected.append(RejectedFile(file: name, problems: problems))
                 logger.notice("request file rejected", metadata: ["file": "\(name)", "problems": "\(problems.count)"])
             }
         }
-        return report
+        // Error files are durable before their request files move beside them.
+        if rejections { DurableFile.barrier() }
+        for move in moves { try self.move(move.file, into: move.folder, syncing: false) }
+        for folder in [inbox, acceptedFolder, rejectedFolder] where FileManager.default.fileExists(atPath: folder.path) {
+            DurableFile.syncFolder(folder)
+        }
     }
 
     /// The request files waiting in the inbox, in name order; folders and hidden files
@@ -90,27 +120,40 @@ public struct Intake {
         }
     }
 
-    /// Records parsed requests, all or none; success says whether any is new.
+    /// Records one file's parsed requests, all or none; success says whether any is new.
     public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) -> Result<Bool, RequestFileError> {
+        record(files: [(sourceFile, requests)], now: now)[sourceFile]!
+    }
+
+    /// Records the requests of many files in one ledger transaction; per file, success
+    /// says whether any of its requests is new.
+    func record(files: [(sourceFile: String, requests: [DataSubjectRequest])], now: Date) -> [String: Result<Bool, RequestFileError>] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let submissions = try requests.map { ($0, keyring.fingerprint(try encoder.encode($0))) }
-            let result = try ledger.enqueue(submissions, sourceFile: sourceFile, controller: controller, now: now)
-            guard result.conflicts.isEmpty else {
-                return .failure(RequestFileError(problems: result.conflicts.map {
-                    InputProblem(SourceLocation(file: sourceFile, field: "id"), "request id '\($0)' is already in the ledger with different content")
-                }))
+            let submissions = try files.map { file in
+                (file.sourceFile, try file.requests.map { ($0, keyring.fingerprint(try encoder.encode($0))) })
             }
-            return .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
+            var named: [String: Result<Bool, RequestFileError>] = [:]
+            for (file, result) in try ledger.enqueue(files: submissions, controller: controller, now: now) {
+                if result.conflicts.isEmpty {
+                    named[file] = .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
+                } else {
+                    named[file] = .failure(RequestFileError(problems: result.conflicts.map { id in
+                        InputProblem(SourceLocation(file: file, field: "id"), "request id '\(id)' is already in the ledger with different content")
+                    }))
+                }
+            }
+            return named
         } catch {
-            return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: sourceFile), "cannot be recorded: \(error)")]))
+            let problem = RequestFileError(problems: [InputProblem(SourceLocation(file: ""), "cannot be recorded: \(error)")])
+            return Dictionary(uniqueKeysWithValues: files.map { ($0.sourceFile, .failure(problem)) })
         }
     }
 
-    /// Writes the error file first, then moves the request file beside it: killed between
-    /// the two, the next run simply rejects the file again.
-    private func reject(_ file: URL, problems: [String]) throws {
+    /// Writes the error file the rejected request file will lie beside; killed before the
+    /// file moves, the next run simply rejects it again.
+    private func writeErrorFile(for file: URL, problems: [String]) throws {
         try DurableFile.createFolder(rejectedFolder)
         let destination = try move(file, into: rejectedFolder, dryRun: true)
         let text = """
@@ -123,12 +166,11 @@ public struct Intake {
 
             """
         try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt"))
-        try move(file, into: rejectedFolder)
     }
 
     /// Moves a file into a folder under its own name, or `name-2`, `name-3`, … if taken.
     @discardableResult
-    private func move(_ file: URL, into folder: URL, dryRun: Bool = false) throws -> URL {
+    private func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
         try DurableFile.createFolder(folder)
         let stem = file.deletingPathExtension().lastPathComponent
         let ext = file.pathExtension
@@ -138,7 +180,7 @@ public struct Intake {
             destination = folder.appendingPathComponent(ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)")
             counter += 1
         }
-        if !dryRun { try DurableFile.rename(file, to: destination) }
+        if !dryRun { try DurableFile.rename(file, to: destination, syncing: syncing) }
         return destination
     }
 }

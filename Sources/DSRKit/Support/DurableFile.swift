@@ -21,12 +21,20 @@ public enum DurableFile {
         }
     }
 
-    /// Renames within one file system and makes the rename durable.
-    public static func rename(_ source: URL, to destination: URL) throws {
+    /// Renames within one file system; durable at once unless `syncing` is false (the
+    /// caller then syncs the folder once for a whole batch of renames).
+    public static func rename(_ source: URL, to destination: URL, syncing: Bool = true) throws {
         guard Foundation.rename(source.path, destination.path) == 0 else {
             throw DSRError.io("\(destination.path): cannot rename into place (\(String(cString: strerror(errno))))")
         }
-        syncFolder(destination.deletingLastPathComponent())
+        if syncing { syncFolder(destination.deletingLastPathComponent()) }
+    }
+
+    /// Makes everything written so far durable, once for a whole batch of files instead of
+    /// an fsync per file. `sync()` flushes every file system; Linux's `syncfs`, which
+    /// would flush only this one, is not visible to Swift without `_GNU_SOURCE`.
+    public static func barrier() {
+        sync()
     }
 
     /// Makes a folder's entries (new names, renames) durable.
@@ -39,6 +47,10 @@ public enum DurableFile {
 
     /// Creates a folder (and its parents) with mode 0700, or checks an existing one.
     public static func createFolder(_ folder: URL) throws {
+        // The common cases by one system call; FileManager only for missing parents.
+        if mkdir(folder.path, 0o700) == 0 { return }
+        var isFolder: ObjCBool = false
+        if errno == EEXIST, FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue { return }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
