@@ -26,16 +26,20 @@ extension Ledger {
 
     /// Appends an entry in the caller's transaction, so a change and its entry commit
     /// together or not at all.
+    @discardableResult
     static func appendAudit(_ db: Database, action: String, requestID: String? = nil, subjectReference: String? = nil,
-                            detail: String = "", at date: Date) throws {
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1") ?? genesisHash
+                            detail: String = "", at date: Date, after knownPrevious: String? = nil) throws -> String {
+        let previous = try knownPrevious
+            ?? String.fetchOne(try db.cachedStatement(sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1"))
+            ?? genesisHash
         let at = Timestamp.format(date)
         let hash = auditHash(previous: previous, at: at, requestID: requestID, subjectReference: subjectReference,
                              action: action, detail: detail)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit (at, request_id, subject_reference, action, detail, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [at, requestID, subjectReference, action, detail, previous, hash])
+            """).execute(arguments: [at, requestID, subjectReference, action, detail, previous, hash])
+        return hash
     }
 
     /// SHA-256 over the previous hash and the entry's fields, each length-prefixed so no

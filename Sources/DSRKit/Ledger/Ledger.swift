@@ -247,20 +247,24 @@ public final class Ledger: Sendable {
     public func apply(_ transitions: [Transition], now: Date) throws {
         guard !transitions.isEmpty else { return }
         try write { db in
+            // One cached statement per transition, and the chain's last hash carried along.
+            let update = try db.cachedStatement(sql: """
+                UPDATE request SET state = ?, state_reason = ?, updated_at = ?,
+                    subject_reference = coalesce(?, subject_reference),
+                    payload = CASE WHEN ? THEN NULL ELSE payload END,
+                    completed_at = CASE WHEN ? THEN ? ELSE completed_at END,
+                    attempts = attempts + ?
+                WHERE id = ?
+                """)
+            var previous: String?
             for transition in transitions {
-                guard var record = try LedgerRequest.fetchOne(db, key: transition.id) else { continue }
-                record.state = transition.state
-                record.stateReason = transition.reason
-                record.updatedAt = now
-                if let reference = transition.subjectReference { record.subjectReference = reference }
-                if transition.state.isFinal {
-                    record.payload = nil
-                    record.completedAt = now
-                }
-                if transition.state == .failed { record.attempts += 1 }
-                try record.update(db)
-                try Self.appendAudit(db, action: "state", requestID: record.id, subjectReference: transition.subjectReference,
-                                     detail: "\(record.state.rawValue)" + (transition.reason.map { ": \($0)" } ?? ""), at: now)
+                let final = transition.state.isFinal
+                try update.execute(arguments: [transition.state.rawValue, transition.reason, now, transition.subjectReference,
+                                               final, final, now, transition.state == .failed ? 1 : 0, transition.id])
+                guard db.changesCount > 0 else { continue }
+                previous = try Self.appendAudit(db, action: "state", requestID: transition.id, subjectReference: transition.subjectReference,
+                                                detail: transition.state.rawValue + (transition.reason.map { ": \($0)" } ?? ""),
+                                                at: now, after: previous)
             }
         }
     }

@@ -85,6 +85,10 @@ public final class JSONStreamWriter {
     private var indentation: String { String(repeating: "  ", count: hasElements.count) }
 
     static func quoted(_ text: String) -> String {
+        // Most values need no escaping: check the bytes once and copy them whole.
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 < 0xE2 }) {
+            return "\"" + text + "\""
+        }
         var result = "\""
         result.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -31,7 +31,8 @@ struct SQLiteStoreSession: StoreSession {
             arguments += values.map(\.databaseValue)
         }
         let keyCount = key.count
-        return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+        // Cached: the same few statements run for every subject of the night.
+        return try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map { row in
             SubjectRow(key: (0..<keyCount).map { SQLiteCustomerStore.storeValue(row[$0]) },
                        holdDate: holdColumn == nil ? nil : SQLiteCustomerStore.storeValue(row[keyCount]),
                        needsChange: row[keyCount + 1] as Bool? ?? false)
@@ -42,8 +43,8 @@ struct SQLiteStoreSession: StoreSession {
         var deleted = 0
         for chunk in keys.chunked(into: 500) {
             var arguments: [DatabaseValue] = []
-            try db.execute(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE \(keyMatch(table, Array(chunk), &arguments))",
-                           arguments: StatementArguments(arguments))
+            let match = keyMatch(table, Array(chunk), &arguments)
+            try db.cachedStatement(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE \(match)").execute(arguments: StatementArguments(arguments))
             deleted += db.changesCount
         }
         return deleted
@@ -68,8 +69,8 @@ struct SQLiteStoreSession: StoreSession {
                 }
             }.joined(separator: ", ")
             let match = keyMatch(table, Array(chunk), &arguments)
-            try db.execute(sql: "UPDATE \(SQL.quote(table.name)) SET \(assignments) WHERE \(match)",
-                           arguments: StatementArguments(arguments))
+            try db.cachedStatement(sql: "UPDATE \(SQL.quote(table.name)) SET \(assignments) WHERE \(match)")
+                .execute(arguments: StatementArguments(arguments))
             updated += db.changesCount
         }
         return updated
