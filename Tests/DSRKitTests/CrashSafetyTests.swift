@@ -96,3 +96,18 @@ struct SplitMix {
         return UInt32(truncatingIfNeeded: z ^ (z >> 31))
     }
 }
+
+/// The benchmark runs end to end at a small scale and prints its figures (its times are
+/// measured by running it, never asserted by a test).
+@Suite struct BenchmarkSmokeTests {
+    @Test func benchPrintsItsFigures() throws {
+        let workspace = try TestWorkspace()
+        let output = try ExternalTools.run(ExternalTools.builtProduct("dsr-bench"),
+                                           ["--customers", "2000", "--requests", "100", "--dir", workspace.url("bench").path])
+        #expect(output.status == 0, "\(output.stderr)")
+        for figure in ["store generation", "requests per second", "peak resident memory", "sqlite3 floor", "dsr / floor"] {
+            #expect(output.stdout.contains(figure), "\(figure)")
+        }
+        #expect(output.stdout.contains("done                              50 access, 30 erasure, 20 export (1 no data held)"))
+    }
+}

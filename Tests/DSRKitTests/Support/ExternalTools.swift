@@ -7,13 +7,16 @@ enum ExternalTools {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The `dsr` executable built beside the test bundle.
-    static var dsrBinary: URL {
+    static var dsrBinary: URL { builtProduct("dsr") }
+
+    /// An executable product built beside the test bundle.
+    static func builtProduct(_ name: String) -> URL {
         let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for folder in [besideTests, besideTests.deletingLastPathComponent()] {
-            let candidate = folder.appendingPathComponent("dsr")
+            let candidate = folder.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        return packageRoot.appendingPathComponent(".build/debug/dsr")
+        return packageRoot.appendingPathComponent(".build/debug/\(name)")
     }
 
     struct Output {
