@@ -19,26 +19,11 @@ struct Submit: ParsableCommand {
         try withExitStatus {
             let now = Date()
             let intake = try options.installation().intake(now: now)
-            var status = ExitStatus.success
-            for file in files {
-                let url = URL(fileURLWithPath: file)
-                guard FileManager.default.isReadableFile(atPath: url.path) else {
-                    printError("\(file): file not found or unreadable")
-                    status = .noInput
-                    continue
-                }
-                let recorded = intake.parser.read(url).flatMap { requests in
+            return checkRequestFiles(files, { url in
+                intake.parser.read(url).flatMap { requests in
                     intake.record(requests, sourceFile: url.lastPathComponent, now: now).map { _ in requests }
                 }
-                switch recorded {
-                case .success(let requests):
-                    print("\(file): recorded \(requests.map(\.id).joined(separator: ", "))")
-                case .failure(let error):
-                    printError(error.description)
-                    if status == .success { status = .dataError }
-                }
-            }
-            return status
+            }, describe: { file, request in "\(file): recorded \(request.id)" })
         }
     }
 }

@@ -17,24 +17,10 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         try withExitStatus {
-            let installation = try options.installation()
-            let parser = installation.requestParser(now: Date())
-            var status = ExitStatus.success
-            for file in files {
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    printError("\(file): file not found or unreadable")
-                    status = .noInput
-                    continue
-                }
-                switch parser.parse(data, file: file) {
-                case .success(let requests):
-                    for request in requests { print("\(file): ok (\(request.type.rawValue) request \(request.id))") }
-                case .failure(let error):
-                    printError(error.description)
-                    if status == .success { status = .dataError }
-                }
+            let parser = try options.installation().requestParser(now: Date())
+            return checkRequestFiles(files, parser.read) { file, request in
+                "\(file): ok (\(request.type.rawValue) request \(request.id))"
             }
-            return status
         }
     }
 }
