@@ -8,7 +8,7 @@ struct DSRCommand: ParsableCommand {
         commandName: "dsr",
         abstract: "Carries out GDPR data-subject requests against a customer store, in nightly batches.",
         discussion: """
-            Exit codes: 0 done · 1 some requests failed, need review, or files were rejected · \
+            Exit codes: 0 done · 1 some requests failed, need review or are overdue, or files were rejected · \
             64 usage · 65 bad input data · 66 missing input file · 73 cannot create output · \
             74 I/O error · 75 another run holds the lock · 78 bad configuration.
             """,
