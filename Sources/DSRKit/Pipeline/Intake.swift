@@ -146,8 +146,10 @@ public struct Intake {
             }
             return named
         } catch {
-            let problem = RequestFileError(problems: [InputProblem(SourceLocation(file: ""), "cannot be recorded: \(error)")])
-            return Dictionary(uniqueKeysWithValues: files.map { ($0.sourceFile, .failure(problem)) })
+            return Dictionary(uniqueKeysWithValues: files.map { file in
+                (file.sourceFile, .failure(RequestFileError(problems: [
+                    InputProblem(SourceLocation(file: file.sourceFile), "cannot be recorded: \(error)")])))
+            })
         }
     }
 
