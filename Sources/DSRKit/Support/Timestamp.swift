@@ -32,11 +32,4 @@ public enum Timestamp {
         return "\(day)T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
     }
 
-    /// Formats a calendar day in a time zone, e.g. `2026-12-20`.
-    public static func day(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = zone
-        return formatter.string(from: date)
-    }
 }

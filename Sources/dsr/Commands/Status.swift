@@ -23,7 +23,7 @@ struct Status: ParsableCommand {
             var records = try installation.ledger().requests(id: id)
             if let id, records.isEmpty { throw DSRError(.dataError, "no request with id '\(id)' in the ledger") }
             if overdue {
-                let today = Timestamp.day(Date(), in: zone)
+                let today = CalendarDay(Date(), in: zone).description
                 records = records.filter { !$0.state.isFinal && $0.dueDate < today }
             }
             let report = RequestStatusReport(records)
