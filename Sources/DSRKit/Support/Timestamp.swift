@@ -31,5 +31,4 @@ public enum Timestamp {
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
         return "\(day)T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
     }
-
 }
