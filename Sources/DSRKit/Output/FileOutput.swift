@@ -47,7 +47,7 @@ public final class FileOutput {
     }
 
     /// Flushes and closes the file, syncing it unless the caller makes a whole batch
-    /// durable at once (`DurableFile.barrier()`); returns its SHA-256 in hex.
+    /// durable at once (`DurableFile.barrier(for:)`); returns its SHA-256 in hex.
     @discardableResult
     public func close(syncing: Bool = true) throws -> String {
         try flush()

@@ -32,7 +32,7 @@ final class StagedFolder {
         try manifest.close(syncing: false)
     }
 
-    /// Renames the sealed folder into place; call after `DurableFile.barrier()`, and sync
+    /// Renames the sealed folder into place; call after `DurableFile.barrier(for:)`, and sync
     /// the outbox folder once after the batch's moves.
     func moveIntoPlace() throws {
         try outbox.publish(folder, requestID: requestID)
@@ -47,7 +47,7 @@ final class StagedFolder {
             do { try folder.seal(); sealed.append(folder) } catch { failures[folder.requestID] = error }
         }
         guard !sealed.isEmpty else { return failures }
-        DurableFile.barrier()
+        DurableFile.barrier(for: outbox.root)
         for folder in sealed {
             do { try folder.moveIntoPlace() } catch { failures[folder.requestID] = error }
         }

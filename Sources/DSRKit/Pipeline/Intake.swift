@@ -90,7 +90,7 @@ public struct Intake {
             }
         }
         // Error files are durable before their request files move beside them.
-        if rejections { DurableFile.barrier() }
+        if rejections { DurableFile.barrier(for: rejectedFolder) }
         for move in moves { try self.move(move.file, into: move.folder, syncing: false) }
         for folder in [inbox, acceptedFolder, rejectedFolder] where FileManager.default.fileExists(atPath: folder.path) {
             DurableFile.syncFolder(folder)

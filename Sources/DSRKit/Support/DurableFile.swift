@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// Small files written so that a crash leaves either the old file or the new one, never a
@@ -30,11 +31,17 @@ public enum DurableFile {
         if syncing { syncFolder(destination.deletingLastPathComponent()) }
     }
 
-    /// Makes everything written so far durable, once for a whole batch of files instead of
-    /// an fsync per file. `sync()` flushes every file system; Linux's `syncfs`, which
-    /// would flush only this one, is not visible to Swift without `_GNU_SOURCE`.
-    public static func barrier() {
-        sync()
+    /// Makes everything written so far on the file system holding `folder` durable, once
+    /// for a whole batch of files instead of an fsync per file (Linux `syncfs`: other file
+    /// systems' pending writes are not waited for).
+    public static func barrier(for folder: URL) {
+        let descriptor = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0, dsr_syncfs(descriptor) == 0 else {
+            if descriptor >= 0 { close(descriptor) }
+            sync()
+            return
+        }
+        close(descriptor)
     }
 
     /// Makes a folder's entries (new names, renames) durable.

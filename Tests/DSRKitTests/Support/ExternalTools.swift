@@ -35,8 +35,8 @@ enum ExternalTools {
         if let folder { process.currentDirectoryURL = folder }
         // Output goes to files, not pipes, so a chatty program can never block on a full pipe.
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dsr-run-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.path + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch.path + ".err", contents: nil)
         defer {
             try? FileManager.default.removeItem(atPath: scratch.path + ".out")
             try? FileManager.default.removeItem(atPath: scratch.path + ".err")
