@@ -1,5 +1,16 @@
+import ArgumentParser
 import DSRKit
 import Foundation
+
+/// The request files `dsr validate` and `dsr submit` take.
+struct RequestFileArguments: ParsableArguments {
+    @Argument(help: ArgumentHelp("Request files (.json, .yaml, .yml, .xml, OpenDSR .json, bulk .csv).", valueName: "file"))
+    var files: [String]
+
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("name at least one request file") }
+    }
+}
 
 /// Checks request files one by one with `check`, printing each file's requests or its
 /// problems; returns 66 if a file is missing, else 65 if one is bad, else 0.
