@@ -34,6 +34,9 @@ public final class Installation {
 
     public func ledger() throws -> Ledger { try Ledger(url: configuration.ledgerURL) }
 
+    /// The breach register, kept in the ledger.
+    public func breachRegister() throws -> BreachRegister { try BreachRegister(installation: self) }
+
     public func keyring() throws -> SubjectKeyring { try SubjectKeyring(contentsOf: configuration.hmacKeyURL) }
 
     /// A parser of request files against this installation's data map.

@@ -1,5 +1,5 @@
 /// The kind of personal data a column holds, as the access report and breach notices name it.
-public enum DataCategory: String, Sendable, CaseIterable, Comparable {
+public enum DataCategory: String, Sendable, CaseIterable, Comparable, Codable {
     case identification, contact, demographic, financial, transaction, behavioural, location
     case communication, technical, preference, consent
     /// Personal data about criminal convictions and offences (Art. 10).

@@ -22,8 +22,10 @@ extension DataMap {
         let fields = try root.fields()
 
         let subjectFields = try fields.required("subject").fields()
-        let subject = SubjectTable(table: try subjectFields.required("table").nonEmptyString(),
+        var subject = SubjectTable(table: try subjectFields.required("table").nonEmptyString(),
                                    key: try subjectFields.required("key").nonEmptyString())
+        let nameNode = subjectFields.optional("name_columns")
+        let addressNode = subjectFields.optional("address_columns")
         try subjectFields.finish()
 
         let factFields = try fields.required("facts").fields()
@@ -37,9 +39,19 @@ extension DataMap {
         for (name, tableNode) in try tablesNode.entries() {
             tables.append(try parseTable(name: name, node: tableNode))
         }
-        guard tables.contains(where: { $0.name == subject.table }) else {
+        guard let subjectTable = tables.first(where: { $0.name == subject.table }) else {
             throw tablesNode.problem("the subject table '\(subject.table)' is not mapped")
         }
+        func subjectColumns(_ node: DocumentNode?) throws(InputProblem) -> [String] {
+            guard let node else { return [] }
+            let columns = try node.stringList()
+            if let unknown = columns.first(where: { subjectTable.column(named: $0) == nil }) {
+                throw node.problem("'\(unknown)' is not a mapped column of the subject table '\(subject.table)'")
+            }
+            return columns
+        }
+        subject.nameColumns = try subjectColumns(nameNode)
+        subject.addressColumns = try subjectColumns(addressNode)
 
         var identities: [String: Identity] = [:]
         for (name, identityNode) in try fields.required("identities").entries() {

@@ -28,6 +28,10 @@ public struct DataMap: Sendable {
     public struct SubjectTable: Sendable {
         public var table: String
         public var key: String
+        /// The columns that make up a person's name, in the order a letter writes them.
+        public var nameColumns: [String] = []
+        /// The columns of a person's postal address, in the order a letter writes them.
+        public var addressColumns: [String] = []
     }
 
     /// A column that identifies a person, and how its values are normalised.

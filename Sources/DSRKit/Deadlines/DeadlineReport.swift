@@ -1,10 +1,13 @@
 import Foundation
 
-/// Open requests that are overdue or due soon, for `dsr deadlines` and the run summary.
+/// Open requests that are overdue or due soon, and the 72-hour clocks of breaches not yet
+/// notified, for `dsr deadlines` and the run summary.
 public struct DeadlineReport: Sendable, Codable, Equatable {
     public var today: CalendarDay
     public var overdue: [Entry]
     public var dueSoon: [Entry]
+    /// Breaches whose authority notification is still to be made, soonest due first.
+    public var breaches: [BreachClock]
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -18,12 +21,13 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case today, overdue, dueSoon = "due_soon"
+        case today, overdue, dueSoon = "due_soon", breaches
     }
 
     /// Sorts the open requests of `records` by their due dates against today.
-    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int) {
+    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int, breaches: [BreachClock] = []) {
         self.today = today
+        self.breaches = breaches.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         let horizon = today.adding(days: days)
         let open = records.filter { !$0.state.isFinal }.sorted { ($0.dueDate, $0.id) < ($1.dueDate, $1.id) }
         let entry = { (record: LedgerRequest) in
@@ -34,7 +38,10 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
     }
 
     /// 1 when anything is overdue, so cron mail or a monitor notices.
-    public var exitStatus: ExitStatus { overdue.isEmpty ? .success : .attentionNeeded }
+    public var exitStatus: ExitStatus { isOverdue ? .attentionNeeded : .success }
+
+    /// Whether a request or a breach notification is overdue.
+    public var isOverdue: Bool { !overdue.isEmpty || breaches.contains(where: \.overdue) }
 
     public func json() -> String { ReportJSON.text(self) }
 
@@ -43,6 +50,40 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
         lines += overdue.map { "  \($0.id) \($0.type) (\($0.state)) was due \($0.dueDate)" }
         lines.append("due soon: \(dueSoon.count)")
         lines += dueSoon.map { "  \($0.id) \($0.type) (\($0.state)) due \($0.dueDate)" }
+        if !breaches.isEmpty {
+            lines.append("breaches to notify: \(breaches.count)")
+            lines += breaches.map { clock in
+                let hours = abs(clock.minutesRemaining) / 60, minutes = abs(clock.minutesRemaining) % 60
+                let left = "\(hours) h \(minutes) min"
+                return "  \(clock.id) due \(clock.dueAt) — " + (clock.overdue ? "OVERDUE by \(left)" : "\(left) left")
+            }
+        }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The 72-hour clock of a breach the authority has not yet been notified of (Art. 33(1)).
+public struct BreachClock: Sendable, Codable, Equatable {
+    public var id: String
+    /// Awareness and the due instant, in the controller's time zone with its offset.
+    public var awareAt: String
+    public var dueAt: String
+    /// Negative once overdue.
+    public var minutesRemaining: Int
+    public var overdue: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case id, awareAt = "aware_at", dueAt = "due_at", minutesRemaining = "minutes_remaining", overdue
+    }
+
+    /// The clocks of the breaches still to be notified.
+    public static func open(_ records: [BreachRecord], now: Date, zone: TimeZone) -> [BreachClock] {
+        records.filter { $0.breach.notifyAuthority && $0.notifiedAt == nil }.map { record in
+            let due = record.breach.notificationDueAt
+            return BreachClock(id: record.breach.id, awareAt: Timestamp.format(record.breach.awareAt, in: zone),
+                               dueAt: Timestamp.format(due, in: zone),
+                               minutesRemaining: Int((due.timeIntervalSince(now) / 60).rounded(.down)),
+                               overdue: record.isOverdue(at: now))
+        }
     }
 }

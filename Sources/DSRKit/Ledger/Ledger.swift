@@ -144,6 +144,42 @@ public final class Ledger: Sendable {
                 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v6 breach register") { db in
+            try db.create(table: "breach") { table in
+                table.primaryKey("id", .text)
+                table.column("registered_at", .datetime).notNull()
+                table.column("version", .integer).notNull()
+                table.column("assessed_risk", .text)
+                table.column("assessment_reason", .text)
+                table.column("assessed_at", .datetime)
+                table.column("notified_at", .datetime)
+                table.column("notified_late", .boolean).notNull().defaults(to: false)
+                table.column("final_at", .datetime)
+                table.column("communication", .text)
+                table.column("communication_detail", .text)
+                table.column("communicated_at", .datetime)
+                table.column("letters", .integer)
+            }
+            try db.create(table: "breach_version") { table in
+                table.column("breach_id", .text).notNull().references("breach")
+                table.column("version", .integer).notNull()
+                table.column("recorded_at", .datetime).notNull()
+                table.column("facts", .text).notNull()
+                table.column("measurement", .text).notNull()
+                table.primaryKey(["breach_id", "version"])
+            }
+            try db.create(table: "breach_report") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("breach_id", .text).notNull().references("breach").indexed()
+                table.column("phase", .text).notNull()
+                table.column("version", .integer).notNull()
+                table.column("format", .text).notNull()
+                table.column("written_at", .datetime).notNull()
+                table.column("late", .boolean).notNull()
+                table.column("file", .text).notNull()
+                table.column("sha256", .text).notNull()
+            }
+        }
         return migrator
     }
 

@@ -67,7 +67,8 @@ public struct JobRun {
         }
         if job.steps.contains(.deadlines) {
             summary.deadlines = try Self.timed("deadlines", &summary) {
-                DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7)
+                DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
+                               breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: context.configuration.controller.timeZone))
             }
         }
         summary.finishedAt = clock()

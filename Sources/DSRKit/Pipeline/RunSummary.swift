@@ -45,7 +45,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// needs review.
     public var exitStatus: ExitStatus {
         intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty
-            && deadlines?.overdue.isEmpty != false ? .success : .attentionNeeded
+            && deadlines?.isOverdue != true ? .success : .attentionNeeded
     }
 
     public func json() -> String { ReportJSON.text(self) }

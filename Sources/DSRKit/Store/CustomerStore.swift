@@ -21,6 +21,14 @@ public protocol CustomerStore: AnyObject {
     /// Calls `body` with the key of every subject in the store.
     func forEachSubjectKey(in map: DataMap, _ body: (StoreValue) throws -> Void) throws
 
+    /// The rows per table and the distinct people a scope (a breach's) covers.
+    func measure(_ scope: [ScopeSelection], in map: DataMap) throws -> ScopeCounts
+
+    /// Calls `body` for each person a scope covers, in key order, with the values of
+    /// `columns` of the subject table.
+    func forEachAffectedSubject(in scope: [ScopeSelection], columns: [String], in map: DataMap,
+                                _ body: (_ subject: StoreValue, _ values: [StoreValue]) throws -> Void) throws
+
     /// Runs `work` on one consistent read of the store.
     func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
 
@@ -32,4 +40,15 @@ public protocol CustomerStore: AnyObject {
 public struct IdentityMatch: Sendable, Hashable {
     public var value: String
     public var subject: StoreValue
+}
+
+/// What a scope covers, counted by the store.
+public struct ScopeCounts: Sendable, Equatable {
+    public var people: Int
+    /// Per table of the scope, in scope order: rows and distinct people.
+    public var tables: [(table: String, records: Int, people: Int)]
+
+    public static func == (lhs: ScopeCounts, rhs: ScopeCounts) -> Bool {
+        lhs.people == rhs.people && lhs.tables.elementsEqual(rhs.tables) { $0 == $1 }
+    }
 }

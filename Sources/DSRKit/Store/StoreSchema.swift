@@ -28,3 +28,16 @@ public struct StoreSchema: Sendable {
         tables.values.first { $0.name.lowercased() == name.lowercased() }
     }
 }
+
+extension StoreSchema {
+    /// A value given as text (in a breach file's `where`), typed for the live column it is
+    /// compared with, so a number compares as a number on every store kind.
+    public func typedValue(_ text: String, table: String, column: String) -> StoreValue {
+        let type = tables[table]?.column(named: column)?.declaredType.uppercased() ?? ""
+        if type.contains("INT"), let number = Int64(text) { return .integer(number) }
+        if ["REAL", "FLOA", "DOUB", "NUMERIC", "DECIMAL"].contains(where: type.contains), let number = Double(text) {
+            return .real(number)
+        }
+        return .text(text)
+    }
+}

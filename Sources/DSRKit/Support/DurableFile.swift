@@ -6,6 +6,13 @@ import Foundation
 public enum DurableFile {
     /// Writes `data` to `url` atomically. With `replacing: false` an existing file is an error.
     public static func write(_ data: Data, to url: URL, replacing: Bool = true) throws {
+        try write(to: url, replacing: replacing) { try $0.write(data) }
+    }
+
+    /// Writes a file through `body` (streaming) and renames it into place atomically;
+    /// returns its SHA-256.
+    @discardableResult
+    public static func write(to url: URL, replacing: Bool = true, _ body: (FileOutput) throws -> Void) throws -> String {
         let folder = url.deletingLastPathComponent()
         if !replacing && FileManager.default.fileExists(atPath: url.path) {
             throw DSRError.cannotCreate("\(url.path): already exists")
@@ -13,9 +20,10 @@ public enum DurableFile {
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         let output = try FileOutput(creating: temporary)
         do {
-            try output.write(data)
-            try output.close()
+            try body(output)
+            let digest = try output.close()
             try rename(temporary, to: url)
+            return digest
         } catch {
             unlink(temporary.path)
             throw error

@@ -89,7 +89,7 @@ struct Resume: ParsableCommand {
 }
 
 struct Deadlines: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Lists open requests overdue or due soon; exits 1 when any is overdue.")
+    static let configuration = CommandConfiguration(abstract: "Lists open requests overdue or due soon and the 72-hour clocks of breaches not yet notified; exits 1 when anything is overdue.")
     @Option(help: "How many days ahead count as due soon.") var within = 7
     @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
@@ -97,9 +97,11 @@ struct Deadlines: ParsableCommand {
     func run() throws {
         try withExitStatus {
             let installation = try options.installation()
-            let report = DeadlineReport(records: try installation.ledger().requests(),
-                                        today: CalendarDay(Date(), in: installation.configuration.controller.timeZone),
-                                        withinDays: within)
+            let ledger = try installation.ledger()
+            let now = Date()
+            let zone = installation.configuration.controller.timeZone
+            let report = DeadlineReport(records: try ledger.requests(), today: CalendarDay(now, in: zone), withinDays: within,
+                                        breaches: BreachClock.open(try ledger.breaches(), now: now, zone: zone))
             output.print(text: report.text, json: report.json())
             return report.exitStatus
         }

@@ -1,0 +1,56 @@
+import Foundation
+
+extension Timestamp {
+    /// Parses an instant: ISO 8601 with a UTC offset, or a local time without one
+    /// (`2025-10-26 02:30`, `2025-10-26T02:30:00`) read in `zone`. A local time the zone's
+    /// clocks showed twice (DST ends) or skipped (DST starts) names no single instant and is
+    /// refused with the reason.
+    public static func parse(_ text: String, localIn zone: TimeZone) -> Result<Date, LocalTimeError> {
+        if let date = parse(text) { return .success(date) }
+        guard let naive = naiveSeconds(text) else {
+            return .failure(LocalTimeError(reason: "must be a date and time, e.g. 2026-11-21T14:37:00+01:00 (or a local time in \(zone.identifier))"))
+        }
+        // Every offset the zone uses around that time; a reading is valid when the zone
+        // really has that offset at the instant it gives.
+        let around = [-36.0, 0, 36].map { Date(timeIntervalSince1970: naive + $0 * 3600) }
+        let offsets = Set(around.map { zone.secondsFromGMT(for: $0) })
+        let readings = offsets.map { Date(timeIntervalSince1970: naive - Double($0)) }
+            .filter { zone.secondsFromGMT(for: $0) == Int(naive - $0.timeIntervalSince1970) }
+            .sorted()
+        switch readings.count {
+        case 1: return .success(readings[0])
+        case 0: return .failure(LocalTimeError(reason: "does not exist in \(zone.identifier) (the clocks skip it when summer time starts); give a UTC offset"))
+        default: return .failure(LocalTimeError(reason: "is ambiguous in \(zone.identifier) (the clocks show it twice when summer time ends); give a UTC offset"))
+        }
+    }
+
+    /// Formats an instant as the wall-clock time of `zone` with its offset, e.g.
+    /// `2025-03-31T11:00:00+02:00`.
+    public static func format(_ date: Date, in zone: TimeZone) -> String {
+        let offset = zone.secondsFromGMT(for: date)
+        let utc = format(date.addingTimeInterval(Double(offset)))
+        let sign = offset < 0 ? "-" : "+"
+        let minutes = abs(offset) / 60
+        return String(utc.dropLast()) + String(format: "%@%02d:%02d", sign, minutes / 60, minutes % 60)
+    }
+
+    /// Seconds since 1970 of a local date and time read as if it were UTC, or nil when the
+    /// text is not `YYYY-MM-DD[T ]HH:MM[:SS]`.
+    private static func naiveSeconds(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count >= 16, let day = CalendarDay(iso: trimmed) else { return nil }
+        let rest = trimmed.dropFirst(10)
+        guard let separator = rest.first, separator == "T" || separator == " " else { return nil }
+        let parts = rest.dropFirst().split(separator: ":", omittingEmptySubsequences: false)
+        guard (2...3).contains(parts.count), parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }),
+              let hour = Int(parts[0]), let minute = Int(parts[1]), hour < 24, minute < 60 else { return nil }
+        let second = parts.count == 3 ? Int(parts[2])! : 0
+        guard second < 60 else { return nil }
+        return Double(day.dayNumber * 86_400 + hour * 3600 + minute * 60 + second)
+    }
+}
+
+/// Why a time could not be read as one instant.
+public struct LocalTimeError: Error, Sendable {
+    public var reason: String
+}

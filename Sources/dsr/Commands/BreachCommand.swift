@@ -1,0 +1,151 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+struct BreachCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "breach",
+        abstract: "The breach register (Art. 33(5)), the 72-hour clock, the notification to the authority and the letters to the people.",
+        subcommands: [Open.self, Update.self, List.self, Show.self, Assess.self, Report.self, Notify.self])
+
+    /// The breach a subcommand works on.
+    struct BreachID: ParsableArguments {
+        @Argument(help: "The breach's id, as its file gave it.") var id: String
+    }
+
+    struct Open: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Registers a breach from a breach file (JSON or YAML) and measures its scope on the store.")
+        @Argument(help: "The breach file.") var file: String
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let record = try installation.breachRegister().open(URL(fileURLWithPath: file), now: Date())
+                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
+                             json: ReportJSON.text(record, snakeCase: true))
+                return .success
+            }
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Records later facts: a breach file holding only the fields that changed becomes the next version.")
+        @OptionGroup var breach: BreachID
+        @Argument(help: "The file of changed facts.") var file: String
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let record = try installation.breachRegister().update(breach.id, with: URL(fileURLWithPath: file), now: Date())
+                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
+                             json: ReportJSON.text(record, snakeCase: true))
+                return .success
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists every breach of the register, notified or not.")
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let records = try installation.ledger().breaches()
+                let zone = installation.configuration.controller.timeZone
+                output.print(text: records.isEmpty ? "no breaches registered" : records.map { $0.line(now: Date(), zone: zone) }.joined(separator: "\n"),
+                             json: ReportJSON.text(["breaches": records], snakeCase: true))
+                return .success
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Shows one breach: facts, clock, numbers, risk, reports and letters.")
+        @OptionGroup var breach: BreachID
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let record = try installation.ledger().breach(breach.id)
+                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
+                             json: ReportJSON.text(record, snakeCase: true))
+                return .success
+            }
+        }
+    }
+
+    struct Assess: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Records the DPO's risk level: confirms dsr's proposal, or overrides it with a reason.")
+        @OptionGroup var breach: BreachID
+        @Option(help: ArgumentHelp("The risk: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "level"))
+        var risk: RiskLevel
+        @Option(help: "Why; required when overriding the proposal.") var reason: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                try options.installation().breachRegister().assess(breach.id, risk: risk, reason: reason, now: Date())
+                print("breach \(breach.id) assessed: \(risk.rawValue)")
+                return .success
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes the notification to the supervisory authority (Art. 33(3)) for a phase, as JSON or XML.")
+        @OptionGroup var breach: BreachID
+        @Option(help: ArgumentHelp("initial, follow-up or final.", valueName: "phase")) var phase: BreachReportPhase
+        @Option(help: ArgumentHelp("json or xml.", valueName: "format")) var format: OutputFormat
+        @Option(help: ArgumentHelp("Where to write it; else outbox/breaches/<id>/notification-<phase>.<format>.", valueName: "file"))
+        var out: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let written = try options.installation().breachRegister()
+                    .report(breach.id, phase: phase, format: format, to: out.map { URL(fileURLWithPath: $0) }, now: Date())
+                print(written.path)
+                return .success
+            }
+        }
+    }
+
+    struct Notify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Writes the Art. 34 letters to the affected people (JSON Lines and CSV), or records an Art. 34(3) exception.")
+        @OptionGroup var breach: BreachID
+        @Option(help: ArgumentHelp("An Art. 34(3) exception instead of letters: encrypted, risk-no-longer-likely, disproportionate-effort (writes a public notice).",
+                                   valueName: "exception"))
+        var exception: BreachCommunication?
+        @Option(help: "Why the exception applies.") var reason: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                switch try options.installation().breachRegister().notify(breach.id, exception: exception, reason: reason, now: Date()) {
+                case .letters(let count, let folder): print("\(count) letters in \(folder.path)")
+                case .exception(let kind, let notice):
+                    print("exception recorded: \(kind.rawValue)" + (notice.map { "; public notice \($0.path)" } ?? ""))
+                }
+                return .success
+            }
+        }
+    }
+}
+
+extension RiskLevel: ExpressibleByArgument {}
+extension BreachReportPhase: ExpressibleByArgument {}
+extension BreachCommunication: ExpressibleByArgument {}
+extension OutputFormat: ExpressibleByArgument {}
