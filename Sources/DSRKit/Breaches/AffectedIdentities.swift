@@ -13,6 +13,7 @@ enum AffectedIdentities {
         var selections: [ScopeSelection] = []
         var listed = 0
         var unmatched = 0
+        var resolvedByPath: [String: [StoreValue]] = [:]
         for entry in scope {
             guard let table = map.table(named: entry.table) else {
                 throw DSRError.badInput("scope: table '\(entry.table)' is no longer in the data map")
@@ -21,11 +22,15 @@ enum AffectedIdentities {
             case .all: selections.append(ScopeSelection(table: table, rows: .all))
             case .matching(let conditions): selections.append(ScopeSelection(table: table, rows: .matching(conditions)))
             case .identitiesFile(let path):
-                let people = try read(URL(fileURLWithPath: path), parser: parser)
-                let resolved = try resolve(people, map: map, store: store)
-                selections.append(ScopeSelection(table: table, rows: .subjects(resolved.subjects)))
-                listed += people.count
-                unmatched += resolved.unmatched
+                // Several tables may name the same file: it is read, resolved and counted once.
+                if resolvedByPath[path] == nil {
+                    let people = try read(URL(fileURLWithPath: path), parser: parser)
+                    let resolved = try resolve(people, map: map, store: store)
+                    resolvedByPath[path] = resolved.subjects
+                    listed += people.count
+                    unmatched += resolved.unmatched
+                }
+                selections.append(ScopeSelection(table: table, rows: .subjects(resolvedByPath[path]!)))
             }
         }
         return (selections, listed, unmatched)

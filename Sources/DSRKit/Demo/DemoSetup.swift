@@ -1,7 +1,8 @@
 import Foundation
 
 /// Lays out a complete demo installation in one folder: the generated shop store, its data
-/// map, a configuration, an HMAC key and an inbox of sample request files (good and bad).
+/// map, a configuration, an HMAC key, an inbox of sample request files (good and bad) and
+/// sample breach files.
 public enum DemoSetup {
     /// Marks a folder as made by `dsr demo`, so a later demo may replace it.
     static let markerName = ".dsr-demo"
@@ -36,6 +37,12 @@ public enum DemoSetup {
             try copy(samples.appendingPathComponent(name), to: destination)
             // Dropped in earlier in the day, so intake does not wait for them to settle.
             try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -600)], ofItemAtPath: destination.path)
+        }
+        let breaches = folder.appendingPathComponent("breaches", isDirectory: true)
+        try DurableFile.createFolder(breaches)
+        let breachSamples = resources.appendingPathComponent("breaches", isDirectory: true)
+        for name in try manager.contentsOfDirectory(atPath: breachSamples.path).sorted() {
+            try copy(breachSamples.appendingPathComponent(name), to: breaches.appendingPathComponent(name))
         }
         let secrets = folder.appendingPathComponent("secrets", isDirectory: true)
         try DurableFile.createFolder(secrets)

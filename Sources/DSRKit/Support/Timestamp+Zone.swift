@@ -6,7 +6,7 @@ extension Timestamp {
     /// clocks showed twice (DST ends) or skipped (DST starts) names no single instant and is
     /// refused with the reason.
     public static func parse(_ text: String, localIn zone: TimeZone) -> Result<Date, LocalTimeError> {
-        if let date = parse(text) { return .success(date) }
+        if let date = parse(withSeconds(text)) { return .success(date) }
         guard let naive = naiveSeconds(text) else {
             return .failure(LocalTimeError(reason: "must be a date and time, e.g. 2026-11-21T14:37:00+01:00 (or a local time in \(zone.identifier))"))
         }
@@ -32,6 +32,16 @@ extension Timestamp {
         let sign = offset < 0 ? "-" : "+"
         let minutes = abs(offset) / 60
         return String(utc.dropLast()) + String(format: "%@%02d:%02d", sign, minutes / 60, minutes % 60)
+    }
+
+    /// `2025-03-28T10:00+01:00` (minutes only, as people write it) with `:00` seconds added,
+    /// and a space between date and time read as `T`.
+    private static func withSeconds(_ text: String) -> String {
+        var characters = Array(text.trimmingCharacters(in: .whitespaces))
+        guard characters.count > 16, characters[10] == " " || characters[10] == "T" else { return text }
+        characters[10] = "T"
+        if characters[13] == ":", "+-Z".contains(characters[16]) { characters.insert(contentsOf: ":00", at: 16) }
+        return String(characters)
     }
 
     /// Seconds since 1970 of a local date and time read as if it were UTC, or nil when the
