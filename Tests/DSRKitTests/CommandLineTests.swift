@@ -145,4 +145,49 @@ import Testing
         withExtendedLifetime(lock) {}
         #expect(FileManager.default.fileExists(atPath: workspace.url("demo/inbox/REQ-DEMO-0001-access.json").path))
     }
+
+    @Test func parsesBreachReport() throws {
+        let command = try DSRCommand.parseAsRoot(["breach", "report", "BR-1", "--phase", "follow-up", "--format", "xml"])
+        let report = try #require(command as? BreachCommand.Report)
+        #expect(report.breach.id == "BR-1" && report.phase == .followUp && report.format == .xml && report.out == nil)
+        #expect(throws: (any Error).self) { try DSRCommand.parseAsRoot(["breach", "report", "BR-1", "--phase", "later", "--format", "xml"]) }
+    }
+
+    @Test func breachCommandsEndToEnd() throws {
+        let configuration = try workspace.demo()
+        let config = ["--config", configuration.path]
+        // Aware an hour ago, so the clock runs whatever day the tests run on.
+        let aware = Timestamp.format(Date().addingTimeInterval(-3600))
+        let sample = try String(contentsOf: workspace.url("demo/breaches/BR-DEMO-001.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "2026-11-20T14:37:00+01:00", with: aware)
+            .replacingOccurrences(of: "2026-11-20T09:12:00+01:00", with: aware)
+        let file = try workspace.write(sample, to: "demo/breaches/now.yaml")
+
+        let opened = try ExternalTools.dsr(["breach", "open", file.path, "--json"] + config)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let record = try JSONSerialization.jsonObject(with: Data(opened.stdout.utf8)) as! [String: Any]
+        #expect(((record["measurement"] as? [String: Any])?["people"] as? Int ?? 0) > 0)
+        let again = try ExternalTools.dsr(["breach", "open", file.path] + config)
+        #expect(again.status == 65 && again.stderr.contains("already registered"))
+        let missing = try ExternalTools.dsr(["breach", "open", workspace.url("gone.yaml").path] + config)
+        #expect(missing.status == 66)
+
+        let deadlines = try ExternalTools.dsr(["deadlines", "--json"] + config)
+        #expect(deadlines.status == 0)
+        let clocks = (try JSONSerialization.jsonObject(with: Data(deadlines.stdout.utf8)) as! [String: Any])["breaches"] as! [[String: Any]]
+        #expect(clocks.map { $0["id"] as? String } == ["BR-DEMO-001"])
+        #expect((clocks[0]["minutes_remaining"] as? Int).map { (70 * 60...71 * 60).contains($0) } == true)
+
+        let report = try ExternalTools.dsr(["breach", "report", "BR-DEMO-001", "--phase", "initial", "--format", "xml"] + config)
+        #expect(report.status == 0)
+        let written = URL(fileURLWithPath: report.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try XMLSchemaValidator(schemaURL: ExternalTools.schema("breach-notification.xsd")).errors(validating: written) == [])
+        let early = try ExternalTools.dsr(["breach", "report", "BR-DEMO-001", "--phase", "follow-up", "--format", "json", "--out",
+                                           workspace.url("follow-up.json").path] + config)
+        #expect(early.status == 0)
+        let overriding = try ExternalTools.dsr(["breach", "assess", "BR-DEMO-001", "--risk", "unlikely"] + config)
+        #expect(overriding.status == 64 && overriding.stderr.contains("needs --reason"))
+        let list = try ExternalTools.dsr(["breach", "list"] + config)
+        #expect(list.status == 0 && list.stdout.contains("BR-DEMO-001") && list.stdout.contains("notified"))
+    }
 }
