@@ -24,8 +24,7 @@ struct BreachCommand: ParsableCommand {
             try withExitStatus {
                 let installation = try options.installation()
                 let record = try installation.breachRegister().open(URL(fileURLWithPath: file), now: Date())
-                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
-                             json: ReportJSON.text(record, snakeCase: true))
+                output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success
             }
         }
@@ -43,8 +42,7 @@ struct BreachCommand: ParsableCommand {
             try withExitStatus {
                 let installation = try options.installation()
                 let record = try installation.breachRegister().update(breach.id, with: URL(fileURLWithPath: file), now: Date())
-                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
-                             json: ReportJSON.text(record, snakeCase: true))
+                output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success
             }
         }
@@ -77,8 +75,7 @@ struct BreachCommand: ParsableCommand {
             try withExitStatus {
                 let installation = try options.installation()
                 let record = try installation.ledger().breach(breach.id)
-                output.print(text: record.details(now: Date(), zone: installation.configuration.controller.timeZone),
-                             json: ReportJSON.text(record, snakeCase: true))
+                output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success
             }
         }
@@ -142,6 +139,13 @@ struct BreachCommand: ParsableCommand {
                 return .success
             }
         }
+    }
+}
+
+extension OutputOptions {
+    /// Prints one breach of the register, whole.
+    func print(_ record: BreachRecord, zone: TimeZone) {
+        print(text: record.details(now: Date(), zone: zone), json: ReportJSON.text(record, snakeCase: true))
     }
 }
 
