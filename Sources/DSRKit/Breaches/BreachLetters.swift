@@ -23,7 +23,10 @@ public struct BreachLetters {
         let phone = contacts.first { $0.normalization == .phone }?.column
         let columns = [email, phone].compactMap { $0 } + map.subject.nameColumns + map.subject.addressColumns
         let subjectLine = "Important: a personal data breach at \(controller.name) involving your data"
-        let body = letterBody
+        // Letters differ only in their greeting: the rest is escaped once, not per person.
+        let rest = ",\n\n" + letterBody
+        let jsonRest = String(JSONStreamWriter.quoted(rest).dropFirst())
+        let csvRest = rest.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         var count = 0
         try DurableFile.createFolder(folder)
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
@@ -37,14 +40,14 @@ public struct BreachLetters {
                     let name = map.subject.nameColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: " ")
                     let address = map.subject.addressColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: ", ")
                     let letterID = "\(breach.id)-\(count)"
-                    let text = "Dear \(name.isEmpty ? "customer" : name),\n\n" + body
-                    try jsonLines.write(Self.jsonLine([
+                    let greeting = "Dear \(name.isEmpty ? "customer" : name)"
+                    try jsonLines.write(Self.jsonFields([
                         ("breach_id", breach.id), ("letter_id", letterID), ("customer_key", key.canonicalText),
                         ("name", name.isEmpty ? nil : name), ("email", emailValue), ("phone", phoneValue),
-                        ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine), ("body", text),
-                    ]))
-                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine, text]
-                        .map(Self.csvField).joined(separator: ",") + "\r\n")
+                        ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine),
+                    ]) + ",\"body\":" + JSONStreamWriter.quoted(greeting).dropLast() + jsonRest + "}\n")
+                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine]
+                        .map(Self.csvField).joined(separator: ",") + "," + Self.csvField(greeting).dropLast() + csvRest + "\r\n")
                 }
             }
         }
@@ -130,11 +133,11 @@ public struct BreachLetters {
         value == .null ? nil : value.canonicalText
     }
 
-    /// One JSON object on one line; nil fields are left out.
-    private static func jsonLine(_ fields: [(String, String?)]) -> String {
+    /// The start of a one-line JSON object (no closing brace); nil fields are left out.
+    private static func jsonFields(_ fields: [(String, String?)]) -> String {
         "{" + fields.compactMap { name, value in
             value.map { "\(JSONStreamWriter.quoted(name)):\(JSONStreamWriter.quoted($0))" }
-        }.joined(separator: ",") + "}\n"
+        }.joined(separator: ",")
     }
 
     /// RFC 4180: quoted, quotes doubled (line breaks stay inside the quotes).
