@@ -32,9 +32,11 @@ public struct BreachLetters {
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
             try DurableFile.write(to: folder.appendingPathComponent(Self.csvName)) { csv in
                 try csv.write(Self.csvHeader.map(Self.csvField).joined(separator: ",") + "\r\n")
-                try store.forEachAffectedSubject(in: selections, columns: columns, in: map) { key, values in
+                let affected = ScopeQuery(dialect: try store.dialect).affectedSubjects(selections, columns: columns, map: map)
+                try store.fetch(affected) { row in
                     count += 1
-                    var value = values.makeIterator()
+                    let key = row[0]
+                    var value = row.dropFirst().makeIterator()
                     let emailValue = email != nil ? Self.text(value.next()!) : nil
                     let phoneValue = phone != nil ? Self.text(value.next()!) : nil
                     let name = map.subject.nameColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: " ")

@@ -30,12 +30,18 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
     public static func measure(_ breach: Breach, map: DataMap, store: CustomerStore, parser: RequestFileParser,
                                at date: Date) throws -> ScopeMeasurement {
         let resolved = try AffectedIdentities.selections(for: breach.scope, map: map, store: store, parser: parser)
-        let counts = try store.measure(resolved.selections, in: map)
+        let query = ScopeQuery(dialect: try store.dialect)
+        var counts: [(table: String, records: Int, people: Int)] = []
+        for (table, statement) in query.tableCounts(resolved.selections, map: map) {
+            try store.fetch(statement) { row in counts.append((table, row[0].count, row[1].count)) }
+        }
+        var people = 0
+        try store.fetch(query.peopleCount(resolved.selections, map: map)) { row in people = row[0].count }
         var columnsByTable: [String: [String]] = [:]
         for entry in breach.scope {
             columnsByTable[entry.table, default: []] += entry.columns.filter { !(columnsByTable[entry.table] ?? []).contains($0) }
         }
-        let tables = counts.tables.map { count in
+        let tables = counts.map { count in
             let columns = columnsByTable[count.table] ?? []
             let mapped = map.table(named: count.table)
             let categories = Set(columns.compactMap { mapped?.column(named: $0)?.category }).subtracting([.none]).sorted()
@@ -43,8 +49,16 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
         }
         let categories = Set(tables.filter { $0.records > 0 }.flatMap(\.categories)).sorted()
         return ScopeMeasurement(
-            people: counts.people, records: tables.reduce(0) { $0 + $1.records }, tables: tables, categories: categories,
+            people: people, records: tables.reduce(0) { $0 + $1.records }, tables: tables, categories: categories,
             specialCategories: categories.filter { $0.isSpecialCategory || $0 == .criminal },
             identitiesListed: resolved.listed, identitiesUnmatched: resolved.unmatched, measuredAt: date)
+    }
+}
+
+extension StoreValue {
+    /// A count read back from the store.
+    var count: Int {
+        if case .integer(let number) = self { return Int(number) }
+        return Int(canonicalText) ?? 0
     }
 }

@@ -21,13 +21,15 @@ public protocol CustomerStore: AnyObject {
     /// Calls `body` with the key of every subject in the store.
     func forEachSubjectKey(in map: DataMap, _ body: (StoreValue) throws -> Void) throws
 
-    /// The rows per table and the distinct people a scope (a breach's) covers.
-    func measure(_ scope: [ScopeSelection], in map: DataMap) throws -> ScopeCounts
+    /// The SQL that differs from other store kinds, for the shared query builders.
+    var dialect: SQLDialect { get throws }
 
-    /// Calls `body` for each person a scope covers, in key order, with the values of
-    /// `columns` of the subject table.
-    func forEachAffectedSubject(in scope: [ScopeSelection], columns: [String], in map: DataMap,
-                                _ body: (_ subject: StoreValue, _ values: [StoreValue]) throws -> Void) throws
+    /// Runs a statement of a shared query builder on one consistent read, calling `body`
+    /// with each row's values.
+    func fetch(_ statement: SQLStatement, _ body: (_ row: [StoreValue]) throws -> Void) throws
+
+    /// Runs statements in one transaction and returns how many rows each changed.
+    func execute(_ statements: [SQLStatement]) throws -> [Int]
 
     /// Runs `work` on one consistent read of the store.
     func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
@@ -40,15 +42,4 @@ public protocol CustomerStore: AnyObject {
 public struct IdentityMatch: Sendable, Hashable {
     public var value: String
     public var subject: StoreValue
-}
-
-/// What a scope covers, counted by the store.
-public struct ScopeCounts: Sendable, Equatable {
-    public var people: Int
-    /// Per table of the scope, in scope order: rows and distinct people.
-    public var tables: [(table: String, records: Int, people: Int)]
-
-    public static func == (lhs: ScopeCounts, rhs: ScopeCounts) -> Bool {
-        lhs.people == rhs.people && lhs.tables.elementsEqual(rhs.tables) { $0 == $1 }
-    }
 }

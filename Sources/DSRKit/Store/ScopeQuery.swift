@@ -21,25 +21,14 @@ public struct ScopeSelection: Sendable {
 /// The SQL that counts and lists the rows and people of a scope, set-based: one statement
 /// per table for rows, one for people, however many people are affected.
 ///
-/// Shared by every store kind; a store supplies how a list of subject keys becomes one
-/// bound parameter (`json_each(?)` in SQLite, `ANY(?)` in PostgreSQL) and how a value is
-/// typed for a column.
+/// Shared by every store kind; the store's dialect says how a list of subject keys becomes
+/// one bound parameter (`json_each(?)` in SQLite, `ANY(?)` in PostgreSQL) and how a value
+/// is typed for a column.
 struct ScopeQuery {
-    /// A statement with `?` placeholders and its arguments.
-    struct Statement {
-        var sql: String
-        var arguments: [Argument]
-    }
+    typealias Statement = SQLStatement
+    typealias Argument = SQLStatement.Argument
 
-    enum Argument {
-        case value(StoreValue)
-        case keyList([StoreValue])
-    }
-
-    /// `IN (…)` for a bound list of keys, e.g. `IN (SELECT value FROM json_each(?))`.
-    let keyListMembership: String
-    /// The value of a condition, typed for the column it is compared with.
-    let typed: (_ value: String, _ table: String, _ column: String) -> StoreValue
+    let dialect: SQLDialect
 
     /// Per table: the count of rows and of distinct people in the scope.
     func tableCounts(_ selections: [ScopeSelection], map: DataMap) -> [(table: String, statement: Statement)] {
@@ -98,13 +87,13 @@ struct ScopeQuery {
             case .all:
                 return (path, Statement(sql: "1 = 1", arguments: []))
             case .subjects(let keys):
-                alternatives.append("\(path.subjectKey) \(keyListMembership)")
+                alternatives.append("\(path.subjectKey) \(dialect.keyListMembership)")
                 arguments.append(.keyList(keys))
             case .matching(let conditions):
                 var tests: [String] = []
                 for condition in conditions {
                     let column = path.column(condition.column)
-                    let value = { (text: String) in Argument.value(typed(text, table.name, condition.column)) }
+                    let value = { (text: String) in Argument.value(dialect.typed(text, table.name, condition.column)) }
                     switch condition.test {
                     case .oneOf(let values):
                         tests.append("\(column) IN (\(values.map { _ in "?" }.joined(separator: ", ")))")

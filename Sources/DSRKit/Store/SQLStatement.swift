@@ -1,0 +1,28 @@
+/// A statement built by one of the shared query builders (breach scopes, consents): SQL
+/// text with `?` placeholders and its arguments. Stores bind and run it; where SQL
+/// dialects differ, the builders ask the store's `SQLDialect`.
+public struct SQLStatement: Sendable {
+    public var sql: String
+    public var arguments: [Argument]
+
+    public enum Argument: Sendable {
+        case value(StoreValue)
+        /// A list of keys bound as one parameter (see `SQLDialect.keyListMembership`).
+        case keyList([StoreValue])
+    }
+
+    public init(sql: String, arguments: [Argument] = []) {
+        self.sql = sql
+        self.arguments = arguments
+    }
+}
+
+/// The pieces of SQL that differ between store kinds, for the shared query builders.
+public struct SQLDialect: Sendable {
+    /// `IN (…)` for a bound list of keys, e.g. `IN (SELECT value FROM json_each(?))`.
+    public var keyListMembership: String
+    /// The date `days` days after a date or timestamp expression, as `YYYY-MM-DD` text.
+    public var addingDays: @Sendable (_ expression: String, _ days: Int) -> String
+    /// A value given as text, typed for the live column it is compared with.
+    public var typed: @Sendable (_ value: String, _ table: String, _ column: String) -> StoreValue
+}

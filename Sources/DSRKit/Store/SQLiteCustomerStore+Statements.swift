@@ -1,0 +1,54 @@
+import GRDB
+
+extension SQLiteCustomerStore {
+    public var dialect: SQLDialect {
+        get throws {
+            let schema = try schema()
+            return SQLDialect(keyListMembership: "IN (SELECT value FROM json_each(?))",
+                              addingDays: { "date(\($0), '\($1 >= 0 ? "+" : "")\($1) days')" },
+                              typed: { schema.typedValue($0, table: $1, column: $2) })
+        }
+    }
+
+    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: statement.sql, arguments: Self.arguments(statement))
+            var values: [StoreValue] = []
+            while let row = try rows.next() {
+                values.removeAll(keepingCapacity: true)
+                for index in 0..<row.count { values.append(Self.storeValue(row[index])) }
+                try body(values)
+            }
+        }
+    }
+
+    public func execute(_ statements: [SQLStatement]) throws -> [Int] {
+        do {
+            return try database.write { db in
+                try statements.map { statement in
+                    try db.cachedStatement(sql: statement.sql).execute(arguments: Self.arguments(statement))
+                    return db.changesCount
+                }
+            }
+        } catch let error as DatabaseError {
+            throw DSRError.io("\(displayName): \(Self.describe(error))")
+        }
+    }
+
+    /// A list of keys goes to SQLite as one JSON array, whatever its length.
+    private static func arguments(_ statement: SQLStatement) -> StatementArguments {
+        StatementArguments(statement.arguments.map { argument -> DatabaseValue in
+            switch argument {
+            case .value(let value): return databaseValue(value)
+            case .keyList(let keys):
+                return ("[" + keys.map { key in
+                    switch key {
+                    case .integer(let number): return String(number)
+                    case .real(let number): return String(number)
+                    default: return JSONStreamWriter.quoted(key.canonicalText)
+                    }
+                }.joined(separator: ",") + "]").databaseValue
+            }
+        })
+    }
+}
