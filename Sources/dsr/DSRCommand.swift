@@ -13,5 +13,5 @@ struct DSRCommand: ParsableCommand {
             74 I/O error · 75 another run holds the lock · 78 bad configuration.
             """,
         subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self,
-                      Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, BreachCommand.self])
+                      Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, BreachCommand.self, ConsentCommand.self])
 }

@@ -83,9 +83,22 @@ extension DataMap {
                 guard mapped.column(named: column) != nil else { throw node.problem("'\(column)' is not a mapped column of '\(table)'") }
                 return column
             }
+            var softOptIn: SoftOptIn?
+            if let softNode = consentFields.optional("soft_opt_in") {
+                softOptIn = try parseSoftOptIn(softNode, tables: tables)
+            }
             consents = ConsentTable(table: table, purposeColumn: try column("purpose_column"),
                                     channelColumn: try column("channel_column"),
-                                    withdrawnAtColumn: try column("withdrawn_at_column"))
+                                    textColumn: try column("text_column"),
+                                    textVersionColumn: try column("text_version_column"),
+                                    collectedViaColumn: try column("collected_via_column"),
+                                    grantedAtColumn: try column("granted_at_column"),
+                                    confirmedAtColumn: try column("confirmed_at_column"),
+                                    validUntilColumn: try column("valid_until_column"),
+                                    withdrawnAtColumn: try column("withdrawn_at_column"),
+                                    withdrawnViaColumn: try column("withdrawn_via_column"),
+                                    expiredAtColumn: try column("expired_at_column"),
+                                    softOptIn: softOptIn)
             try consentFields.finish()
         }
         try fields.finish()
@@ -93,6 +106,48 @@ extension DataMap {
         var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents)
         try map.resolvePaths(tablesNode: tablesNode)
         return map
+    }
+
+    private static func parseSoftOptIn(_ node: DocumentNode, tables: [MappedTable]) throws(InputProblem) -> SoftOptIn {
+        let fields = try node.fields()
+        let channelsNode = try fields.required("channels")
+        let channels = try channelsNode.stringList()
+        if let bad = channels.first(where: { !["email", "sms"].contains($0) }) {
+            throw channelsNode.problem("'\(bad)': the existing-customer exception covers email and sms only")
+        }
+        let graceNode = try fields.required("grace_days")
+        let grace = try graceNode.integer()
+        guard (0...3650).contains(grace) else { throw graceNode.problem("must be between 0 and 3650") }
+        var relationships: [Relationship] = []
+        let relationshipsNode = try fields.required("relationships")
+        for element in try relationshipsNode.list() {
+            let relationshipFields = try element.fields()
+            let tableNode = try relationshipFields.required("table")
+            guard let table = tables.first(where: { $0.name == (try? tableNode.nonEmptyString()) }) else {
+                throw tableNode.problem("is not a mapped table")
+            }
+            func column(_ node: DocumentNode) throws(InputProblem) -> String {
+                let name = try node.nonEmptyString()
+                guard table.column(named: name) != nil else { throw node.problem("'\(name)' is not a mapped column of '\(table.name)'") }
+                return name
+            }
+            if let untilNode = relationshipFields.optional("until") {
+                relationships.append(Relationship(table: table.name, end: .until(column: try column(untilNode))))
+            } else if let sinceNode = relationshipFields.optional("since") {
+                let daysNode = try relationshipFields.required("lasts_days")
+                let days = try daysNode.integer()
+                guard days > 0 else { throw daysNode.problem("must be a positive number of days") }
+                relationships.append(Relationship(table: table.name, end: .since(column: try column(sinceNode), days: days)))
+            } else {
+                throw element.problem("say when the relationship ends: 'until: column', or 'since: column' with 'lasts_days'")
+            }
+            try relationshipFields.finish()
+        }
+        guard !relationships.isEmpty else { throw relationshipsNode.problem("name at least one table that proves a relationship") }
+        let softOptIn = SoftOptIn(purposes: try fields.required("purposes").stringList(), channels: channels,
+                                  graceDays: grace, relationships: relationships)
+        try fields.finish()
+        return softOptIn
     }
 
     private static func parseTable(name: String, node: DocumentNode) throws(InputProblem) -> MappedTable {

@@ -16,13 +16,56 @@ public struct DataMap: Sendable {
     /// The marketing consent table, kept apart from customer data.
     public var consents: ConsentTable?
 
-    /// Where marketing consents are and which columns say what.
+    /// Where marketing consents are and which columns hold their evidence: who (the
+    /// table's reference to the subject), when, which text, which channel, how long.
     public struct ConsentTable: Sendable {
         public var table: String
         public var purposeColumn: String
         public var channelColumn: String
+        /// The exact text the person saw, and its version.
+        public var textColumn: String
+        public var textVersionColumn: String
+        /// Where it was collected: the form and page.
+        public var collectedViaColumn: String
+        public var grantedAtColumn: String
+        /// The double opt-in confirmation (required for email and SMS).
+        public var confirmedAtColumn: String
+        /// The last day the consent is valid for.
+        public var validUntilColumn: String
         /// Set when a consent is withdrawn; NULL while it stands.
         public var withdrawnAtColumn: String
+        /// The channel the withdrawal came by.
+        public var withdrawnViaColumn: String
+        /// Set by the nightly hygiene once the consent ran past its stated duration.
+        public var expiredAtColumn: String
+        /// Marketing without consent to existing customers, if the company uses it.
+        public var softOptIn: SoftOptIn?
+    }
+
+    /// The existing-customer exception (ekomloven § 15-4, markedsføringsloven § 15 (3),
+    /// ePrivacy Art. 13(2)): the company's own similar products, by email or SMS, while a
+    /// customer relationship lasts and a grace period after, unless the person objected.
+    public struct SoftOptIn: Sendable {
+        /// The purposes it covers (the company's own similar products).
+        public var purposes: [String]
+        public var channels: [String]
+        public var graceDays: Int
+        /// The tables whose rows prove a relationship, with how each says when it ends.
+        public var relationships: [Relationship]
+    }
+
+    /// A table that proves a customer relationship: a membership or subscription active
+    /// until a date, or a purchase that counts for some days after it was made.
+    public struct Relationship: Sendable {
+        public var table: String
+        public var end: End
+
+        public enum End: Sendable {
+            /// The row's date column says when the relationship ends.
+            case until(column: String)
+            /// The relationship lasts `days` after the row's date column.
+            case since(column: String, days: Int)
+        }
     }
 
     public struct SubjectTable: Sendable {

@@ -102,12 +102,15 @@ public enum DemoShop {
             customer_id INTEGER NOT NULL REFERENCES customers (id),
             purpose TEXT NOT NULL,
             channel TEXT NOT NULL,
+            consent_text TEXT NOT NULL,
             text_version TEXT NOT NULL,
             collected_via TEXT NOT NULL,
             granted_at TEXT NOT NULL,
             confirmed_at TEXT,
             valid_until TEXT,
-            withdrawn_at TEXT
+            withdrawn_at TEXT,
+            withdrawn_via TEXT,
+            expired_at TEXT
         );
         """
 
@@ -196,12 +199,15 @@ public enum DemoShop {
                CASE WHEN id % 40 = 0 THEN 'Wheelchair user: needs deliveries to the ground floor' END
         FROM customers WHERE id % 4 = 0 ORDER BY id;
 
-        INSERT INTO marketing_consents (customer_id, purpose, channel, text_version, collected_via, granted_at,
-                                        confirmed_at, valid_until, withdrawn_at)
-        SELECT c.id, 'newsletter', ch.channel, 'newsletter-consent-v3', 'checkout form /kasse',
-               datetime(c.created_at, '+1 hour'), datetime(c.created_at, '+2 hours'),
+        INSERT INTO marketing_consents (customer_id, purpose, channel, consent_text, text_version, collected_via, granted_at,
+                                        confirmed_at, valid_until, withdrawn_at, withdrawn_via)
+        SELECT c.id, 'newsletter', ch.channel,
+               'Yes, send me the Demo Shop newsletter by ' || ch.channel || '. I can unsubscribe at any time.',
+               'newsletter-consent-v3', 'checkout form /kasse',
+               strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+1 hour'), strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+2 hours'),
                date(c.created_at, '+3 years'),
-               CASE WHEN c.id % 17 = 0 THEN datetime(c.created_at, '+200 days') END
+               CASE WHEN c.id % 17 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+200 days') END,
+               CASE WHEN c.id % 17 = 0 THEN 'unsubscribe link' END
         FROM customers c
         JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') ch ON ch.channel = 'email' OR c.id % 5 = 0
         WHERE c.id % 2 = 1 OR c.id % 5 = 0

@@ -180,6 +180,15 @@ public final class Ledger: Sendable {
                 table.column("sha256", .text).notNull()
             }
         }
+        migrator.registerMigration("v7 consent hygiene") { db in
+            try db.create(table: "consent_hygiene") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("run_at", .datetime).notNull()
+                table.column("day", .text).notNull()
+                table.column("consents_expired", .integer).notNull()
+                table.column("soft_opt_ins_ended", .integer).notNull()
+            }
+        }
         return migrator
     }
 

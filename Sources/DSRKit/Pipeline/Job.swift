@@ -12,13 +12,15 @@ public struct Job: Sendable, Equatable {
         case process
         /// Erase held rows whose hold has ended.
         case sweep
+        /// Expire consents past their stated duration; count ended soft opt-ins.
+        case consentHygiene = "consent-hygiene"
         /// Report what is overdue or due soon (and make the run exit 1 when overdue).
         case deadlines
     }
 
     /// The jobs dsr knows by name; `jobs/nightly.yaml` and `jobs/hourly.yaml` say the same.
     public static let builtIn: [String: Job] = [
-        "nightly": Job(name: "nightly", steps: [.intake, .process, .sweep, .deadlines]),
+        "nightly": Job(name: "nightly", steps: [.intake, .process, .sweep, .consentHygiene, .deadlines]),
         "hourly": Job(name: "hourly", steps: [.intake, .deadlines]),
     ]
 

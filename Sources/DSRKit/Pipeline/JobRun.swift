@@ -59,6 +59,11 @@ public struct JobRun {
                 summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
             }
         }
+        if job.steps.contains(.consentHygiene) {
+            summary.consentHygiene = try Self.timed("consent-hygiene", &summary) {
+                try ConsentHygiene(context: context, ledger: ledger).run(now: clock())
+            }
+        }
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
 
         for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }

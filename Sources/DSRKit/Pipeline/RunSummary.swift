@@ -25,6 +25,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Held rows still waiting for their hold to end.
     public var deferredRows = 0
     public var outbox: String
+    /// Consents expired and soft opt-ins ended (nil when the job has no hygiene step).
+    public var consentHygiene: ConsentHygiene.Outcome?
     /// Open requests past or near their due date (the next 7 days).
     public var deadlines: DeadlineReport?
     /// Wall time per phase in seconds (intake, resolve, answer, change, sweep, deadlines).
@@ -38,7 +40,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
-        case sweptRows = "swept_rows", deferredRows = "deferred_rows", deadlines, phaseSeconds = "phase_seconds"
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows", consentHygiene = "consent_hygiene", deadlines
+        case phaseSeconds = "phase_seconds"
     }
 
     /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
@@ -60,6 +63,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
         lines.append("awaiting verification: \(awaitingVerification.count)")
         lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
+        if let consentHygiene {
+            lines.append("consents: \(consentHygiene.consentsExpired) expired, \(consentHygiene.softOptInsEnded) soft opt-ins ended")
+        }
         func section(_ title: String, _ entries: [Entry]) {
             guard !entries.isEmpty else { return }
             lines.append("\(title): \(entries.count)")

@@ -10,21 +10,25 @@ public struct SubjectPathQuery {
     public let subjectKey: String
     /// The alias of each joined table by name; the mapped table itself is `t0`.
     private let aliases: [String: String]
+    private let ownAlias: String
 
     /// - Parameter joining: tables on the path whose columns the query needs; the subject
     ///   table is joined only when needed, since the last reference usually holds its key.
-    public init(table: MappedTable, map: DataMap, joining needed: Set<String> = []) {
-        var from = "\(SQL.quote(table.name)) AS t0"
-        var subjectKey = "t0.\(SQL.quote(map.subject.key))"
-        var aliases = [table.name: "t0"]
+    /// - Parameter aliasPrefix: table aliases are the prefix and a number (`t0`, `t1`, …);
+    ///   another prefix lets the same path appear twice in one statement.
+    public init(table: MappedTable, map: DataMap, joining needed: Set<String> = [], aliasPrefix: String = "t") {
+        let t = aliasPrefix
+        var from = "\(SQL.quote(table.name)) AS \(t)0"
+        var subjectKey = "\(t)0.\(SQL.quote(map.subject.key))"
+        var aliases = [table.name: "\(t)0"]
         for (index, hop) in table.pathToSubject.enumerated() {
-            let source = "t\(index)"
+            let source = "\(t)\(index)"
             let isLastHop = index == table.pathToSubject.count - 1
             if isLastHop && hop.targetColumn == map.subject.key && !needed.contains(hop.targetTable) {
                 subjectKey = "\(source).\(SQL.quote(hop.column))"
                 break
             }
-            let target = "t\(index + 1)"
+            let target = "\(t)\(index + 1)"
             from += " JOIN \(SQL.quote(hop.targetTable)) AS \(target) ON \(source).\(SQL.quote(hop.column)) = \(target).\(SQL.quote(hop.targetColumn))"
             subjectKey = "\(target).\(SQL.quote(map.subject.key))"
             aliases[hop.targetTable] = target
@@ -32,10 +36,11 @@ public struct SubjectPathQuery {
         self.fromClause = from
         self.subjectKey = subjectKey
         self.aliases = aliases
+        self.ownAlias = "\(t)0"
     }
 
     /// The qualified expression of one of the mapped table's own columns.
-    public func column(_ name: String) -> String { "t0.\(SQL.quote(name))" }
+    public func column(_ name: String) -> String { "\(ownAlias).\(SQL.quote(name))" }
 
     /// The qualified expression of a column of a table on the path (joined on request).
     public func column(_ name: String, of table: String) -> String { "\(aliases[table]!).\(SQL.quote(name))" }

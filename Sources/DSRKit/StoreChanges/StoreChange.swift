@@ -114,7 +114,8 @@ struct ConsentWithdrawal: StoreChange {
         var filter: [String: [String]] = [:]
         if let purposes = request.scope?.purposes, !purposes.isEmpty { filter[consents.purposeColumn] = purposes }
         if let channels = request.scope?.channels, !channels.isEmpty { filter[consents.channelColumn] = channels }
-        let changes = [ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(now))))]
+        let changes = [ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(now)))),
+                       ColumnChange(column: consents.withdrawnViaColumn, kind: .fillIfNull(.text("\(request.type.rawValue) request \(request.id)")))]
         let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: filter)
         let keys = rows.filter(\.needsChange).map(\.key)
         var entry = Receipt.Table(table: table.name)

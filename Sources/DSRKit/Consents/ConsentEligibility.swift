@@ -1,0 +1,157 @@
+import Foundation
+
+/// `dsr consent eligible`: who may be contacted on a channel for a purpose today, each with
+/// the basis that allows it, from one store query; the suppression list (erased and
+/// objecting people) is applied as the rows stream by.
+public struct ConsentEligibility {
+    public let installation: Installation
+    public let channel: ConsentChannel
+    public let purpose: String
+
+    public init(installation: Installation, channel: ConsentChannel, purpose: String) {
+        self.installation = installation
+        self.channel = channel
+        self.purpose = purpose
+    }
+
+    /// One person who may be contacted, and why.
+    public struct Contact: Sendable, Equatable {
+        public var customerKey: String
+        /// The email address, phone number or postal address for the channel.
+        public var contact: String
+        public var name: String?
+        /// `consent`, `soft-opt-in` or `no-objection` (phone and post).
+        public var basis: String
+        public var consentID: String?
+        /// For a soft opt-in: the table proving the relationship and the day it ends.
+        public var relationship: String?
+        public var relationshipEnds: String?
+        /// For a soft opt-in: the last day it holds (the relationship's end plus the grace).
+        public var softOptInUntil: String?
+    }
+
+    /// What the list left out after the store's query.
+    public struct Counts: Sendable, Equatable, Codable {
+        public var eligible = 0
+        /// Left out by the suppression list (objections, erasures).
+        public var suppressed = 0
+
+        public init() {}
+    }
+
+    /// Streams every eligible person, in subject-key order, to `body`.
+    @discardableResult
+    public func forEach(now: Date, _ body: (Contact) throws -> Void) throws -> Counts {
+        let map = installation.map
+        let store = try installation.store()
+        let query = try ConsentQuery(map: map, store: store)
+        let ledger = try installation.ledger()
+        let keyring = try installation.keyring()
+        let suppressions = try ledger.suppressionScopes()
+        let erased = try ledger.erasedSubjectReferences()
+        let suppressingScopes: Set<String> = ["*/*", "\(purpose)/*", "*/\(channel.rawValue)", "\(purpose)/\(channel.rawValue)"]
+        let identities = map.identities.values.filter { $0.table == map.subject.table }.sorted { $0.name < $1.name }
+        let contactColumns = try self.contactColumns(map)
+        let subjectColumns = identities.map(\.column) + contactColumns + map.subject.nameColumns
+        let today = CalendarDay(now, in: installation.configuration.controller.timeZone)
+        let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
+                                         subjectColumns: subjectColumns, contactColumns: contactColumns)
+        let region = installation.configuration.controller.defaultPhoneRegion
+        let grace = query.consents.softOptIn?.graceDays ?? 0
+        var counts = Counts()
+        var previous: StoreValue?
+        try store.fetch(statement) { row in
+            let key = row[ConsentQuery.Column.subjectKey.rawValue]
+            // Rows come best basis first per person: the first one decides.
+            guard key != previous else { return }
+            previous = key
+            var values = row[ConsentQuery.Column.firstSubjectColumn.rawValue...].makeIterator()
+            var suppressed = !erased.isEmpty && erased.contains(keyring.subjectReference(table: map.subject.table, key: key))
+            for identity in identities {
+                let value = values.next()!
+                guard !suppressed, !suppressions.isEmpty, value != .null,
+                      case .success(let normalized) = identity.normalization.normalize(value.canonicalText, defaultPhoneRegion: region)
+                else { continue }
+                let scopes = suppressions[keyring.identityReference(name: identity.name, value: normalized)] ?? []
+                suppressed = !scopes.isDisjoint(with: suppressingScopes)
+            }
+            let contact = contactColumns.map { _ in values.next()!.canonicalText }.joined(separator: ", ")
+            let name = map.subject.nameColumns.compactMap { _ in values.next().flatMap { $0 == .null ? nil : $0.canonicalText } }
+                .joined(separator: " ")
+            guard !suppressed else {
+                counts.suppressed += 1
+                return
+            }
+            counts.eligible += 1
+            let text = { (column: ConsentQuery.Column) -> String? in
+                let value = row[column.rawValue]
+                return value == .null ? nil : value.canonicalText
+            }
+            let ends = text(.relationshipEnd)
+            try body(Contact(customerKey: key.canonicalText, contact: contact, name: name.isEmpty ? nil : name,
+                             basis: text(.basis) ?? "", consentID: text(.consentID), relationship: text(.relationship),
+                             relationshipEnds: ends,
+                             softOptInUntil: ends.flatMap(CalendarDay.init(iso:)).map { $0.adding(days: grace).description }))
+        }
+        return counts
+    }
+
+    /// The subject table's columns that reach a person on the channel.
+    private func contactColumns(_ map: DataMap) throws -> [String] {
+        switch channel {
+        case .email, .sms, .phone:
+            let normalization: IdentityNormalization = channel == .email ? .email : .phone
+            guard let identity = map.identities.values.first(where: { $0.table == map.subject.table && $0.normalization == normalization }) else {
+                throw DSRError.configuration("the data map has no \(normalization.rawValue) identity on the subject table to reach people by \(channel.rawValue)")
+            }
+            return [identity.column]
+        case .post:
+            guard !map.subject.addressColumns.isEmpty else {
+                throw DSRError.configuration("the data map's subject has no address_columns to reach people by post")
+            }
+            return map.subject.addressColumns
+        }
+    }
+}
+
+extension ConsentEligibility {
+    /// The output formats of the list.
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, json
+    }
+
+    static let csvHeader = ["customer_key", "contact", "name", "basis", "consent_id", "relationship", "relationship_ends", "soft_opt_in_until"]
+
+    /// Writes the list in `format` through `write` (a file or standard output), streaming.
+    @discardableResult
+    public func write(_ format: Format, now: Date, to write: (String) throws -> Void) throws -> Counts {
+        let zone = installation.configuration.controller.timeZone
+        switch format {
+        case .csv: try write(Self.csvHeader.joined(separator: ",") + "\r\n")
+        case .json:
+            try write("{\"channel\": \(JSONStreamWriter.quoted(channel.rawValue)), \"purpose\": \(JSONStreamWriter.quoted(purpose)), "
+                      + "\"as_of\": \(JSONStreamWriter.quoted(Timestamp.format(now, in: zone))), \"contacts\": [")
+        }
+        var first = true
+        let counts = try forEach(now: now) { contact in
+            let fields: [(String, String?)] = [
+                ("customer_key", contact.customerKey), ("contact", contact.contact), ("name", contact.name), ("basis", contact.basis),
+                ("consent_id", contact.consentID), ("relationship", contact.relationship), ("relationship_ends", contact.relationshipEnds),
+                ("soft_opt_in_until", contact.softOptInUntil),
+            ]
+            switch format {
+            case .csv:
+                try write(fields.map { "\"" + ($0.1 ?? "").replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\r\n")
+            case .json:
+                try write((first ? "\n  {" : ",\n  {") + fields.compactMap { name, value in
+                    value.map { "\(JSONStreamWriter.quoted(name)): \(JSONStreamWriter.quoted($0))" }
+                }.joined(separator: ", ") + "}")
+            }
+            first = false
+        }
+        if format == .json {
+            try write("\n], \"eligible\": \(counts.eligible), \"suppressed\": \(counts.suppressed)}\n")
+        }
+        return counts
+    }
+}

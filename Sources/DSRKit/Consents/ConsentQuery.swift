@@ -1,0 +1,163 @@
+import Foundation
+
+/// The channels marketing can reach a person by.
+public enum ConsentChannel: String, Sendable, Codable, CaseIterable {
+    case email, sms, phone, post
+
+    /// Electronic marketing needs the person's consent (or the existing-customer
+    /// exception); phone and post are allowed unless the person objected.
+    public var needsConsent: Bool { self == .email || self == .sms }
+}
+
+/// The SQL of the consent ledger, set-based: who may be contacted, expiry, relationships
+/// that ended. Shared by every store kind through its `SQLDialect`.
+struct ConsentQuery {
+    let map: DataMap
+    let consents: DataMap.ConsentTable
+    let table: MappedTable
+    /// The consent table's own key, named as the basis of an eligible contact.
+    let idColumn: String
+    let dialect: SQLDialect
+
+    init(map: DataMap, store: CustomerStore) throws {
+        guard let consents = map.consents, let table = map.table(named: consents.table) else {
+            throw DSRError.configuration("the data map names no consents table ('consents:')")
+        }
+        guard let idColumn = try store.schema().tables[table.name]?.primaryKey.first else {
+            throw DSRError.configuration("\(store.displayName): the consents table '\(table.name)' needs a primary key")
+        }
+        self.map = map
+        self.consents = consents
+        self.table = table
+        self.idColumn = idColumn
+        self.dialect = try store.dialect
+    }
+
+    /// The columns of a candidate row before the subject table's columns.
+    enum Column: Int { case subjectKey = 0, basis, consentID, relationship, relationshipEnd, firstSubjectColumn }
+
+    /// Everyone who may be contacted on `channel` for `purpose` on `today`, with a basis:
+    /// a standing consent (rank 1), the existing-customer exception (2), or no objection
+    /// for phone and post (3). Rows come by subject, best basis first; `subjectColumns`
+    /// (contact details, identities) follow. Restricted people and people without a value
+    /// in `contactColumns` are left out here; the suppression list is checked by the caller.
+    func candidates(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay,
+                    subjectColumns: [String], contactColumns: [String]) -> SQLStatement {
+        let c = SubjectPathQuery(table: table, map: map, aliasPrefix: "c")
+        let w = SubjectPathQuery(table: table, map: map, aliasPrefix: "w")
+        var arguments: [SQLStatement.Argument] = []
+        func bind(_ text: String) -> String {
+            arguments.append(.value(.text(text)))
+            return "?"
+        }
+        let granted = c.column(consents.grantedAtColumn)
+        var branches = ["""
+            SELECT \(c.subjectKey) AS subject_key, 1 AS rank, 'consent' AS basis, \(c.column(idColumn)) AS consent_id,
+                   NULL AS relationship, NULL AS relationship_end, \(granted) AS granted
+            FROM \(c.fromClause)
+            WHERE \(c.column(consents.purposeColumn)) = \(bind(purpose)) AND \(c.column(consents.channelColumn)) = \(bind(channel.rawValue))
+              AND \(c.column(consents.withdrawnAtColumn)) IS NULL AND \(c.column(consents.expiredAtColumn)) IS NULL
+              AND \(granted) <= \(bind(Timestamp.format(now))) AND \(c.column(consents.validUntilColumn)) >= \(bind(today.description))
+              \(channel.needsConsent ? "AND \(c.column(consents.confirmedAtColumn)) >= \(granted)" : "")
+              AND NOT EXISTS (SELECT 1 FROM \(w.fromClause) WHERE \(w.subjectKey) = \(c.subjectKey)
+                  AND \(w.column(consents.purposeColumn)) = \(c.column(consents.purposeColumn))
+                  AND \(w.column(consents.channelColumn)) = \(c.column(consents.channelColumn))
+                  AND \(w.column(consents.withdrawnAtColumn)) >= \(granted))
+            """]
+        if let softOptIn = consents.softOptIn, softOptIn.purposes.contains(purpose), softOptIn.channels.contains(channel.rawValue) {
+            let cutoff = today.adding(days: -softOptIn.graceDays).description
+            for (index, relationship) in softOptIn.relationships.enumerated() {
+                let (path, end) = relationshipEnd(relationship, alias: "r\(index)_")
+                branches.append("""
+                    SELECT \(path.subjectKey), 2, 'soft-opt-in', NULL, '\(relationship.table.replacingOccurrences(of: "'", with: "''"))', max(\(end)), NULL
+                    FROM \(path.fromClause) GROUP BY \(path.subjectKey) HAVING max(\(end)) >= \(bind(cutoff))
+                    """)
+            }
+        }
+        let subjectKey = "s.\(SQL.quote(map.subject.key))"
+        if !channel.needsConsent {
+            branches.append("SELECT \(subjectKey), 3, 'no-objection', NULL, NULL, NULL, NULL FROM \(SQL.quote(map.subject.table)) AS s")
+        }
+        let x = SubjectPathQuery(table: table, map: map, aliasPrefix: "x")
+        var conditions = contactColumns.map { "s.\(SQL.quote($0)) IS NOT NULL AND s.\(SQL.quote($0)) <> ''" }
+        if let flag = map.table(named: map.subject.table)?.restrictionFlag {
+            conditions.append("coalesce(s.\(SQL.quote(flag)), 0) = 0")
+        }
+        // Without a consent, a withdrawal for this purpose and channel is an objection.
+        conditions.append("""
+            (c.rank = 1 OR NOT EXISTS (SELECT 1 FROM \(x.fromClause) WHERE \(x.subjectKey) = c.subject_key
+                AND \(x.column(consents.purposeColumn)) = \(bind(purpose)) AND \(x.column(consents.channelColumn)) = \(bind(channel.rawValue))
+                AND \(x.column(consents.withdrawnAtColumn)) IS NOT NULL))
+            """)
+        let selected = (["c.subject_key", "c.basis", "c.consent_id", "c.relationship", "c.relationship_end"]
+                        + subjectColumns.map { "s.\(SQL.quote($0))" }).joined(separator: ", ")
+        let sql = """
+            SELECT \(selected)
+            FROM (\(branches.joined(separator: "\nUNION ALL\n"))) AS c
+            JOIN \(SQL.quote(map.subject.table)) AS s ON \(subjectKey) = c.subject_key
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY c.subject_key, c.rank, c.granted DESC, c.relationship_end DESC
+            """
+        return SQLStatement(sql: sql, arguments: arguments)
+    }
+
+    /// Marks consents past their stated duration as expired (withdrawn ones stay withdrawn).
+    func expire(today: CalendarDay, at now: Date) -> SQLStatement {
+        let column = { SQL.quote($0) }
+        return SQLStatement(sql: """
+            UPDATE \(SQL.quote(table.name)) SET \(column(consents.expiredAtColumn)) = ?
+            WHERE \(column(consents.expiredAtColumn)) IS NULL AND \(column(consents.withdrawnAtColumn)) IS NULL
+              AND \(column(consents.validUntilColumn)) < ?
+            """, arguments: [.value(.text(Timestamp.format(now))), .value(.text(today.description))])
+    }
+
+    /// How many people's existing-customer exception ended on a day in `days` (their last
+    /// relationship ended more than the grace period before it).
+    func softOptInsEnded(_ days: Range<CalendarDay>) -> SQLStatement? {
+        guard let softOptIn = consents.softOptIn else { return nil }
+        let branches = softOptIn.relationships.enumerated().map { index, relationship in
+            let (path, end) = relationshipEnd(relationship, alias: "r\(index)_")
+            return "SELECT \(path.subjectKey) AS subject_key, \(end) AS relationship_end FROM \(path.fromClause)"
+        }
+        return SQLStatement(sql: """
+            SELECT count(*) FROM (
+                SELECT subject_key, max(relationship_end) AS relationship_end FROM (\(branches.joined(separator: " UNION ALL "))) AS r
+                GROUP BY subject_key) AS e
+            WHERE relationship_end >= ? AND relationship_end < ?
+            """, arguments: [.value(.text(days.lowerBound.adding(days: -softOptIn.graceDays).description)),
+                             .value(.text(days.upperBound.adding(days: -softOptIn.graceDays).description))])
+    }
+
+    /// Inserts one consent unless the same grant (person, purpose, channel, time) is there.
+    func insert(_ consent: ConsentRecord, subject: StoreValue) throws -> SQLStatement {
+        guard table.pathToSubject.count == 1, let link = table.pathToSubject.first, link.targetColumn == map.subject.key else {
+            throw DSRError.configuration("importing consents needs the consents table '\(table.name)' to reference the subject table's key directly")
+        }
+        let values: [(String, StoreValue)] = [
+            (link.column, subject), (consents.purposeColumn, .text(consent.purpose)), (consents.channelColumn, .text(consent.channel.rawValue)),
+            (consents.textColumn, .text(consent.text)), (consents.textVersionColumn, .text(consent.textVersion)),
+            (consents.collectedViaColumn, .text(consent.collectedVia)), (consents.grantedAtColumn, .text(Timestamp.format(consent.grantedAt))),
+            (consents.confirmedAtColumn, consent.confirmedAt.map { .text(Timestamp.format($0)) } ?? .null),
+            (consents.validUntilColumn, .text(consent.validUntil.description)),
+            (consents.withdrawnAtColumn, consent.withdrawnAt.map { .text(Timestamp.format($0)) } ?? .null),
+            (consents.withdrawnViaColumn, consent.withdrawnVia.map { .text($0) } ?? .null),
+        ]
+        let column = { SQL.quote($0) }
+        let sql = """
+            INSERT INTO \(column(table.name)) (\(values.map { column($0.0) }.joined(separator: ", ")))
+            SELECT \(values.map { _ in "?" }.joined(separator: ", "))
+            WHERE NOT EXISTS (SELECT 1 FROM \(column(table.name)) WHERE \(column(link.column)) = ? AND \(column(consents.purposeColumn)) = ?
+                              AND \(column(consents.channelColumn)) = ? AND \(column(consents.grantedAtColumn)) = ?)
+            """
+        return SQLStatement(sql: sql, arguments: (values.map(\.1) + [values[0].1, values[1].1, values[2].1, values[6].1]).map { .value($0) })
+    }
+
+    /// The path of a relationship table to the subject and the SQL of the day it ends.
+    private func relationshipEnd(_ relationship: DataMap.Relationship, alias: String) -> (SubjectPathQuery, String) {
+        let path = SubjectPathQuery(table: map.table(named: relationship.table)!, map: map, aliasPrefix: alias)
+        switch relationship.end {
+        case .until(let column): return (path, path.column(column))
+        case .since(let column, let days): return (path, dialect.addingDays(path.column(column), days))
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import GRDB
+
+extension Ledger {
+    /// Audits a consent import: the file's name and counts, never its rows.
+    public func recordConsentImport(file: String, imported: Int, rejected: Int, now: Date) throws {
+        try write { db in
+            try Self.appendAudit(db, action: "consent import", detail: "\(file): \(imported) imported, \(rejected) rejected", at: now)
+        }
+    }
+
+    /// The day of the last consent hygiene, if any ran.
+    public func lastConsentHygieneDay() throws -> CalendarDay? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT day FROM consent_hygiene ORDER BY id DESC LIMIT 1").flatMap(CalendarDay.init(iso:))
+        }
+    }
+
+    /// Records a hygiene pass with its counts.
+    public func recordConsentHygiene(day: CalendarDay, expired: Int, softOptInsEnded: Int, now: Date) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO consent_hygiene (run_at, day, consents_expired, soft_opt_ins_ended) VALUES (?, ?, ?, ?)",
+                           arguments: [now, day.description, expired, softOptInsEnded])
+            try Self.appendAudit(db, action: "consent hygiene",
+                                 detail: "\(day): \(expired) consents expired, \(softOptInsEnded) soft opt-ins ended", at: now)
+        }
+    }
+
+    /// The suppression list: each reference with the scopes (`purpose/channel`, `*` for
+    /// all) it is suppressed for.
+    public func suppressionScopes() throws -> [String: Set<String>] {
+        try read { db in
+            var scopes: [String: Set<String>] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT reference, scope FROM suppression")
+            while let row = try rows.next() { scopes[row[0], default: []].insert(row[1]) }
+            return scopes
+        }
+    }
+
+    /// The subject references of everyone erased: never to be contacted again.
+    public func erasedSubjectReferences() throws -> Set<String> {
+        try read { db in Set(try String.fetchAll(db, sql: "SELECT DISTINCT subject_reference FROM store_change WHERE type = 'erasure'")) }
+    }
+}

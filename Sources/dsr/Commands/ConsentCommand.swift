@@ -1,0 +1,74 @@
+import ArgumentParser
+import DSRKit
+import Foundation
+
+struct ConsentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent",
+        abstract: "The marketing consent ledger: import consents with their evidence, and list who may be contacted.",
+        subcommands: [Import.self, Eligible.self])
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Imports consents (CSV with a header, or a JSON list): good rows are recorded, each bad one is named with its line and reason; exits 1 if any was rejected.")
+        @Argument(help: "The consents file (.csv or .json).") var file: String
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let outcome = try ConsentImport(installation: try options.installation()).run(URL(fileURLWithPath: file), now: Date())
+                output.print(text: outcome.text, json: ReportJSON.text(outcome))
+                return outcome.exitStatus
+            }
+        }
+    }
+
+    struct Eligible: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lists who may be contacted on a channel for a purpose today, each with the consent or relationship that allows it.")
+        @Option(help: ArgumentHelp("email, sms, phone or post.", valueName: "channel")) var channel: ConsentChannel
+        @Option(help: ArgumentHelp("The purpose, as consents name it (e.g. newsletter).", valueName: "purpose")) var purpose: String
+        @Option(help: ArgumentHelp("csv or json.", valueName: "format")) var format: ConsentEligibility.Format = .csv
+        @Option(help: ArgumentHelp("Write the list to this file (mode 0600) instead of standard output.", valueName: "file"))
+        var out: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            try withExitStatus {
+                let eligibility = ConsentEligibility(installation: try options.installation(), channel: channel, purpose: purpose)
+                var counts = ConsentEligibility.Counts()
+                if let out {
+                    try DurableFile.write(to: URL(fileURLWithPath: out)) { file in
+                        counts = try eligibility.write(format, now: Date()) { try file.write($0) }
+                    }
+                } else {
+                    let stdout = BufferedStandardOutput()
+                    counts = try eligibility.write(format, now: Date()) { stdout.write($0) }
+                    stdout.flush()
+                }
+                printError("\(counts.eligible) eligible, \(counts.suppressed) left out by the suppression list")
+                return .success
+            }
+        }
+    }
+}
+
+/// Standard output written in large pieces: a list of a million people is not a million
+/// system calls.
+final class BufferedStandardOutput {
+    private var buffer = Data()
+
+    func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        FileHandle.standardOutput.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension ConsentChannel: ExpressibleByArgument {}
+extension ConsentEligibility.Format: ExpressibleByArgument {}
