@@ -72,9 +72,9 @@ import Testing
         // Customer 9 has a newsletter consent by email; give them one already withdrawn.
         try DatabaseQueue(path: store.path).write { db in
             try db.execute(sql: """
-                INSERT INTO marketing_consents (customer_id, purpose, channel, text_version, collected_via, granted_at, withdrawn_at)
-                VALUES (9, 'newsletter', 'sms', 'v1', 'shop', '2020-01-01', '2021-01-01T00:00:00Z'),
-                       (9, 'offers', 'email', 'v1', 'shop', '2020-01-01', NULL)
+                INSERT INTO marketing_consents (customer_id, purpose, channel, consent_text, text_version, collected_via, granted_at, withdrawn_at)
+                VALUES (9, 'newsletter', 'sms', 'Yes', 'v1', 'shop', '2020-01-01', '2021-01-01T00:00:00Z'),
+                       (9, 'offers', 'email', 'Yes', 'v1', 'shop', '2020-01-01', NULL)
                 """)
         }
         let customer: String? = try value("SELECT email || phone || street FROM customers WHERE id = 9")

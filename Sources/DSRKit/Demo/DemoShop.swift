@@ -166,7 +166,7 @@ public enum DemoShop {
 
         INSERT INTO loyalty_memberships (customer_id, tier, joined_at, expires_at, points)
         SELECT id, CASE id % 3 WHEN 1 THEN 'silver' ELSE 'gold' END, date(created_at, '+30 days'),
-               date(created_at, '+' || (365 * (1 + id % 6)) || ' days'), (id * 37) % 5000
+               date(created_at, '+' || (365 * (1 + id % 8)) || ' days'), (id * 37) % 5000
         FROM customers WHERE id % 3 <> 0 ORDER BY id;
 
         INSERT INTO orders (customer_id, ordered_at, status, total_cents, currency, shipping_address, payment_reference)
@@ -204,11 +204,14 @@ public enum DemoShop {
         SELECT c.id, 'newsletter', ch.channel,
                'Yes, send me the Demo Shop newsletter by ' || ch.channel || '. I can unsubscribe at any time.',
                'newsletter-consent-v3', 'checkout form /kasse',
-               strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+1 hour'), strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+2 hours'),
-               date(c.created_at, '+3 years'),
-               CASE WHEN c.id % 17 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', c.created_at, '+200 days') END,
+               strftime('%Y-%m-%dT%H:%M:%SZ', g.at), strftime('%Y-%m-%dT%H:%M:%SZ', g.at, '+10 minutes'),
+               date(g.at, '+3 years'),
+               CASE WHEN c.id % 17 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', g.at, '+200 days') END,
                CASE WHEN c.id % 17 = 0 THEN 'unsubscribe link' END
         FROM customers c
+        -- Consents were asked for in a campaign from 2024 on, so most still stand.
+        JOIN (SELECT id, datetime('2024-01-01', '+' || (id % 1000) || ' days', '+' || (id % 43200) || ' seconds') AS at
+              FROM customers) g ON g.id = c.id
         JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') ch ON ch.channel = 'email' OR c.id % 5 = 0
         WHERE c.id % 2 = 1 OR c.id % 5 = 0
         ORDER BY c.id, ch.channel;

@@ -114,12 +114,13 @@ struct ConsentWithdrawal: StoreChange {
         var filter: [String: [String]] = [:]
         if let purposes = request.scope?.purposes, !purposes.isEmpty { filter[consents.purposeColumn] = purposes }
         if let channels = request.scope?.channels, !channels.isEmpty { filter[consents.channelColumn] = channels }
-        let changes = [ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(now)))),
-                       ColumnChange(column: consents.withdrawnViaColumn, kind: .fillIfNull(.text("\(request.type.rawValue) request \(request.id)")))]
-        let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: filter)
+        // Consents already withdrawn keep their time and channel; only standing ones change.
+        let withdrawal = ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(now))))
+        let channel = ColumnChange(column: consents.withdrawnViaColumn, kind: .value(.text("\(request.type.rawValue) request \(request.id)")))
+        let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: [withdrawal], filter: filter)
         let keys = rows.filter(\.needsChange).map(\.key)
         var entry = Receipt.Table(table: table.name)
-        entry.rowsChanged = try session.update(table, changes, keys: keys)
+        entry.rowsChanged = try session.update(table, [withdrawal, channel], keys: keys)
         entry.rowsUnchanged = rows.count - keys.count
         entry.columns = [Receipt.Column(name: consents.withdrawnAtColumn, action: .withdraw)]
         return StoreChangeResult(receipt: Receipt(tables: [entry]))
