@@ -12,13 +12,8 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        let fixture = ExternalTools.packageRoot.appendingPathComponent("fixtures/consent-rules")
-        let folder = workspace.url("rules")
-        try FileManager.default.copyItem(at: fixture, to: folder)
-        database = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path)
-        try database.write { try $0.execute(sql: String(contentsOf: fixture.appendingPathComponent("schema.sql"), encoding: .utf8)) }
-        try SubjectKeyring.createKeyFile(at: folder.appendingPathComponent("hmac.key"))
-        configuration = folder.appendingPathComponent("dsr.yaml")
+        configuration = try workspace.fixture("consent-rules", in: "rules")
+        database = try DatabaseQueue(path: workspace.url("rules/store.sqlite").path)
     }
 
     /// A person with an email address and a phone number.

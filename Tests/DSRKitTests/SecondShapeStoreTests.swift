@@ -11,15 +11,7 @@ import Testing
 
     init() throws {
         workspace = try TestWorkspace()
-        let fixture = ExternalTools.packageRoot.appendingPathComponent("fixtures/second-shape")
-        let folder = workspace.url("club")
-        try FileManager.default.copyItem(at: fixture, to: folder)
-        let database = try DatabaseQueue(path: folder.appendingPathComponent("store.sqlite").path)
-        try database.write { try $0.execute(sql: String(contentsOf: fixture.appendingPathComponent("schema.sql"), encoding: .utf8)) }
-        try database.close()
-        try SubjectKeyring.createKeyFile(at: folder.appendingPathComponent("hmac.key"))
-        try workspace.settle("club/inbox")
-        configuration = folder.appendingPathComponent("dsr.yaml")
+        configuration = try workspace.fixture("second-shape", in: "club")
     }
 
     var store: URL { workspace.url("club/store.sqlite") }

@@ -1,5 +1,6 @@
 import DSRKit
 import Foundation
+import GRDB
 import Logging
 
 /// A temporary folder of its own for each test, removed when the test is done.
@@ -37,6 +38,20 @@ final class TestWorkspace {
     /// A demo installation (store, data map, config, sample inbox) in `demo/`.
     func demo(customers: Int = DemoShop.minimumCustomerCount) throws -> URL {
         try DemoSetup.create(in: url("demo"), customers: customers)
+    }
+
+    /// An installation from `fixtures/<name>/` in `folder`: its files copied, its store
+    /// created from `schema.sql`, a new key, the inbox settled. Returns its configuration.
+    func fixture(_ name: String, in folder: String) throws -> URL {
+        let source = ExternalTools.packageRoot.appendingPathComponent("fixtures/\(name)")
+        let destination = url(folder)
+        try FileManager.default.copyItem(at: source, to: destination)
+        let database = try DatabaseQueue(path: destination.appendingPathComponent("store.sqlite").path)
+        try database.write { try $0.execute(sql: String(contentsOf: source.appendingPathComponent("schema.sql"), encoding: .utf8)) }
+        try database.close()
+        try SubjectKeyring.createKeyFile(at: destination.appendingPathComponent("hmac.key"))
+        try settle("\(folder)/inbox")
+        return destination.appendingPathComponent("dsr.yaml")
     }
 
     /// Opens the installation of a configuration with a logger that keeps what it logs.
