@@ -25,4 +25,11 @@ public struct SQLDialect: Sendable {
     public var addingDays: @Sendable (_ expression: String, _ days: Int) -> String
     /// A value given as text, typed for the live column it is compared with.
     public var typed: @Sendable (_ value: String, _ table: String, _ column: String) -> StoreValue
+    /// The operator that is true when two values differ, NULL counting as a value.
+    public var isDistinctFrom: String
+    /// What names a row of a table without a primary key (`rowid`, `ctid`).
+    public var rowIdentity: String
+    /// The SQL expression that pseudonymises a column in the database, if the store can;
+    /// otherwise sessions compute pseudonyms in Swift, row by row.
+    public var pseudonym: (@Sendable (_ column: String) -> String)?
 }

@@ -6,7 +6,9 @@ extension SQLiteCustomerStore {
             let schema = try schema()
             return SQLDialect(keyListMembership: "IN (SELECT value FROM json_each(?))",
                               addingDays: { "date(\($0), '\($1 >= 0 ? "+" : "")\($1) days')" },
-                              typed: { schema.typedValue($0, table: $1, column: $2) })
+                              typed: { schema.typedValue($0, table: $1, column: $2) },
+                              isDistinctFrom: "IS NOT", rowIdentity: "rowid",
+                              pseudonym: { "\(Self.pseudonymFunction)(\($0))" })
         }
     }
 
@@ -36,7 +38,7 @@ extension SQLiteCustomerStore {
     }
 
     /// A list of keys goes to SQLite as one JSON array, whatever its length.
-    private static func arguments(_ statement: SQLStatement) -> StatementArguments {
+    static func arguments(_ statement: SQLStatement) -> StatementArguments {
         StatementArguments(statement.arguments.map { argument -> DatabaseValue in
             switch argument {
             case .value(let value): return databaseValue(value)
@@ -50,5 +52,22 @@ extension SQLiteCustomerStore {
                 }.joined(separator: ",") + "]").databaseValue
             }
         })
+    }
+}
+
+/// Runs statements on one GRDB connection, inside the transaction its caller opened.
+struct GRDBRunner: StatementRunner {
+    let db: Database
+
+    func rows(_ statement: SQLStatement) throws -> [[StoreValue]] {
+        // Cached: the same few statements run for every subject of the night.
+        try Row.fetchAll(try db.cachedStatement(sql: statement.sql), arguments: SQLiteCustomerStore.arguments(statement)).map { row in
+            (0..<row.count).map { SQLiteCustomerStore.storeValue(row[$0]) }
+        }
+    }
+
+    func run(_ statement: SQLStatement) throws -> Int {
+        try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteCustomerStore.arguments(statement))
+        return db.changesCount
     }
 }

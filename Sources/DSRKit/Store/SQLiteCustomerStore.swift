@@ -8,6 +8,8 @@ import GRDB
 public final class SQLiteCustomerStore: CustomerStore {
     public let displayName: String
     let database: DatabaseQueue
+    /// The SQL function that pseudonymises a value; registered on every connection.
+    static let pseudonymFunction = "dsr_pseudonym"
     private var cachedSchema: StoreSchema?
 
     /// Opens an existing store file; a missing file is a configuration error, not a new,
@@ -21,7 +23,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         configuration.busyMode = .timeout(30)
         configuration.foreignKeysEnabled = true
         if let keyring {
-            let pseudonym = DatabaseFunction(SQLiteStoreSession.pseudonymFunction, argumentCount: 1, pure: true) { values in
+            let pseudonym = DatabaseFunction(Self.pseudonymFunction, argumentCount: 1, pure: true) { values in
                 let value = SQLiteCustomerStore.storeValue(values[0])
                 return value == .null ? nil : keyring.pseudonym(value.canonicalText)
             }
@@ -54,64 +56,27 @@ public final class SQLiteCustomerStore: CustomerStore {
         return schema
     }
 
-    public func matches(of identity: DataMap.Identity, among values: [String], in map: DataMap) throws -> [IdentityMatch] {
-        guard !values.isEmpty, let table = map.table(named: identity.table) else { return [] }
-        let path = SubjectPathQuery(table: table, map: map)
-        let column = Self.normalized(path.column(identity.column), identity.normalization)
-        let sql = """
-            SELECT DISTINCT \(column), \(path.subjectKey) FROM \(path.fromClause)
-            WHERE \(column) IN (\(Self.placeholders(values.count)))
-            """
-        return try read { db in
-            var matches: [IdentityMatch] = []
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(values))
-            while let row = try rows.next() {
-                matches.append(IdentityMatch(value: Self.storeValue(row[0]).canonicalText,
-                                             subject: Self.storeValue(row[1])))
-            }
-            return matches
-        }
-    }
-
-    public func forEachRow(of table: MappedTable, columns: [String], subjects: [StoreValue], in map: DataMap,
-                           _ body: (StoreValue, [StoreValue]) throws -> Void) throws {
-        guard !subjects.isEmpty else { return }
-        let path = SubjectPathQuery(table: table, map: map)
-        let selected = ([path.subjectKey] + columns.map(path.column)).joined(separator: ", ")
-        let primaryKey = try schema().tables[table.name]?.primaryKey ?? []
-        let order = primaryKey.isEmpty ? "" : " ORDER BY " + primaryKey.map(path.column).joined(separator: ", ")
-        let sql = "SELECT \(selected) FROM \(path.fromClause) WHERE \(path.subjectKey) IN (\(Self.placeholders(subjects.count)))\(order)"
-        let arguments = StatementArguments(subjects.map(Self.databaseValue))
-        try read { db in
-            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-            var values: [StoreValue] = []
-            values.reserveCapacity(columns.count)
-            while let row = try rows.next() {
-                values.removeAll(keepingCapacity: true)
-                for index in 1...columns.count { values.append(Self.storeValue(row[index])) }
-                try body(Self.storeValue(row[0]), values)
-            }
-        }
-    }
-
-    public func forEachSubjectKey(in map: DataMap, _ body: (StoreValue) throws -> Void) throws {
-        try read { db in
-            let keys = try DatabaseValue.fetchCursor(db, sql: "SELECT \(SQL.quote(map.subject.key)) FROM \(SQL.quote(map.subject.table))")
-            while let key = try keys.next() { try body(Self.storeValue(key)) }
-        }
-    }
-
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
-        let schema = try schema()
-        return try read { db in try work(SQLiteStoreSession(db: db, schema: schema)) }
+        let session = try self.session
+        return try read { db in try work(session(GRDBRunner(db: db))) }
     }
 
     public func writing<T>(_ work: (StoreSession) throws -> T) throws -> T {
-        let schema = try schema()
+        let session = try self.session
         do {
-            return try database.write { db in try work(SQLiteStoreSession(db: db, schema: schema)) }
+            return try database.write { db in try work(session(GRDBRunner(db: db))) }
         } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
+        }
+    }
+
+    /// A session over a runner; pseudonyms come from the SQL function registered on every
+    /// connection.
+    private var session: (GRDBRunner) -> SQLStoreSession {
+        get throws {
+            let schema = try schema()
+            let dialect = try dialect
+            return { SQLStoreSession(runner: $0, schema: schema, dialect: dialect, keyring: nil) }
         }
     }
 
@@ -121,17 +86,6 @@ public final class SQLiteCustomerStore: CustomerStore {
             return try database.read(work)
         } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
-        }
-    }
-
-    /// The SQL that normalises a stored identity the way requests' values are normalised.
-    /// Phone numbers are expected in E.164 in the store and exact identities as they are, so
-    /// their indexes serve; emails are folded in SQL (an index on `lower(trim(email))` keeps
-    /// that fast too).
-    static func normalized(_ column: String, _ normalization: IdentityNormalization) -> String {
-        switch normalization {
-        case .email: return "lower(trim(\(column)))"
-        case .phone, .exact: return column
         }
     }
 
