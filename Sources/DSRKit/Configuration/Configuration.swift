@@ -42,6 +42,7 @@ public struct Configuration: Sendable {
     /// The kind and place of the customer store.
     public enum StoreLocation: Sendable {
         case sqlite(URL)
+        case postgres(PostgresLocation)
     }
 
     /// The configuration file name looked for when none is given.
@@ -124,7 +125,18 @@ public struct Configuration: Sendable {
         let store: StoreLocation
         switch try typeNode.nonEmptyString() {
         case "sqlite": store = .sqlite(try path(try storeFields.required("path")))
-        default: throw typeNode.problem("unknown store type; expected sqlite")
+        case "postgres":
+            let urlNode = try storeFields.required("url")
+            var location = try PostgresLocation(url: try urlNode.nonEmptyString(), node: urlNode)
+            let environmentNode = storeFields.optional("password_env")
+            let fileNode = storeFields.optional("password_file")
+            if environmentNode != nil && fileNode != nil {
+                throw fileNode!.problem("give password_env or password_file, not both")
+            }
+            if let environmentNode { location.passwordSource = .environment(try environmentNode.nonEmptyString()) }
+            if let fileNode { location.passwordSource = .file(try path(fileNode)) }
+            store = .postgres(location)
+        default: throw typeNode.problem("unknown store type; expected sqlite or postgres")
         }
         try storeFields.finish()
 

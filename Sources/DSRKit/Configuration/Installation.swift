@@ -22,6 +22,7 @@ public final class Installation {
         let store: CustomerStore
         switch configuration.store {
         case .sqlite(let url): store = try SQLiteCustomerStore(url: url, keyring: try keyring())
+        case .postgres(let location): store = try PostgresCustomerStore(location: location, keyring: try keyring(), logger: logger)
         }
         openedStore = store
         return store

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Lays out a complete demo installation in one folder: the generated shop store, its data
 /// map, a configuration, an HMAC key, an inbox of sample request files (good and bad) and
@@ -14,7 +15,11 @@ public enum DemoSetup {
 
     /// Creates the demo in `folder` and returns its configuration file. A folder left by an
     /// earlier demo is replaced; any other non-empty folder is refused.
-    public static func create(in folder: URL, customers: Int, withSamples: Bool = true) throws -> URL {
+    ///
+    /// With a PostgreSQL location, the generated store is loaded into that database (its
+    /// tables from an earlier demo replaced) and the configuration points there.
+    public static func create(in folder: URL, customers: Int, withSamples: Bool = true,
+                              postgres: PostgresLocation? = nil, logger: Logger = Logger(label: "dsr")) throws -> URL {
         let manager = FileManager.default
         if let contents = try? manager.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
             guard contents.contains(markerName) else {
@@ -47,8 +52,27 @@ public enum DemoSetup {
         let secrets = folder.appendingPathComponent("secrets", isDirectory: true)
         try DurableFile.createFolder(secrets)
         try SubjectKeyring.createKeyFile(at: secrets.appendingPathComponent("hmac.key"))
-        try DemoShop.generateStore(at: folder.appendingPathComponent("store.sqlite"), customers: customers)
-        return folder.appendingPathComponent("dsr.yaml")
+        let store = folder.appendingPathComponent("store.sqlite")
+        try DemoShop.generateStore(at: store, customers: customers)
+        let configuration = folder.appendingPathComponent("dsr.yaml")
+        if let postgres {
+            try PostgresCustomerStore(location: postgres, keyring: nil, logger: logger).load(fromSQLite: store)
+            try FileManager.default.removeItem(at: store)
+            try DurableFile.write(Data(try pointing(configuration, at: postgres).utf8), to: configuration)
+        }
+        return configuration
+    }
+
+    /// The demo configuration with its store section naming the PostgreSQL database.
+    private static func pointing(_ configuration: URL, at location: PostgresLocation) throws -> String {
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        var store = "store:\n  type: postgres\n  url: postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\n"
+        switch location.passwordSource {
+        case .environment(let name)?: store += "  password_env: \(name)\n"
+        case .file(let url)?: store += "  password_file: \(url.path)\n"
+        case nil: break
+        }
+        return text.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: store)
     }
 
     private static func copy(_ source: URL, to destination: URL) throws {

@@ -12,11 +12,25 @@ struct Demo: ParsableCommand {
     @Option(help: "How many customers the generated store holds.")
     var customers = DemoShop.defaultCustomerCount
 
+    @Option(help: ArgumentHelp("Where the shop's data lives: sqlite (a file in the demo folder) or postgres (--url).", valueName: "kind"))
+    var store = "sqlite"
+
+    @Option(help: ArgumentHelp("With --store postgres: the database, postgres://user@host:port/database (no password here).", valueName: "url"))
+    var url: String?
+
+    @Option(help: ArgumentHelp("With --store postgres: the environment variable holding the password.", valueName: "name"))
+    var passwordEnv = "DSR_STORE_PASSWORD"
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard (DemoShop.minimumCustomerCount...10_000_000).contains(customers) else {
             throw ValidationError("--customers must be between \(DemoShop.minimumCustomerCount) and 10000000")
+        }
+        switch store {
+        case "sqlite": guard url == nil else { throw ValidationError("--url belongs to --store postgres") }
+        case "postgres": guard url != nil else { throw ValidationError("--store postgres needs --url postgres://user@host:port/database") }
+        default: throw ValidationError("--store is sqlite or postgres")
         }
     }
 
@@ -24,7 +38,12 @@ struct Demo: ParsableCommand {
         try withExitStatus {
             let folder = URL(fileURLWithPath: dir).standardizedFileURL
             print("Building the demo shop with \(customers) customers in \(folder.path) …")
-            let configurationURL = try DemoSetup.create(in: folder, customers: customers)
+            var postgres: PostgresLocation?
+            if let url {
+                postgres = try PostgresLocation(url: url)
+                postgres?.passwordSource = .environment(passwordEnv)
+            }
+            let configurationURL = try DemoSetup.create(in: folder, customers: customers, postgres: postgres, logger: logging.logger)
             let installation = try Installation(configurationURL: configurationURL, logger: logging.logger)
             let summary = try installation.jobRun().run()
             print(summary.text)

@@ -2,7 +2,7 @@
 // module does not set, so dsr reaches it through this one function.
 #define _GNU_SOURCE
 #include <unistd.h>
-#include "CSystem.h"
+#include "CSyncFS.h"
 
 int dsr_syncfs(int descriptor) {
 #ifdef __linux__

@@ -1,0 +1,243 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A customer store in PostgreSQL, through postgres-nio, on one connection used
+/// synchronously (dsr's pipeline is a batch job; one connection does one thing at a time).
+///
+/// The statements are the shared builders' (`StoreQuery`, `SQLStoreSession`,
+/// `ScopeQuery`, `ConsentQuery`); this type only connects, binds and runs them. Values are
+/// bound as untyped text, as a literal in the SQL would be, so the server types each one
+/// from its context: the same statement serves integer, text, date and timestamp columns.
+/// Error messages name the store and the SQLSTATE, never a password or a value.
+public final class PostgresCustomerStore: CustomerStore {
+    public let displayName: String
+    private let connection: PostgresConnection
+    private let logger: Logger
+    private let keyring: SubjectKeyring?
+    var cachedSchema: StoreSchema?
+
+    /// Connects; a refused connection is an I/O error (74), a refused login or a missing
+    /// database a configuration error (78).
+    public init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger) throws {
+        displayName = "PostgreSQL store \(location.displayName)"
+        self.keyring = keyring
+        self.logger = logger
+        let configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.user, password: try location.password(),
+            database: location.database, tls: .disable)
+        do {
+            connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                                                        id: 1, logger: logger).wait()
+        } catch {
+            throw Self.connectionError(error, store: "PostgreSQL store \(location.displayName)")
+        }
+    }
+
+    deinit {
+        try? connection.close().wait()
+    }
+
+    public func schema() throws -> StoreSchema {
+        if let cachedSchema { return cachedSchema }
+        let rows = try run(SQLStatement(sql: """
+            SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text, k.ordinal_position::bigint
+            FROM information_schema.columns c
+            LEFT JOIN (
+                SELECT u.table_name, u.column_name, u.ordinal_position
+                FROM information_schema.table_constraints t
+                JOIN information_schema.key_column_usage u
+                  ON u.constraint_name = t.constraint_name AND u.table_schema = t.table_schema AND u.table_name = t.table_name
+                WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = current_schema()
+            ) k ON k.table_name = c.table_name AND k.column_name = c.column_name
+            WHERE c.table_schema = current_schema()
+            ORDER BY c.table_name, c.ordinal_position
+            """)).rows
+        var tables: [String: StoreSchema.Table] = [:]
+        for row in rows {
+            let table = row[0].canonicalText
+            let column = StoreSchema.Column(name: row[1].canonicalText, declaredType: row[2].canonicalText,
+                                            isNotNull: row[3].canonicalText == "NO",
+                                            primaryKeyPosition: row[4] == .null ? nil : row[4].count)
+            tables[table, default: StoreSchema.Table(name: table, columns: [])].columns.append(column)
+        }
+        let schema = StoreSchema(tables: tables)
+        cachedSchema = schema
+        return schema
+    }
+
+    public var dialect: SQLDialect {
+        get throws {
+            let schema = try schema()
+            return SQLDialect(keyListMembership: "= ANY(?)",
+                              addingDays: { "to_char(CAST(\($0) AS date) + \($1), 'YYYY-MM-DD')" },
+                              typed: { schema.typedValue($0, table: $1, column: $2) },
+                              isDistinctFrom: "IS DISTINCT FROM", rowIdentity: "ctid", pseudonym: nil)
+        }
+    }
+
+    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
+        try inTransaction(readOnly: true) {
+            for row in try run(statement).rows { try body(row) }
+        }
+    }
+
+    public func execute(_ statements: [SQLStatement]) throws -> [Int] {
+        try inTransaction(readOnly: false) { try statements.map { try run($0).changed } }
+    }
+
+    public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
+        let session = try self.session
+        return try inTransaction(readOnly: true) { try work(session) }
+    }
+
+    public func writing<T>(_ work: (StoreSession) throws -> T) throws -> T {
+        let session = try self.session
+        return try inTransaction(readOnly: false) { try work(session) }
+    }
+
+    private var session: SQLStoreSession {
+        get throws { SQLStoreSession(runner: PostgresRunner(store: self), schema: try schema(), dialect: try dialect, keyring: keyring) }
+    }
+
+    /// Runs `work` in one transaction (a consistent snapshot when reading); rolls back
+    /// when it throws.
+    private func inTransaction<T>(readOnly: Bool, _ work: () throws -> T) throws -> T {
+        _ = try run(SQLStatement(sql: readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"))
+        do {
+            let result = try work()
+            _ = try run(SQLStatement(sql: "COMMIT"))
+            return result
+        } catch {
+            _ = try? run(SQLStatement(sql: "ROLLBACK"))
+            throw error
+        }
+    }
+
+    /// Runs one statement: `?` become `$1…`, every argument is bound as untyped text.
+    func run(_ statement: SQLStatement) throws -> (rows: [[StoreValue]], changed: Int) {
+        var bindings = PostgresBindings(capacity: statement.arguments.count)
+        for argument in statement.arguments {
+            switch argument {
+            case .value(.null): bindings.appendNull()
+            case .value(let value): bindings.append(UntypedText(Self.literal(value)))
+            case .keyList(let keys): bindings.append(UntypedText("{" + keys.map(Self.arrayElement).joined(separator: ",") + "}"))
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(statement.sql), binds: bindings)
+        do {
+            let result = try connection.query(query, logger: logger).wait()
+            return (result.rows.map { row in row.map(Self.storeValue) }, result.metadata.rows ?? 0)
+        } catch {
+            throw DSRError.io("\(displayName): \(Self.describe(error))")
+        }
+    }
+
+    /// `?` placeholders as PostgreSQL's `$1`, `$2`…, leaving quoted text and names alone.
+    static func numberedPlaceholders(_ sql: String) -> String {
+        var result = ""
+        result.reserveCapacity(sql.utf8.count + 16)
+        var number = 0
+        var quote: Character?
+        for character in sql {
+            if let open = quote {
+                if character == open { quote = nil }
+                result.append(character)
+            } else if character == "'" || character == "\"" {
+                quote = character
+                result.append(character)
+            } else if character == "?" {
+                number += 1
+                result += "$\(number)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// A value as PostgreSQL reads it from text.
+    static func literal(_ value: StoreValue) -> String {
+        switch value {
+        case .blob(let data): return "\\x" + data.hexString
+        default: return value.canonicalText
+        }
+    }
+
+    /// An element of an array literal, quoted with `"` and `\` escaped.
+    static func arrayElement(_ value: StoreValue) -> String {
+        "\"" + literal(value).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A cell as a store value: numbers as numbers, times in ISO 8601, the rest as text.
+    static func storeValue(_ cell: PostgresCell) -> StoreValue {
+        guard var bytes = cell.bytes else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8, .oid:
+            if let number = try? cell.decode(Int64.self) { return .integer(number) }
+        case .float4, .float8:
+            if let number = try? cell.decode(Double.self) { return .real(number) }
+        case .numeric:
+            if let number = try? cell.decode(Decimal.self) { return .real(NSDecimalNumber(decimal: number).doubleValue) }
+        case .bool:
+            if let flag = try? cell.decode(Bool.self) { return .integer(flag ? 1 : 0) }
+        case .bytea:
+            return .blob(Data(bytes.readBytes(length: bytes.readableBytes) ?? []))
+        case .timestamptz, .timestamp:
+            if let date = try? cell.decode(Date.self) { return .text(Timestamp.format(date)) }
+        case .date:
+            if let date = try? cell.decode(Date.self) { return .text(CalendarDay(date, in: TimeZone(identifier: "UTC")!).description) }
+        default:
+            break
+        }
+        if let text = try? cell.decode(String.self) { return .text(text) }
+        return .blob(Data(bytes.readBytes(length: bytes.readableBytes) ?? []))
+    }
+
+    /// An error without the statement's values: the server's class of error by SQLSTATE.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? PSQLError {
+            if let state = error.serverInfo?[.sqlState] {
+                return "SQLSTATE \(state)" + (error.serverInfo?[.tableName].map { " (table \($0))" } ?? "")
+            }
+            return "\(error.code)"
+        }
+        return "\(type(of: error))"
+    }
+
+    /// A connection error as the exit status that fits it.
+    static func connectionError(_ error: Error, store: String) -> DSRError {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            switch state {
+            case "28P01", "28000": return DSRError.configuration("\(store): the server refused the login (wrong user or password)")
+            case "3D000": return DSRError.configuration("\(store): the database does not exist")
+            default: return DSRError.configuration("\(store): the server refused the connection (SQLSTATE \(state))")
+            }
+        }
+        return DSRError.io("\(store): cannot connect (\(describe(error)): is the server running and listening there?)")
+    }
+}
+
+/// Runs a session's statements on the store's connection, in its open transaction.
+struct PostgresRunner: StatementRunner {
+    let store: PostgresCustomerStore
+
+    func rows(_ statement: SQLStatement) throws -> [[StoreValue]] { try store.run(statement).rows }
+    func run(_ statement: SQLStatement) throws -> Int { try store.run(statement).changed }
+}
+
+/// A value bound as text of no declared type, so the server types it from its context.
+struct UntypedText: PostgresNonThrowingEncodable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static var psqlType: PostgresDataType { .null }
+    static var psqlFormat: PostgresFormat { .text }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        byteBuffer.writeString(text)
+    }
+}

@@ -1,0 +1,161 @@
+@testable import DSRKit
+import Foundation
+import Logging
+import Testing
+
+/// What dsr does to and reads from a customer store, run once on SQLite and once on
+/// PostgreSQL (the private cluster of `Tests/run`): the same tests, the same expectations,
+/// checked through the store itself with SQL both understand.
+@Suite struct StoreBehaviourTests {
+    let workspace: TestWorkspace
+    /// The demo samples' times are from 21 November 2026.
+    let night = "2026-11-22T01:00:00Z"
+
+    init() throws {
+        workspace = try TestWorkspace()
+    }
+
+    /// The rows of a query on the installation's own store, each value as text ("NULL" for null).
+    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] {
+        var result: [[String]] = []
+        try workspace.installation(configuration).store().fetch(SQLStatement(sql: sql)) { row in
+            result.append(row.map { $0 == .null ? "NULL" : $0.canonicalText })
+        }
+        return result
+    }
+
+    func value(_ configuration: URL, _ sql: String) throws -> String { try rows(configuration, sql)[0][0] }
+
+    @Test(arguments: StoreKind.allCases)
+    func theNightDoesWhatTheRequestsSay(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        #expect(try workspace.installation(configuration).checkDataMap().errors == [])
+        let summary = try workspace.runNightly(configuration, at: night)
+        #expect(summary.done == ["access": 2, "export": 1, "erasure": 1, "rectification": 1, "objection": 1, "restriction": 1])
+        #expect(summary.needsReview.map(\.id) == ["REQ-DEMO-0005", "REQ-DEMO-0007"])
+        #expect(summary.noDataHeld == 1)
+
+        // Erasure of customer 530: actions per column, rows of deleted tables gone, held orders restricted.
+        let erased = try rows(configuration, "SELECT email, phone, first_name, street, customer_no, country FROM customers WHERE id = 530")[0]
+        #expect(Array(erased[0..<4]) == ["erased@invalid", "NULL", "erased", "NULL"])
+        #expect(erased[4].hasPrefix("pse_") && erased[4].count == 36)
+        #expect(erased[5] != "NULL")
+        #expect(try value(configuration, "SELECT count(*) FROM loyalty_memberships WHERE customer_id = 530") == "0")
+        #expect(try value(configuration, "SELECT count(*) FROM support_tickets WHERE customer_id = 530") == "0")
+        #expect(try value(configuration, "SELECT count(*) FROM orders WHERE customer_id = 530 AND restricted = 0 AND shipping_address IS NOT NULL") == "0")
+        #expect(try value(configuration, "SELECT count(*) FROM orders WHERE customer_id = 530 AND restricted = 1") != "0")
+        #expect(try value(configuration, "SELECT count(*) FROM orders WHERE customer_id = 531 AND shipping_address IS NULL") == "0")
+        // Rectification, restriction, objection.
+        #expect(try rows(configuration, "SELECT street, postcode, city, phone FROM customers WHERE id = 8")
+                == [["Kongens gate 12", "7011", "Trondheim", "+46709998877"]])
+        #expect(try rows(configuration, "SELECT id FROM customers WHERE restricted = 1") == [["10"]])
+        #expect(try value(configuration, """
+            SELECT count(*) FROM marketing_consents WHERE customer_id = 9 AND purpose = 'newsletter' AND withdrawn_at IS NULL
+            """) == "0")
+        #expect(try value(configuration, "SELECT count(*) FROM marketing_consents WHERE customer_id = 9") != "0")
+
+        // A second night changes nothing more.
+        let before = try rows(configuration, "SELECT id, email, phone, customer_no, street, restricted FROM customers ORDER BY id")
+        let again = try workspace.runNightly(configuration, at: night)
+        #expect(again.done.isEmpty)
+        #expect(try rows(configuration, "SELECT id, email, phone, customer_no, street, restricted FROM customers ORDER BY id") == before)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func breachScopesAndConsentListsCountWhatTheStoreHolds(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let register = try workspace.installation(configuration).breachRegister()
+        let now = Timestamp.parse("2026-11-22T12:00:00Z")!
+        let byWhere = try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now).measurement
+        let tickets = "customer_id FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'"
+        let customers = "id FROM customers WHERE created_at >= '2019-10-03' AND created_at < '2020-04-02'"
+        #expect(String(byWhere.people) == (try value(configuration, "SELECT count(*) FROM (SELECT \(tickets) UNION SELECT \(customers)) AS u")))
+        let byFile = try register.open(workspace.url("demo/breaches/BR-DEMO-002.yaml"), now: now).measurement
+        #expect(byFile.people == 3 && byFile.identitiesUnmatched == 1)
+        #expect(String(byFile.records) == (try value(configuration, """
+            SELECT (SELECT count(*) FROM customers WHERE id IN (1, 2, 3)) + (SELECT count(*) FROM orders WHERE customer_id IN (1, 2, 3))
+            """)))
+        try register.assess("BR-DEMO-002", risk: .high, reason: nil, now: now)
+        guard case .letters(let count, _) = try register.notify("BR-DEMO-002", exception: nil, reason: nil, now: now) else {
+            Issue.record("no letters")
+            return
+        }
+        #expect(count == 3)
+
+        var listed: [String] = []
+        try ConsentEligibility(installation: try workspace.installation(configuration), channel: .email, purpose: "newsletter")
+            .forEach(now: now) { listed.append($0.customerKey) }
+        #expect(listed.count > 10)
+        #expect(listed == listed.sorted { Int($0)! < Int($1)! })
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aStoreOfAnotherShapeIsAnsweredFromItsOwnRows(_ kind: StoreKind) throws {
+        let configuration = try workspace.fixture("second-shape", in: "club", on: kind)
+        #expect(try workspace.installation(configuration).checkDataMap().errors == [])
+        try workspace.runNightly(configuration)
+        let report = try AnswerDocuments.json(workspace.url("club/outbox"), "SS-1", .accessReport)
+        let answered = AnswerDocuments.rowsByTable(report)
+        let events = try rows(configuration, """
+            SELECT e."Seq", e."Signed By" FROM "Shipment Event" e JOIN "LineItem" l ON e."LineItemRef" = l."ID"
+            JOIN "Order" o ON l."Order" = o."OrderNo" WHERE o."Buyer" = 'P-001' ORDER BY e."Seq"
+            """)
+        #expect(answered["Shipment Event"]?.map { $0["Seq"] } == events.map { "number:\($0[0])" })
+        #expect(events.map { $0[1] } == ["NULL", "A. Berg", "control\u{1}char"])
+        #expect(answered["group"]?.map { $0["label"] } == ["text:Book club"])
+        #expect(answered["Person"]?.count == 1)
+        let export = try AnswerDocuments.json(workspace.url("club/outbox"), "SS-2", .portabilityExport)
+        #expect(AnswerDocuments.rowsByTable(export)["Order"]?.count == 1)
+    }
+
+    @Test func accessOutputIsTheSameOnBothStores() throws {
+        var documents: [StoreKind: [String: NSDictionary]] = [:]
+        for kind in StoreKind.allCases {
+            let sub = try TestWorkspace()
+            let configuration = try sub.demo(on: kind)
+            try sub.runNightly(configuration, at: night)
+            for id in ["REQ-DEMO-0001", "REQ-DEMO-0002", "REQ-DEMO-0006"] {
+                let answer = sub.url("demo/outbox/\(id)")
+                for name in try FileManager.default.contentsOfDirectory(atPath: answer.path) where name.hasSuffix(".json") && name != "manifest.json" {
+                    var object = try JSONSerialization.jsonObject(with: Data(contentsOf: answer.appendingPathComponent(name))) as! [String: Any]
+                    object["generated_at"] = nil
+                    documents[kind, default: [:]]["\(id)/\(name)"] = object as NSDictionary
+                }
+            }
+        }
+        #expect(documents[.sqlite]?.count == 3)
+        #expect(documents[.sqlite] == documents[.postgres])
+    }
+
+    @Test func postgresProblemsNameTheStoreNotThePasswordAndChangeNothing() throws {
+        let configuration = try workspace.demo(on: .postgres)
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        let password = ProcessInfo.processInfo.environment[TestPostgres.passwordVariable] ?? "?"
+
+        try Data(text.replacingOccurrences(of: "password_env: \(TestPostgres.passwordVariable)", with: "password_file: wrong-password").utf8)
+            .write(to: configuration)
+        try Data("not-the-password\n".utf8).write(to: workspace.url("demo/wrong-password"))
+        let wrong = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(wrong.status == 78)
+        #expect(wrong.stderr.contains("PostgreSQL store dsr@") && wrong.stderr.contains("refused the login"))
+        #expect(!wrong.stderr.contains(password) && !wrong.stderr.contains("not-the-password"))
+
+        let closedPort = text.replacingOccurrences(of: #"127\.0\.0\.1:\d+"#, with: "127.0.0.1:1", options: .regularExpression)
+        try Data(closedPort.utf8).write(to: configuration)
+        let refused = try ExternalTools.run(ExternalTools.dsrBinary, ["run", "nightly", "--config", configuration.path],
+                                            environment: ProcessInfo.processInfo.environment)
+        #expect(refused.status == 74)
+        #expect(refused.stderr.contains("PostgreSQL store dsr@127.0.0.1:1/") && refused.stderr.contains("cannot connect"))
+
+        try Data(text.utf8).write(to: configuration)
+        let inbox = try workspace.contents(of: workspace.url("demo/inbox"))
+        _ = try workspace.installation(configuration).store().execute([SQLStatement(sql: "DROP TABLE support_tickets")])
+        let missing = try ExternalTools.run(ExternalTools.dsrBinary, ["run", "nightly", "--config", configuration.path],
+                                            environment: ProcessInfo.processInfo.environment)
+        #expect(missing.status == 78)
+        #expect(missing.stderr.contains("support_tickets"))
+        #expect(try workspace.contents(of: workspace.url("demo/inbox")) == inbox)
+        #expect(try value(configuration, "SELECT email FROM customers WHERE id = 530") != "erased@invalid")
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/ledger/ledger.sqlite").path))
+    }
+}
