@@ -23,8 +23,8 @@ extension Ledger {
                              deferred: [DeferredRow], now: Date) throws -> Receipt {
         try write { db in
             var effective = receipt
-            if let stored = try String.fetchOne(db, sql: "SELECT receipt FROM store_change WHERE request_id = ?", arguments: [requestID]),
-               receipt.changedNothing {
+            let stored = try String.fetchOne(db, sql: "SELECT receipt FROM store_change WHERE request_id = ?", arguments: [requestID])
+            if let stored, receipt.changedNothing {
                 effective = try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
             } else {
                 let text = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
@@ -33,7 +33,11 @@ extension Ledger {
                     ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
                     """, arguments: [requestID, type.rawValue, subjectReference, text, now])
                 let counts = receipt.tables.reduce((0, 0)) { ($0.0 + $1.rowsDeleted, $0.1 + $1.rowsChanged) }
-                try Self.appendAudit(db, action: type.rawValue, requestID: requestID, subjectReference: subjectReference,
+                // A receipt already recorded means the run that recorded it was killed before
+                // the store committed: the change is carried out now, and the trail says so
+                // rather than recording the same change a second time.
+                try Self.appendAudit(db, action: stored == nil ? type.rawValue : "\(type.rawValue) redone after an interrupted run",
+                                     requestID: requestID, subjectReference: subjectReference,
                                      detail: "\(counts.0) rows deleted, \(counts.1) rows changed, \(deferred.count) rows held", at: now)
             }
             try Self.insert(deferred, requestID: requestID, subjectReference: subjectReference, now: now, db)
