@@ -65,12 +65,16 @@ struct ConsentQuery {
                   AND \(w.column(consents.withdrawnAtColumn)) >= \(granted))
             """]
         if let softOptIn = consents.softOptIn, softOptIn.purposes.contains(purpose), softOptIn.channels.contains(channel.rawValue) {
-            let cutoff = today.adding(days: -softOptIn.graceDays).description
+            // A relationship still counts if it ends on or after this day.
+            let cutoff = today.adding(days: -softOptIn.graceDays)
             for (index, relationship) in softOptIn.relationships.enumerated() {
-                let (path, end) = relationshipEnd(relationship, alias: "r\(index)_")
+                let (path, column, days) = relationshipColumn(relationship, alias: "r\(index)_")
+                // Only rows recent enough are read and grouped; the end is computed once per
+                // person from the latest row (it grows with the date column).
                 branches.append("""
-                    SELECT \(path.subjectKey), 2, 'soft-opt-in', NULL, '\(relationship.table.replacingOccurrences(of: "'", with: "''"))', max(\(end)), NULL
-                    FROM \(path.fromClause) GROUP BY \(path.subjectKey) HAVING max(\(end)) >= \(bind(cutoff))
+                    SELECT \(path.subjectKey), 2, 'soft-opt-in', NULL, '\(relationship.table.replacingOccurrences(of: "'", with: "''"))',
+                           \(days == 0 ? "max(\(column))" : dialect.addingDays("max(\(column))", days)), NULL
+                    FROM \(path.fromClause) WHERE \(column) >= \(bind(cutoff.adding(days: -days).description)) GROUP BY \(path.subjectKey)
                     """)
             }
         }
@@ -116,8 +120,9 @@ struct ConsentQuery {
     func softOptInsEnded(_ days: Range<CalendarDay>) -> SQLStatement? {
         guard let softOptIn = consents.softOptIn else { return nil }
         let branches = softOptIn.relationships.enumerated().map { index, relationship in
-            let (path, end) = relationshipEnd(relationship, alias: "r\(index)_")
-            return "SELECT \(path.subjectKey) AS subject_key, \(end) AS relationship_end FROM \(path.fromClause)"
+            let (path, column, days) = relationshipColumn(relationship, alias: "r\(index)_")
+            let end = days == 0 ? "max(\(column))" : dialect.addingDays("max(\(column))", days)
+            return "SELECT \(path.subjectKey) AS subject_key, \(end) AS relationship_end FROM \(path.fromClause) GROUP BY \(path.subjectKey)"
         }
         return SQLStatement(sql: """
             SELECT count(*) FROM (
@@ -152,12 +157,13 @@ struct ConsentQuery {
         return SQLStatement(sql: sql, arguments: (values.map(\.1) + [values[0].1, values[1].1, values[2].1, values[6].1]).map { .value($0) })
     }
 
-    /// The path of a relationship table to the subject and the SQL of the day it ends.
-    private func relationshipEnd(_ relationship: DataMap.Relationship, alias: String) -> (SubjectPathQuery, String) {
+    /// The path of a relationship table to the subject, its date column, and how many days
+    /// after that date the relationship ends (0: the date is the end).
+    private func relationshipColumn(_ relationship: DataMap.Relationship, alias: String) -> (SubjectPathQuery, String, Int) {
         let path = SubjectPathQuery(table: map.table(named: relationship.table)!, map: map, aliasPrefix: alias)
         switch relationship.end {
-        case .until(let column): return (path, path.column(column))
-        case .since(let column, let days): return (path, dialect.addingDays(path.column(column), days))
+        case .until(let column): return (path, path.column(column), 0)
+        case .since(let column, let days): return (path, path.column(column), days)
         }
     }
 }
