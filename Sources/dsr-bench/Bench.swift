@@ -15,12 +15,21 @@ struct Bench: ParsableCommand {
     @Option(help: "Requests in the night: 50% access, 20% export, 30% erasure, 1% unknown identities.") var requests = 10_000
     @Option(help: "Working folder (the store, a copy for the floor, the inbox and outbox).") var dir = ".build/bench"
     @Flag(help: "Reuse a store generated earlier in --dir for the same --customers.") var reuseStore = false
+    @Option(help: ArgumentHelp("The store the night runs on: sqlite, or postgres (the generated shop loaded into --url).", valueName: "kind"))
+    var store = "sqlite"
+    @Option(help: ArgumentHelp("With --store postgres: postgres://user@host:port/database (its tables from an earlier load are replaced).", valueName: "url"))
+    var url: String?
+    @Option(help: ArgumentHelp("With --store postgres: the environment variable holding the password.", valueName: "name"))
+    var passwordEnv = "DSR_STORE_PASSWORD"
     @Option(help: ArgumentHelp("Run the nightly job of this configuration and print its figures as JSON (used by the bench itself).", visibility: .hidden))
     var runOnly: String?
 
     func validate() throws {
         guard customers >= DemoShop.minimumCustomerCount else { throw ValidationError("--customers must be at least \(DemoShop.minimumCustomerCount)") }
         guard (1...customers).contains(requests) else { throw ValidationError("--requests must be between 1 and --customers") }
+        guard ["sqlite", "postgres"].contains(store), (store == "postgres") == (url != nil) else {
+            throw ValidationError("--store is sqlite, or postgres with --url")
+        }
     }
 
     func run() throws {
@@ -38,15 +47,27 @@ struct Bench: ParsableCommand {
 
         let night = folder.appendingPathComponent("night")
         try? FileManager.default.removeItem(at: night)
-        let configurationURL = try DemoSetup.create(in: night, customers: DemoShop.minimumCustomerCount, withSamples: false)
-        let store = night.appendingPathComponent("store.sqlite")
-        try FileManager.default.removeItem(at: store)
-        try FileManager.default.copyItem(at: pristine, to: store)
+        var postgres: PostgresLocation?
+        if let url {
+            postgres = try PostgresLocation(url: url)
+            postgres?.passwordSource = .environment(passwordEnv)
+        }
+        let configurationURL = try DemoSetup.create(in: night, customers: DemoShop.minimumCustomerCount, withSamples: false, postgres: postgres)
+        var loadSeconds: Double?
+        if let postgres {
+            loadSeconds = try Stopwatch.seconds {
+                try PostgresCustomerStore(location: postgres, keyring: nil, logger: Logger(label: "dsr-bench")).load(fromSQLite: pristine)
+            }
+        } else {
+            let store = night.appendingPathComponent("store.sqlite")
+            try FileManager.default.removeItem(at: store)
+            try FileManager.default.copyItem(at: pristine, to: store)
+        }
         let floorStore = folder.appendingPathComponent("floor.sqlite")
         try? FileManager.default.removeItem(at: floorStore)
         try FileManager.default.copyItem(at: pristine, to: floorStore)
 
-        let night10k = try RequestBatch(customers: customers, count: requests, store: store)
+        let night10k = RequestBatch(customers: customers, count: requests)
         try night10k.writeFiles(into: night.appendingPathComponent("inbox"))
         // The copies above are gigabytes of dirty pages; flushed now, they are not counted
         // against the run (whose durability barrier would otherwise wait for them).
@@ -59,8 +80,8 @@ struct Bench: ParsableCommand {
         try script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let floorSeconds = try Stopwatch.seconds { try Floor.run(script: scriptURL, store: floorStore) }
 
-        Report(customers: customers, requests: requests, generationSeconds: generationSeconds, child: child,
-               floorSeconds: floorSeconds).print()
+        Report(customers: customers, requests: requests, store: store, generationSeconds: generationSeconds, loadSeconds: loadSeconds,
+               child: child, floorSeconds: floorSeconds).print()
     }
 }
 

@@ -5,7 +5,11 @@ import Foundation
 struct Report {
     let customers: Int
     let requests: Int
+    /// The store kind the night ran on; the floor is always the sqlite3 shell on SQLite.
+    let store: String
     let generationSeconds: Double?
+    /// With PostgreSQL: loading the generated shop into it.
+    let loadSeconds: Double?
     let child: ChildRun.Figures
     let floorSeconds: Double
 
@@ -13,6 +17,8 @@ struct Report {
         let summary = child.summary
         func line(_ label: String, _ value: String) { Swift.print(label.padding(toLength: 34, withPad: " ", startingAt: 0) + value) }
         if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
+        if let loadSeconds { line("postgres load", String(format: "%.1f s", loadSeconds)) }
+        line("store", store)
         for phase in ["intake", "resolve", "answer", "change", "sweep", "deadlines"] {
             line("  \(phase)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
         }

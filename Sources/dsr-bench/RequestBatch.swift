@@ -14,7 +14,7 @@ struct RequestBatch {
 
     let requests: [Request]
 
-    init(customers: Int, count: Int, store: URL) throws {
+    init(customers: Int, count: Int) {
         requests = (0..<count).map { index in
             let type: RequestType = index % 10 < 5 ? .access : (index % 10 < 7 ? .export : .erasure)
             let customer = index % 100 == 99 ? nil : (index * 7919) % customers + 1
