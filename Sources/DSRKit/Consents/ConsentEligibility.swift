@@ -47,16 +47,18 @@ public struct ConsentEligibility {
         let query = try ConsentQuery(map: map, store: store)
         let ledger = try installation.ledger()
         let keyring = try installation.keyring()
-        let suppressions = try ledger.suppressionScopes()
+        let (suppressions, suppressedIdentities) = try ledger.suppressionScopes()
         let erased = try ledger.erasedSubjectReferences()
         let suppressingScopes: Set<String> = ["*/*", "\(purpose)/*", "*/\(channel.rawValue)", "\(purpose)/\(channel.rawValue)"]
         let identities = map.identities.values.filter { $0.table == map.subject.table }.sorted { $0.name < $1.name }
         let contactColumns = try self.contactColumns(map)
-        let subjectColumns = identities.map(\.column) + contactColumns + map.subject.nameColumns
+        // Identities come normalised by the store, as matching normalises them (emails
+        // folded in SQL, phones held in E.164), so no value is normalised again in Swift.
+        let subjectExpressions = identities.map { StoreQuery.normalized(ConsentQuery.subjectColumn($0.column), $0.normalization) }
+            + (contactColumns + map.subject.nameColumns).map(ConsentQuery.subjectColumn)
         let today = CalendarDay(now, in: installation.configuration.controller.timeZone)
         let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
-                                         subjectColumns: subjectColumns, contactColumns: contactColumns)
-        let region = installation.configuration.controller.defaultPhoneRegion
+                                         subjectExpressions: subjectExpressions, contactColumns: contactColumns)
         let grace = query.consents.softOptIn?.graceDays ?? 0
         var counts = Counts()
         var previous: StoreValue?
@@ -69,10 +71,8 @@ public struct ConsentEligibility {
             var suppressed = !erased.isEmpty && erased.contains(keyring.subjectReference(table: map.subject.table, key: key))
             for identity in identities {
                 let value = values.next()!
-                guard !suppressed, !suppressions.isEmpty, value != .null,
-                      case .success(let normalized) = identity.normalization.normalize(value.canonicalText, defaultPhoneRegion: region)
-                else { continue }
-                let scopes = suppressions[keyring.identityReference(name: identity.name, value: normalized)] ?? []
+                guard !suppressed, suppressedIdentities?.contains(identity.name) ?? true, value != .null else { continue }
+                let scopes = suppressions[keyring.identityReference(name: identity.name, value: value.canonicalText)] ?? []
                 suppressed = !scopes.isDisjoint(with: suppressingScopes)
             }
             let contact = contactColumns.map { _ in values.next()!.canonicalText }.joined(separator: ", ")

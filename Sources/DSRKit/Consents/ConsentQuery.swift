@@ -38,11 +38,11 @@ struct ConsentQuery {
 
     /// Everyone who may be contacted on `channel` for `purpose` on `today`, with a basis:
     /// a standing consent (rank 1), the existing-customer exception (2), or no objection
-    /// for phone and post (3). Rows come by subject, best basis first; `subjectColumns`
-    /// (contact details, identities) follow. Restricted people and people without a value
+    /// for phone and post (3). Rows come by subject, best basis first; `subjectExpressions`
+    /// (of the subject table's columns, see `subjectColumn`) follow. Restricted people and people without a value
     /// in `contactColumns` are left out here; the suppression list is checked by the caller.
     func candidates(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay,
-                    subjectColumns: [String], contactColumns: [String]) -> SQLStatement {
+                    subjectExpressions: [String], contactColumns: [String]) -> SQLStatement {
         let c = SubjectPathQuery(table: table, map: map, aliasPrefix: "c")
         let w = SubjectPathQuery(table: table, map: map, aliasPrefix: "w")
         var arguments: [SQLStatement.Argument] = []
@@ -83,7 +83,7 @@ struct ConsentQuery {
             branches.append("SELECT \(subjectKey), 3, 'no-objection', NULL, NULL, NULL, NULL FROM \(SQL.quote(map.subject.table)) AS s")
         }
         let x = SubjectPathQuery(table: table, map: map, aliasPrefix: "x")
-        var conditions = contactColumns.map { "s.\(SQL.quote($0)) IS NOT NULL AND s.\(SQL.quote($0)) <> ''" }
+        var conditions = contactColumns.map { "\(Self.subjectColumn($0)) IS NOT NULL AND \(Self.subjectColumn($0)) <> ''" }
         if let flag = map.table(named: map.subject.table)?.restrictionFlag {
             conditions.append("coalesce(s.\(SQL.quote(flag)), 0) = 0")
         }
@@ -93,8 +93,8 @@ struct ConsentQuery {
                 AND \(x.column(consents.purposeColumn)) = \(bind(purpose)) AND \(x.column(consents.channelColumn)) = \(bind(channel.rawValue))
                 AND \(x.column(consents.withdrawnAtColumn)) IS NOT NULL))
             """)
-        let selected = (["c.subject_key", "c.basis", "c.consent_id", "c.relationship", "c.relationship_end"]
-                        + subjectColumns.map { "s.\(SQL.quote($0))" }).joined(separator: ", ")
+        let selected = (["c.subject_key", "c.basis", "c.consent_id", "c.relationship", "c.relationship_end"] + subjectExpressions)
+            .joined(separator: ", ")
         let sql = """
             SELECT \(selected)
             FROM (\(branches.joined(separator: "\nUNION ALL\n"))) AS c
@@ -104,6 +104,9 @@ struct ConsentQuery {
             """
         return SQLStatement(sql: sql, arguments: arguments)
     }
+
+    /// A column of the subject table as the candidates statement names it.
+    static func subjectColumn(_ name: String) -> String { "s.\(SQL.quote(name))" }
 
     /// Marks consents past their stated duration as expired (withdrawn ones stay withdrawn).
     func expire(today: CalendarDay, at now: Date) -> SQLStatement {

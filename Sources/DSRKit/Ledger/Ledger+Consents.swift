@@ -27,13 +27,18 @@ extension Ledger {
     }
 
     /// The suppression list: each reference with the scopes (`purpose/channel`, `*` for
-    /// all) it is suppressed for.
-    public func suppressionScopes() throws -> [String: Set<String>] {
+    /// all) it is suppressed for, and the identity names the references were made from
+    /// (nil when an entry predates the names: then every identity may be on the list).
+    public func suppressionScopes() throws -> (scopes: [String: Set<String>], identities: Set<String>?) {
         try read { db in
             var scopes: [String: Set<String>] = [:]
-            let rows = try Row.fetchCursor(db, sql: "SELECT reference, scope FROM suppression")
-            while let row = try rows.next() { scopes[row[0], default: []].insert(row[1]) }
-            return scopes
+            var identities: Set<String>? = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT reference, scope, identity FROM suppression")
+            while let row = try rows.next() {
+                scopes[row[0], default: []].insert(row[1])
+                if let name: String = row[2] { identities?.insert(name) } else { identities = nil }
+            }
+            return (scopes, identities)
         }
     }
 

@@ -116,6 +116,9 @@ extension Ledger {
     /// by keyed reference: dsr no longer knows who it was.
     public struct Suppression: Sendable, Hashable {
         public var reference: String
+        /// The name of the identity the reference was made from (`email`), so a check
+        /// computes references only for the identities the list holds.
+        public var identity: String
         public var scope: String
         public var reason: String
     }
@@ -125,8 +128,8 @@ extension Ledger {
         guard !entries.isEmpty else { return }
         try write { db in
             for entry in entries {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, scope, reason, added_at) VALUES (?, ?, ?, ?)",
-                               arguments: [entry.reference, entry.scope, entry.reason, now])
+                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, identity, scope, reason, added_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [entry.reference, entry.identity, entry.scope, entry.reason, now])
             }
         }
     }

@@ -189,6 +189,10 @@ public final class Ledger: Sendable {
                 table.column("soft_opt_ins_ended", .integer).notNull()
             }
         }
+        migrator.registerMigration("v8 suppression identity names") { db in
+            // NULL for entries made before: their identity is unknown, so checks try every one.
+            try db.alter(table: "suppression") { table in table.add(column: "identity", .text) }
+        }
         return migrator
     }
 

@@ -99,8 +99,8 @@ struct StoreChangeStage {
         }
         let scopes = change.suppressionScopes(for: item.request)
         let suppressions = item.request.identities.flatMap { name, value in
-            scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: name, value: value), scope: $0,
-                                            reason: item.record.type.rawValue) }
+            scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: name, value: value), identity: name,
+                                            scope: $0, reason: item.record.type.rawValue) }
         }
         return Done(item: item, receipt: receipt, reference: reference, suppressions: suppressions)
     }

@@ -3,15 +3,17 @@ import Foundation
 
 /// Keyed HMACs that stand for people in the ledger: stable for the same person, meaningless
 /// without the key, which lives in its own file outside the ledger.
-public struct SubjectKeyring: Sendable {
-    /// The key's bytes; `SymmetricKey` itself is not `Sendable` in this swift-crypto.
-    private let keyBytes: Data
+public struct SubjectKeyring: @unchecked Sendable {
+    /// The HMAC with the key already absorbed: each reference copies it and adds its text,
+    /// instead of setting the key up again (eligibility lists compute millions).
+    /// `@unchecked`: it is never changed after `init`; every use works on a copy.
+    private let keyed: HMAC<SHA256>
 
     /// The smallest key accepted, in bytes.
     public static let minimumKeySize = 32
 
     public init(key: SymmetricKey) {
-        keyBytes = key.withUnsafeBytes { Data($0) }
+        keyed = HMAC<SHA256>(key: key)
     }
 
     /// Reads the key file; it must hold at least 32 bytes and be readable by its owner only.
@@ -50,7 +52,9 @@ public struct SubjectKeyring: Sendable {
 
     /// A fingerprint of content that may hold personal data.
     public func fingerprint(_ data: Data) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: data, using: SymmetricKey(data: keyBytes))).hexString
+        var hmac = keyed
+        hmac.update(data: data)
+        return Data(hmac.finalize()).hexString
     }
 
     /// The prefix of every pseudonym dsr writes.
