@@ -31,7 +31,7 @@ public struct BreachLetters {
         try DurableFile.createFolder(folder)
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
             try DurableFile.write(to: folder.appendingPathComponent(Self.csvName)) { csv in
-                try csv.write(Self.csvHeader.map(Self.csvField).joined(separator: ",") + "\r\n")
+                try csv.write(CSVRecord.line(Self.csvHeader))
                 let affected = ScopeQuery(dialect: try store.dialect).affectedSubjects(selections, columns: columns, map: map)
                 try store.fetch(affected) { row in
                     count += 1
@@ -49,7 +49,7 @@ public struct BreachLetters {
                         ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine),
                     ]) + ",\"body\":" + JSONStreamWriter.quoted(greeting).dropLast() + jsonRest + "}\n")
                     try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine]
-                        .map(Self.csvField).joined(separator: ",") + "," + Self.csvField(greeting).dropLast() + csvRest + "\r\n")
+                        .map(CSVRecord.field).joined(separator: ",") + "," + CSVRecord.field(greeting).dropLast() + csvRest + "\r\n")
                 }
             }
         }
@@ -142,8 +142,4 @@ public struct BreachLetters {
         }.joined(separator: ",")
     }
 
-    /// RFC 4180: quoted, quotes doubled (line breaks stay inside the quotes).
-    private static func csvField(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }

@@ -127,7 +127,7 @@ extension ConsentEligibility {
     public func write(_ format: Format, now: Date, to write: (String) throws -> Void) throws -> Counts {
         let zone = installation.configuration.controller.timeZone
         switch format {
-        case .csv: try write(Self.csvHeader.joined(separator: ",") + "\r\n")
+        case .csv: try write(CSVRecord.line(Self.csvHeader))
         case .json:
             try write("{\"channel\": \(JSONStreamWriter.quoted(channel.rawValue)), \"purpose\": \(JSONStreamWriter.quoted(purpose)), "
                       + "\"as_of\": \(JSONStreamWriter.quoted(Timestamp.format(now, in: zone))), \"contacts\": [")
@@ -141,7 +141,7 @@ extension ConsentEligibility {
             ]
             switch format {
             case .csv:
-                try write(fields.map { "\"" + ($0.1 ?? "").replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",") + "\r\n")
+                try write(CSVRecord.line(fields.map { $0.1 ?? "" }))
             case .json:
                 try write((first ? "\n  {" : ",\n  {") + fields.compactMap { name, value in
                     value.map { "\(JSONStreamWriter.quoted(name)): \(JSONStreamWriter.quoted($0))" }
