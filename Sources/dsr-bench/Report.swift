@@ -15,7 +15,7 @@ struct Report {
 
     func print() {
         let summary = child.summary
-        func line(_ label: String, _ value: String) { Swift.print(label.padding(toLength: 34, withPad: " ", startingAt: 0) + value) }
+        func line(_ label: String, _ value: String) { Swift.print(label.padding(toLength: 40, withPad: " ", startingAt: 0) + value) }
         if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
         if let loadSeconds { line("postgres load", String(format: "%.1f s", loadSeconds)) }
         line("store", store)
