@@ -47,11 +47,7 @@ struct Bench: ParsableCommand {
 
         let night = folder.appendingPathComponent("night")
         try? FileManager.default.removeItem(at: night)
-        var postgres: PostgresLocation?
-        if let url {
-            postgres = try PostgresLocation(url: url)
-            postgres?.passwordSource = .environment(passwordEnv)
-        }
+        let postgres = try url.map { try PostgresLocation(url: $0, passwordEnvironment: passwordEnv) }
         let configurationURL = try DemoSetup.create(in: night, customers: DemoShop.minimumCustomerCount, withSamples: false, postgres: postgres)
         var loadSeconds: Double?
         if let postgres {

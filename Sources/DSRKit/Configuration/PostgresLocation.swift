@@ -26,6 +26,13 @@ public struct PostgresLocation: Sendable, Equatable {
         self.passwordSource = passwordSource
     }
 
+    /// Reads a URL given on the command line, with the password in an environment
+    /// variable; problems are usage errors (64).
+    public init(url text: String, passwordEnvironment: String) throws {
+        try self.init(url: text)
+        passwordSource = .environment(passwordEnvironment)
+    }
+
     /// Reads a URL given on the command line; problems are usage errors (64).
     public init(url text: String) throws {
         do {

@@ -38,11 +38,7 @@ struct Demo: ParsableCommand {
         try withExitStatus {
             let folder = URL(fileURLWithPath: dir).standardizedFileURL
             print("Building the demo shop with \(customers) customers in \(folder.path) …")
-            var postgres: PostgresLocation?
-            if let url {
-                postgres = try PostgresLocation(url: url)
-                postgres?.passwordSource = .environment(passwordEnv)
-            }
+            let postgres = try url.map { try PostgresLocation(url: $0, passwordEnvironment: passwordEnv) }
             let configurationURL = try DemoSetup.create(in: folder, customers: customers, postgres: postgres, logger: logging.logger)
             let installation = try Installation(configurationURL: configurationURL, logger: logging.logger)
             let summary = try installation.jobRun().run()

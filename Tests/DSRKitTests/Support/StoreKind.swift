@@ -21,9 +21,7 @@ enum TestPostgres {
         guard let url = ProcessInfo.processInfo.environment[urlVariable] else {
             throw DSRError(.configuration, "no PostgreSQL for the tests: \(urlVariable) is not set; run them through Tests/run, which starts a private cluster")
         }
-        var location = try PostgresLocation(url: url)
-        location.passwordSource = .environment(passwordVariable)
-        return location
+        return try PostgresLocation(url: url, passwordEnvironment: passwordVariable)
     }
 
     /// A new, empty database of the cluster, for one test.
