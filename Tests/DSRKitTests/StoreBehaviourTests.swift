@@ -108,6 +108,16 @@ import Testing
         #expect(AnswerDocuments.rowsByTable(export)["Order"]?.count == 1)
     }
 
+    @Test(arguments: StoreKind.allCases)
+    func longResultsArriveWholeAndInOrder(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        // More rows than one PostgreSQL cursor page.
+        let ids = try rows(configuration, "SELECT id FROM order_lines WHERE quantity >= 1 ORDER BY id").map { Int($0[0])! }
+        #expect(ids.count > PostgresCustomerStore.pageSize)
+        #expect(String(ids.count) == (try value(configuration, "SELECT count(*) FROM order_lines")))
+        #expect(ids == ids.sorted() && Set(ids).count == ids.count)
+    }
+
     @Test func accessOutputIsTheSameOnBothStores() throws {
         var documents: [StoreKind: [String: NSDictionary]] = [:]
         for kind in StoreKind.allCases {

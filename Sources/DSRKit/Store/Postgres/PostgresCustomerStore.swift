@@ -78,11 +78,21 @@ public final class PostgresCustomerStore: CustomerStore {
         }
     }
 
+    /// Rows come through a cursor, a page at a time, so a list of a million people never
+    /// sits in memory whole.
     public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
         try inTransaction(readOnly: true) {
-            for row in try run(statement).rows { try body(row) }
+            _ = try run(SQLStatement(sql: "DECLARE dsr_rows NO SCROLL CURSOR FOR " + statement.sql, arguments: statement.arguments))
+            while true {
+                let page = try run(SQLStatement(sql: "FETCH FORWARD \(Self.pageSize) FROM dsr_rows")).rows
+                for row in page { try body(row) }
+                if page.count < Self.pageSize { break }
+            }
         }
     }
+
+    /// Rows per cursor page.
+    static let pageSize = 5000
 
     public func execute(_ statements: [SQLStatement]) throws -> [Int] {
         try inTransaction(readOnly: false) { try statements.map { try run($0).changed } }
