@@ -144,6 +144,9 @@ import Testing
         try consent(10, validUntil: "2026-06-10")
         try person(11)
         try membership(11, expires: "2026-05-15")  // soft opt-in until 2026-06-14
+        try person(12)
+        try membership(12, expires: "2026-05-15")
+        try membership(12, expires: "2027-01-01")  // a later membership: nothing ends
         let first = try workspace.runNightly(configuration, at: "2026-06-13T23:00:00Z")
         #expect(first.consentHygiene?.consentsExpired == 1)
         #expect(first.consentHygiene?.softOptInsEnded == 0)

@@ -122,18 +122,31 @@ struct ConsentQuery {
     /// relationship ended more than the grace period before it).
     func softOptInsEnded(_ days: Range<CalendarDay>) -> SQLStatement? {
         guard let softOptIn = consents.softOptIn else { return nil }
-        let branches = softOptIn.relationships.enumerated().map { index, relationship in
-            let (path, column, days) = relationshipColumn(relationship, alias: "r\(index)_")
-            let end = days == 0 ? "max(\(column))" : dialect.addingDays("max(\(column))", days)
-            return "SELECT \(path.subjectKey) AS subject_key, \(end) AS relationship_end FROM \(path.fromClause) GROUP BY \(path.subjectKey)"
+        // Ended in the window: a relationship row ending in it, and none ending later. Only
+        // the rows of the window are read, not every relationship of every person.
+        let low = days.lowerBound.adding(days: -softOptIn.graceDays)
+        let high = days.upperBound.adding(days: -softOptIn.graceDays)
+        var arguments: [SQLStatement.Argument] = []
+        func bind(_ day: CalendarDay) -> String {
+            arguments.append(.value(.text(day.description)))
+            return "?"
+        }
+        var inWindow: [String] = []
+        for (index, relationship) in softOptIn.relationships.enumerated() {
+            let (path, column, lasts) = relationshipColumn(relationship, alias: "r\(index)_")
+            inWindow.append("SELECT \(path.subjectKey) AS subject_key FROM \(path.fromClause) "
+                            + "WHERE \(column) >= \(bind(low.adding(days: -lasts))) AND \(column) < \(bind(high.adding(days: -lasts)))")
+        }
+        var laterOnes: [String] = []
+        for (index, relationship) in softOptIn.relationships.enumerated() {
+            let (path, column, lasts) = relationshipColumn(relationship, alias: "n\(index)_")
+            laterOnes.append("NOT EXISTS (SELECT 1 FROM \(path.fromClause) WHERE \(path.subjectKey) = e.subject_key "
+                             + "AND \(column) >= \(bind(high.adding(days: -lasts))))")
         }
         return SQLStatement(sql: """
-            SELECT count(*) FROM (
-                SELECT subject_key, max(relationship_end) AS relationship_end FROM (\(branches.joined(separator: " UNION ALL "))) AS r
-                GROUP BY subject_key) AS e
-            WHERE relationship_end >= ? AND relationship_end < ?
-            """, arguments: [.value(.text(days.lowerBound.adding(days: -softOptIn.graceDays).description)),
-                             .value(.text(days.upperBound.adding(days: -softOptIn.graceDays).description))])
+            SELECT count(*) FROM (\(inWindow.joined(separator: " UNION "))) AS e
+            WHERE \(laterOnes.joined(separator: " AND "))
+            """, arguments: arguments)
     }
 
     /// Inserts one consent unless the same grant (person, purpose, channel, time) is there.
