@@ -137,6 +137,29 @@ import Testing
         #expect(documents[.sqlite] == documents[.postgres])
     }
 
+    @Test func aPostgresStoreSectionIsCheckedBeforeAnyConnection() throws {
+        let configuration = try workspace.demo()
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        func problem(_ store: String) throws -> String {
+            try Data(text.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: store).utf8).write(to: configuration)
+            do {
+                _ = try Configuration.load(from: configuration)
+                return "accepted"
+            } catch let error as DSRError {
+                #expect(error.status == .configuration)
+                return error.message
+            }
+        }
+        let withPassword = try problem("store:\n  type: postgres\n  url: postgres://dsr:Secret123@db:5432/shop\n")
+        #expect(withPassword.contains("field 'store.url'") && withPassword.contains("holds a password"))
+        #expect(!withPassword.contains("Secret123"))
+        #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  tls: maybe\n").contains("expected disable, prefer, require"))
+        #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_env: A\n  password_file: b\n")
+            .contains("not both"))
+        #expect(try problem("store:\n  type: postgres\n  url: mysql://dsr@db/shop\n").contains("postgres://user@host:5432/database"))
+        #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_env: A\n") == "accepted")
+    }
+
     @Test func postgresProblemsNameTheStoreNotThePasswordAndChangeNothing() throws {
         let configuration = try workspace.demo(on: .postgres)
         let text = try String(contentsOf: configuration, encoding: .utf8)
@@ -156,6 +179,13 @@ import Testing
                                             environment: ProcessInfo.processInfo.environment)
         #expect(refused.status == 74)
         #expect(refused.stderr.contains("PostgreSQL store dsr@127.0.0.1:1/") && refused.stderr.contains("cannot connect"))
+
+        let requireTLS = text.replacingOccurrences(of: "  password_env:", with: "  tls: require\n  password_env:")
+        try Data(requireTLS.utf8).write(to: configuration)
+        let plain = try ExternalTools.run(ExternalTools.dsrBinary, ["run", "nightly", "--config", configuration.path],
+                                          environment: ProcessInfo.processInfo.environment)
+        #expect(plain.status == 78)
+        #expect(plain.stderr.contains("does not offer TLS"), "\(plain.stderr)")
 
         try Data(text.utf8).write(to: configuration)
         let inbox = try workspace.contents(of: workspace.url("demo/inbox"))

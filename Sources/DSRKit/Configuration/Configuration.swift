@@ -135,6 +135,12 @@ public struct Configuration: Sendable {
             }
             if let environmentNode { location.passwordSource = .environment(try environmentNode.nonEmptyString()) }
             if let fileNode { location.passwordSource = .file(try path(fileNode)) }
+            if let tlsNode = storeFields.optional("tls") {
+                guard let mode = PostgresLocation.TLSMode(rawValue: try tlsNode.nonEmptyString()) else {
+                    throw tlsNode.problem("expected \(PostgresLocation.TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                location.tls = mode
+            }
             store = .postgres(location)
         default: throw typeNode.problem("unknown store type; expected sqlite or postgres")
         }

@@ -9,6 +9,17 @@ public struct PostgresLocation: Sendable, Equatable {
     public var user: String
     public var database: String
     public var passwordSource: PasswordSource?
+    public var tls: TLSMode = .prefer
+
+    /// Whether the connection is encrypted.
+    public enum TLSMode: String, Sendable, Equatable, CaseIterable {
+        /// Never (a socket on the same machine).
+        case disable
+        /// When the server offers it, with its certificate verified; plain otherwise.
+        case prefer
+        /// Always, with the server's certificate verified against the system's roots.
+        case require
+    }
 
     public enum PasswordSource: Sendable, Equatable {
         case environment(String)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 
 /// A customer store in PostgreSQL, through postgres-nio, on one connection used
@@ -25,14 +26,26 @@ public final class PostgresCustomerStore: CustomerStore {
         displayName = "PostgreSQL store \(location.displayName)"
         self.keyring = keyring
         self.logger = logger
-        let configuration = PostgresConnection.Configuration(
-            host: location.host, port: location.port, username: location.user, password: try location.password(),
-            database: location.database, tls: .disable)
         do {
+            let configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: try location.password(),
+                database: location.database, tls: try Self.tls(location.tls))
             connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                         id: 1, logger: logger).wait()
+        } catch let error as DSRError {
+            throw error
         } catch {
             throw Self.connectionError(error, store: "PostgreSQL store \(location.displayName)")
+        }
+    }
+
+    /// postgres-nio's TLS setting for a mode; certificates are verified against the
+    /// system's trust roots.
+    private static func tls(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: return .disable
+        case .prefer: return .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
     }
 
@@ -219,6 +232,9 @@ public final class PostgresCustomerStore: CustomerStore {
 
     /// A connection error as the exit status that fits it.
     static func connectionError(_ error: Error, store: String) -> DSRError {
+        if let error = error as? PSQLError, error.code == .sslUnsupported {
+            return DSRError.configuration("\(store): the server does not offer TLS, which tls: require asks for")
+        }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             switch state {
             case "28P01", "28000": return DSRError.configuration("\(store): the server refused the login (wrong user or password)")
