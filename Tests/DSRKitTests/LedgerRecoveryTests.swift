@@ -14,12 +14,13 @@ import Testing
         let now = Date()
         // The first run records its receipt, then dies before the store commits; the rerun
         // finds the rows still to change and records the change it really made.
-        _ = try ledger.recordChange(requestID: "R-1", type: .erasure, subjectReference: "ref", receipt: receipt, deferred: [], now: now)
-        _ = try ledger.recordChange(requestID: "R-1", type: .erasure, subjectReference: "ref", receipt: receipt, deferred: [], now: now)
+        let change = Ledger.StoreChangeRecord(requestID: "R-1", type: .erasure, subjectReference: "ref", receipt: receipt, deferred: [])
+        _ = try ledger.recordChanges([change], now: now)
+        _ = try ledger.recordChanges([change], now: now)
         // A rerun after the store did commit finds nothing to change and keeps the receipt.
-        let kept = try ledger.recordChange(requestID: "R-1", type: .erasure, subjectReference: "ref", receipt: Receipt(tables: []),
-                                           deferred: [], now: now)
-        #expect(kept == receipt)
+        var nothingLeft = change
+        nothingLeft.receipt = Receipt(tables: [])
+        #expect(try ledger.recordChanges([nothingLeft], now: now) == [receipt])
         let actions = try ledger.auditEntries(requestID: "R-1").map(\.action)
         #expect(actions == ["erasure", "erasure redone after an interrupted run"])
         #expect(try ledger.verifyAudit().firstBrokenEntry == nil)

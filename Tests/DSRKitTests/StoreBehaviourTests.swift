@@ -62,6 +62,46 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aSubjectTheStoreRefusesToChangeIsLeftWholeWhileTheBatchGoesOn(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        // The store refuses the update of customer 531's own row, which erasure makes after
+        // it has deleted and changed that person's rows in the other tables.
+        let refusal: [String] = switch kind {
+        case .sqlite:
+            ["CREATE TRIGGER refuse_531 BEFORE UPDATE ON customers WHEN OLD.id = 531 BEGIN SELECT RAISE(ABORT, 'refused'); END"]
+        case .postgres:
+            ["CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$",
+             "CREATE TRIGGER refuse_531 BEFORE UPDATE ON customers FOR EACH ROW WHEN (OLD.id = 531) EXECUTE FUNCTION refuse()"]
+        }
+        _ = try workspace.installation(configuration).store().execute(refusal.map { SQLStatement(sql: $0) })
+        let email = try value(configuration, "SELECT email FROM customers WHERE id = 531")
+        try workspace.write("""
+            id: REQ-T-531
+            type: erasure
+            received_at: 2026-11-21T15:00:00+01:00
+            subject: {email: \(email)}
+            verification: {method: bankid, verified_at: 2026-11-21T15:02:00+01:00}
+            """, to: "demo/inbox/REQ-T-531.yaml")
+        let personOf531 = """
+            SELECT (SELECT count(*) FROM support_tickets WHERE customer_id = 531), (SELECT count(*) FROM loyalty_memberships WHERE customer_id = 531),
+                   (SELECT count(*) FROM orders WHERE customer_id = 531 AND shipping_address IS NOT NULL AND restricted = 0),
+                   (SELECT count(*) FROM marketing_consents WHERE customer_id = 531), (SELECT email FROM customers WHERE id = 531)
+            """
+        let before = try rows(configuration, personOf531)
+        #expect(before[0][0...3].contains { $0 != "0" })
+
+        let summary = try workspace.runNightly(configuration, at: night)
+        #expect(summary.failed.map(\.id) == ["REQ-T-531"])
+        #expect(summary.done["erasure"] == 1)
+        #expect(try rows(configuration, personOf531) == before)
+        #expect(try value(configuration, "SELECT email FROM customers WHERE id = 530") == "erased@invalid")
+        #expect(try value(configuration, "SELECT count(*) FROM support_tickets WHERE customer_id = 530") == "0")
+        let ledger = try workspace.installation(configuration).ledger()
+        #expect(try ledger.recordedChange(requestID: "REQ-T-531") == nil)
+        #expect(try ledger.recordedChange(requestID: "REQ-DEMO-0006") != nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func breachScopesAndConsentListsCountWhatTheStoreHolds(_ kind: StoreKind) throws {
         let configuration = try workspace.demo(on: kind)
         let register = try workspace.installation(configuration).breachRegister()

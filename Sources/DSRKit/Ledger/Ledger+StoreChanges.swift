@@ -16,33 +16,60 @@ extension Ledger {
         public var lastDayHeld: CalendarDay
     }
 
-    /// Records what a request did to the store (and the rows erasure had to leave) before
-    /// the store transaction commits. A rerun after a crash finds nothing left to change; it
-    /// then keeps the receipt of the run that did the work. Returns the receipt to publish.
-    public func recordChange(requestID: String, type: RequestType, subjectReference: String, receipt: Receipt,
-                             deferred: [DeferredRow], now: Date) throws -> Receipt {
-        try write { db in
-            var effective = receipt
-            let stored = try String.fetchOne(db, sql: "SELECT receipt FROM store_change WHERE request_id = ?", arguments: [requestID])
-            if let stored, receipt.changedNothing {
-                effective = try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
-            } else {
-                let text = String(decoding: try JSONEncoder().encode(receipt), as: UTF8.self)
-                try db.execute(sql: """
-                    INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
-                    """, arguments: [requestID, type.rawValue, subjectReference, text, now])
-                let counts = receipt.tables.reduce((0, 0)) { ($0.0 + $1.rowsDeleted, $0.1 + $1.rowsChanged) }
-                // A receipt already recorded means the run that recorded it was killed before
-                // the store committed: the change is carried out now, and the trail says so
-                // rather than recording the same change a second time.
-                try Self.appendAudit(db, action: stored == nil ? type.rawValue : "\(type.rawValue) redone after an interrupted run",
-                                     requestID: requestID, subjectReference: subjectReference,
-                                     detail: "\(counts.0) rows deleted, \(counts.1) rows changed, \(deferred.count) rows held", at: now)
-            }
-            try Self.insert(deferred, requestID: requestID, subjectReference: subjectReference, now: now, db)
-            return effective
+    /// What one request did to the store, as the ledger records it.
+    public struct StoreChangeRecord: Sendable {
+        public var requestID: String
+        public var type: RequestType
+        public var subjectReference: String
+        public var receipt: Receipt
+        /// The rows erasure had to leave for later.
+        public var deferred: [DeferredRow]
+
+        public init(requestID: String, type: RequestType, subjectReference: String, receipt: Receipt, deferred: [DeferredRow]) {
+            self.requestID = requestID
+            self.type = type
+            self.subjectReference = subjectReference
+            self.receipt = receipt
+            self.deferred = deferred
         }
+    }
+
+    /// Records what a batch of requests did to the store (and the rows erasure had to
+    /// leave), with the batch's suppressions, in one transaction that commits before the
+    /// store's. A rerun after a crash finds nothing left to change for a subject; it then
+    /// keeps the receipt of the run that did the work. Returns the receipts to publish, in
+    /// the order of `changes`.
+    public func recordChanges(_ changes: [StoreChangeRecord], suppressing suppressions: [Suppression] = [],
+                              now: Date) throws -> [Receipt] {
+        guard !changes.isEmpty || !suppressions.isEmpty else { return [] }
+        return try write { db in
+            let receipts = try changes.map { try Self.record($0, now: now, db) }
+            try Self.insert(suppressions, now: now, db)
+            return receipts
+        }
+    }
+
+    private static func record(_ change: StoreChangeRecord, now: Date, _ db: Database) throws -> Receipt {
+        let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT receipt FROM store_change WHERE request_id = ?"),
+                                         arguments: [change.requestID])
+        if let stored, change.receipt.changedNothing {
+            try insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
+            return try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
+        }
+        let text = String(decoding: try JSONEncoder().encode(change.receipt), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
+            """).execute(arguments: [change.requestID, change.type.rawValue, change.subjectReference, text, now])
+        let counts = change.receipt.tables.reduce((0, 0)) { ($0.0 + $1.rowsDeleted, $0.1 + $1.rowsChanged) }
+        // A receipt already recorded means the run that recorded it was killed before the
+        // store committed: the change is carried out now, and the trail says so rather
+        // than recording the same change a second time.
+        try appendAudit(db, action: stored == nil ? change.type.rawValue : "\(change.type.rawValue) redone after an interrupted run",
+                        requestID: change.requestID, subjectReference: change.subjectReference,
+                        detail: "\(counts.0) rows deleted, \(counts.1) rows changed, \(change.deferred.count) rows held", at: now)
+        try insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
+        return change.receipt
     }
 
     /// Records held rows again (after an erasure is re-applied); rows already recorded stay as they are.
@@ -53,12 +80,12 @@ extension Ledger {
     private static func insert(_ deferred: [DeferredRow], requestID: String, subjectReference: String, now: Date,
                                _ db: Database) throws {
         for row in deferred {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO deferred_erasure
                     (request_id, subject_reference, table_name, row_key, basis, last_day_held, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [requestID, subjectReference, row.table, try encodeKey(row.key), row.basis,
-                                 row.lastDayHeld.description, now])
+                """).execute(arguments: [requestID, subjectReference, row.table, try encodeKey(row.key), row.basis,
+                                         row.lastDayHeld.description, now])
         }
     }
 
@@ -123,14 +150,11 @@ extension Ledger {
         public var reason: String
     }
 
-    /// Adds entries to the suppression list, in one transaction; known ones stay as they are.
-    public func suppress(_ entries: [Suppression], now: Date) throws {
-        guard !entries.isEmpty else { return }
-        try write { db in
-            for entry in entries {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppression (reference, identity, scope, reason, added_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [entry.reference, entry.identity, entry.scope, entry.reason, now])
-            }
+    /// Adds entries to the suppression list; known ones stay as they are.
+    private static func insert(_ entries: [Suppression], now: Date, _ db: Database) throws {
+        for entry in entries {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO suppression (reference, identity, scope, reason, added_at) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [entry.reference, entry.identity, entry.scope, entry.reason, now])
         }
     }
 

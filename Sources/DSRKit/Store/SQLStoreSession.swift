@@ -90,6 +90,21 @@ struct SQLStoreSession: StoreSession {
     }
 
     /// Reads each row's values, and writes each value's pseudonym (pseudonyms stay as they are).
+    /// The same statements in SQLite and PostgreSQL; a rolled-back savepoint is released
+    /// too, so the transaction's savepoint stack is as it was.
+    func atomically<T>(_ work: () throws -> T) throws -> T {
+        _ = try runner.run(SQLStatement(sql: "SAVEPOINT dsr_subject"))
+        do {
+            let result = try work()
+            _ = try runner.run(SQLStatement(sql: "RELEASE SAVEPOINT dsr_subject"))
+            return result
+        } catch {
+            _ = try? runner.run(SQLStatement(sql: "ROLLBACK TO SAVEPOINT dsr_subject"))
+            _ = try? runner.run(SQLStatement(sql: "RELEASE SAVEPOINT dsr_subject"))
+            throw error
+        }
+    }
+
     private func pseudonymiseInSwift(_ table: MappedTable, columns: [String], keys: [[StoreValue]]) throws {
         guard let keyring else { throw DSRError.configuration("pseudonymise needs the HMAC key") }
         let keyNames = keyColumns(of: table)

@@ -1,4 +1,4 @@
-/// Reads and writes of one subject's rows inside one store transaction (or one consistent
+/// Reads and writes of subjects' rows inside one store transaction (or one consistent
 /// read for plans and dry runs). Everything erasure, rectification, restriction and
 /// consent withdrawal do to a store goes through these three operations.
 public protocol StoreSession {
@@ -13,6 +13,10 @@ public protocol StoreSession {
 
     /// Applies column changes to rows by key; returns how many rows changed.
     func update(_ table: MappedTable, _ changes: [ColumnChange], keys: [[StoreValue]]) throws -> Int
+
+    /// Runs `work` as a savepoint of the session's transaction: when it throws, everything
+    /// it changed is undone and the transaction goes on.
+    func atomically<T>(_ work: () throws -> T) throws -> T
 }
 
 /// One of a subject's rows, as the planners see it.

@@ -14,4 +14,6 @@ struct PreviewSession: StoreSession {
     func update(_ table: MappedTable, _ changes: [ColumnChange], keys: [[StoreValue]]) throws -> Int {
         changes.isEmpty ? 0 : keys.count
     }
+
+    func atomically<T>(_ work: () throws -> T) throws -> T { try work() }
 }

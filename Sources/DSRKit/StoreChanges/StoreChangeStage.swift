@@ -2,8 +2,10 @@ import Foundation
 import Logging
 
 /// Carries out the requests that change the store (erasure, rectification, restriction,
-/// objection, consent withdrawal), one store transaction per subject: a subject is either
-/// fully changed or untouched, and one failure does not stop the others.
+/// objection, consent withdrawal) a batch at a time: one store transaction for the batch,
+/// a savepoint per subject inside it, so a subject is either fully changed or untouched and
+/// one failure does not stop the others, while the batch pays for one commit, not one
+/// per subject.
 struct StoreChangeStage {
     let context: RunContext
     let ledger: Ledger
@@ -15,23 +17,21 @@ struct StoreChangeStage {
 
     func carryOut(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
         var transitions: [Ledger.Transition] = []
-        var done: [Done] = []
+        var planned: [Planned] = []
         for item in items {
             do {
-                if let finished = try carryOut(item, now: now) { done.append(finished) }
-            } catch let waiting as Waiting {
-                transitions.append(Ledger.Transition(id: item.record.id, state: .pending, reason: waiting.reason))
-            } catch let rejection as RequestRejection {
-                transitions.append(Ledger.Transition(id: item.record.id, state: .rejected, reason: rejection.reason))
+                planned.append(try plan(item, now: now))
             } catch {
-                transitions.append(failure(item, error))
+                transitions.append(transition(item, error))
             }
         }
-        // Suppressed before any receipt is published, so "completed" always means suppressed.
+        let done: [Done]
         do {
-            try ledger.suppress(done.flatMap { $0.suppressions }, now: now)
+            let changed = try change(planned, now: now)
+            done = changed.done
+            transitions += changed.transitions
         } catch {
-            return transitions + done.map { failure($0.item, error) }
+            return transitions + planned.map { failure($0.item, error) }
         }
         var staged: [(done: Done, folder: StagedFolder)] = []
         for finished in done {
@@ -59,6 +59,15 @@ struct StoreChangeStage {
         return transitions
     }
 
+    /// A request ready to be carried out: its change, its subject's reference, and for a
+    /// subject no longer found, what the ledger says an earlier run did.
+    private struct Planned {
+        var item: ResolvedRequest
+        var change: StoreChange
+        var reference: String?
+        var recordedReceipt: Receipt?
+    }
+
     /// A request carried out on the store, waiting for its receipt.
     private struct Done {
         var item: ResolvedRequest
@@ -72,37 +81,74 @@ struct StoreChangeStage {
         var reason: String
     }
 
-    /// Carries one request out in its subject's transaction.
-    private func carryOut(_ item: ResolvedRequest, now: Date) throws -> Done? {
+    /// What must be known before the store is touched: the change to make, and whether the
+    /// subject may be changed now.
+    private func plan(_ item: ResolvedRequest, now: Date) throws -> Planned {
         guard let change = try context.storeChange(for: item.record.type, now: now) else {
             preconditionFailure("access and export are answered, not carried out")
         }
-        var receipt = Receipt(tables: [])
-        var reference: String?
-        if item.subject == nil, let recorded = try ledger.recordedChange(requestID: item.record.id) {
+        guard let subject = item.subject else {
             // Done by a run killed before it could finish: the identities may no longer
             // find the person, but the ledger knows what was done.
-            (receipt, reference) = recorded
-        } else if let subject = item.subject {
-            let subjectReference = keyring.subjectReference(table: map.subject.table, key: subject)
-            if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReference: subjectReference) {
-                throw Waiting(reason: "waits for the legal-claims hold placed \(Timestamp.format(hold.placedAt)) to be lifted (Art. 17(3)(e))")
-            }
-            reference = subjectReference
-            receipt = try store.writing { session in
-                let result = try change.carryOut(for: item.request, subject: subject, in: session)
-                // Recorded before the store commits (see Ledger.recordChange).
-                return try ledger.recordChange(requestID: item.record.id, type: item.record.type,
-                                               subjectReference: subjectReference, receipt: result.receipt,
-                                               deferred: result.deferred, now: now)
-            }
+            let recorded = try ledger.recordedChange(requestID: item.record.id)
+            return Planned(item: item, change: change, reference: recorded?.subjectReference, recordedReceipt: recorded?.receipt)
         }
-        let scopes = change.suppressionScopes(for: item.request)
-        let suppressions = item.request.identities.flatMap { name, value in
+        let reference = keyring.subjectReference(table: map.subject.table, key: subject)
+        if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReference: reference) {
+            throw Waiting(reason: "waits for the legal-claims hold placed \(Timestamp.format(hold.placedAt)) to be lifted (Art. 17(3)(e))")
+        }
+        return Planned(item: item, change: change, reference: reference)
+    }
+
+    /// Carries out the batch in one store transaction, a savepoint per subject, and records
+    /// what was done (with the batch's suppressions) in one ledger transaction that commits
+    /// before the store's. Killed between the two commits, the next run carries the batch
+    /// out again and the ledger's trail says it was redone.
+    private func change(_ planned: [Planned], now: Date) throws -> (done: [Done], transitions: [Ledger.Transition]) {
+        var done: [Done] = []
+        var transitions: [Ledger.Transition] = []
+        var records: [Ledger.StoreChangeRecord] = []
+        var recordedIndices: [Int] = []
+        let receipts: [Receipt] = try store.writing { session in
+            for item in planned {
+                var receipt = item.recordedReceipt ?? Receipt(tables: [])
+                if let subject = item.item.subject, let reference = item.reference {
+                    do {
+                        let result = try session.atomically {
+                            try item.change.carryOut(for: item.item.request, subject: subject, in: session)
+                        }
+                        receipt = result.receipt
+                        recordedIndices.append(done.count)
+                        records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
+                                             receipt: result.receipt, deferred: result.deferred))
+                    } catch {
+                        transitions.append(transition(item.item, error))
+                        continue
+                    }
+                }
+                done.append(Done(item: item.item, receipt: receipt, reference: item.reference,
+                                 suppressions: suppressions(for: item.item.request, of: item.change)))
+            }
+            return try ledger.recordChanges(records, suppressing: done.flatMap(\.suppressions), now: now)
+        }
+        for (index, receipt) in zip(recordedIndices, receipts) { done[index].receipt = receipt }
+        return (done, transitions)
+    }
+
+    private func suppressions(for request: DataSubjectRequest, of change: StoreChange) -> [Ledger.Suppression] {
+        let scopes = change.suppressionScopes(for: request)
+        return request.identities.flatMap { name, value in
             scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: name, value: value), identity: name,
-                                            scope: $0, reason: item.record.type.rawValue) }
+                                            scope: $0, reason: request.type.rawValue) }
         }
-        return Done(item: item, receipt: receipt, reference: reference, suppressions: suppressions)
+    }
+
+    private func transition(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
+        switch error {
+        case let waiting as Waiting: return Ledger.Transition(id: item.record.id, state: .pending, reason: waiting.reason)
+        case let rejection as RequestRejection: return Ledger.Transition(id: item.record.id, state: .rejected, reason: rejection.reason)
+        default: return failure(item, error)
+        }
     }
 
     private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
