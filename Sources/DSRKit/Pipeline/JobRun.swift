@@ -85,11 +85,20 @@ public struct JobRun {
     /// Runs a phase, adding its wall time to the summary (phases that run per batch add up).
     private static func timed<T>(_ phase: String, _ summary: inout RunSummary, _ work: () throws -> T) rethrows -> T {
         let start = ContinuousClock.now
-        defer {
-            let elapsed = ContinuousClock.now - start
-            summary.phaseSeconds[phase, default: 0] += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        }
+        defer { summary.phaseSeconds[phase, default: 0] += seconds(since: start) }
         return try work()
+    }
+
+    /// Runs work that may share its time with another phase, and says how long it took.
+    private static func measured<T>(_ work: () -> T) -> (result: T, seconds: Double) {
+        let start = ContinuousClock.now
+        let result = work()
+        return (result, seconds(since: start))
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// Requests left in progress by a killed run: complete the ones whose answer is already
@@ -127,7 +136,10 @@ public struct JobRun {
         try ledger.apply(lost, now: clock())
 
         let resolver = SubjectResolver(store: store, map: map)
-        let answers = AnswerStage(store: store, map: map, outbox: outbox, controller: configuration.controller,
+        // Answers read through a connection of their own when the store allows, so a batch's
+        // answers are written while its store changes are carried out.
+        let reader = answerable.isEmpty ? nil : try store.concurrentReader()
+        let answers = AnswerStage(store: reader ?? store, map: map, outbox: outbox, controller: configuration.controller,
                                   keyring: keyring, logger: logger)
         let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
         var start = 0
@@ -154,8 +166,15 @@ public struct JobRun {
                     changeItems.append(.init(record: record, request: request, subject: subject))
                 }
             }
-            transitions += Self.timed("answer", &summary) { answers.answer(answerItems, now: clock()) }
-            transitions += Self.timed("change", &summary) { changes.carryOut(changeItems, now: clock()) }
+            // An access answer shows the person as they were before a change of the same batch.
+            let overlapping = reader != nil && !answerItems.isEmpty && !changeItems.isEmpty
+                && Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject))
+            let answer = { Self.measured { answers.answer(answerItems, now: clock()) } }
+            let change = { Self.measured { changes.carryOut(changeItems, now: clock()) } }
+            let (answered, changed) = overlapping ? concurrently(answer, change) : (answer(), change())
+            summary.phaseSeconds["answer", default: 0] += answered.seconds
+            summary.phaseSeconds["change", default: 0] += changed.seconds
+            transitions += answered.result + changed.result
             try ledger.apply(transitions, now: clock())
             let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
             for transition in transitions {

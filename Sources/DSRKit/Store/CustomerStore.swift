@@ -31,6 +31,11 @@ public protocol CustomerStore: AnyObject {
     /// Runs statements in one transaction and returns how many rows each changed.
     func execute(_ statements: [SQLStatement]) throws -> [Int]
 
+    /// A second, independent handle on the same store for reads made while this one writes
+    /// (the nightly run answers access requests while it carries out erasures), or nil
+    /// when such reads would have to wait for the writer.
+    func concurrentReader() throws -> CustomerStore?
+
     /// Runs `work` on one consistent read of the store.
     func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
 

@@ -7,6 +7,7 @@ import GRDB
 /// never echoes an email address into a log.
 public final class SQLiteCustomerStore: CustomerStore {
     public let displayName: String
+    let url: URL
     let database: DatabaseQueue
     /// The SQL function that pseudonymises a value; registered on every connection.
     static let pseudonymFunction = "dsr_pseudonym"
@@ -16,6 +17,7 @@ public final class SQLiteCustomerStore: CustomerStore {
     /// empty store. The keyring makes `pseudonymise` available to erasure.
     public init(url: URL, keyring: SubjectKeyring? = nil, configuration: GRDB.Configuration = GRDB.Configuration()) throws {
         displayName = "SQLite store \(url.path)"
+        self.url = url
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DSRError.configuration("\(displayName): file not found")
         }
@@ -34,6 +36,19 @@ public final class SQLiteCustomerStore: CustomerStore {
         } catch {
             throw DSRError.configuration("\(displayName): cannot be opened (\(Self.describe(error)))")
         }
+    }
+
+    /// A read-only connection, when the file is in WAL mode: only then do readers and the
+    /// writer not wait for each other. The store's journal mode is the owner's to choose;
+    /// dsr never changes it.
+    public func concurrentReader() throws -> CustomerStore? {
+        let journalMode = try read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        guard journalMode?.lowercased() == "wal" else { return nil }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        let reader = try SQLiteCustomerStore(url: url, configuration: configuration)
+        reader.cachedSchema = try schema()
+        return reader
     }
 
     public func schema() throws -> StoreSchema {

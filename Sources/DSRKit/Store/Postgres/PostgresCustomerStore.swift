@@ -15,6 +15,7 @@ import PostgresNIO
 /// Error messages name the store and the SQLSTATE, never a password or a value.
 public final class PostgresCustomerStore: CustomerStore {
     public let displayName: String
+    private let location: PostgresLocation
     private let connection: PostgresConnection
     private let logger: Logger
     private let keyring: SubjectKeyring?
@@ -24,6 +25,7 @@ public final class PostgresCustomerStore: CustomerStore {
     /// database a configuration error (78).
     public init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger) throws {
         displayName = "PostgreSQL store \(location.displayName)"
+        self.location = location
         self.keyring = keyring
         self.logger = logger
         do {
@@ -51,6 +53,13 @@ public final class PostgresCustomerStore: CustomerStore {
 
     deinit {
         try? connection.close().wait()
+    }
+
+    /// A second connection: PostgreSQL's readers never wait for its writers.
+    public func concurrentReader() throws -> CustomerStore? {
+        let reader = try PostgresCustomerStore(location: location, keyring: nil, logger: logger)
+        reader.cachedSchema = try schema()
+        return reader
     }
 
     public func schema() throws -> StoreSchema {
