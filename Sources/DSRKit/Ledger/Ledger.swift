@@ -205,8 +205,9 @@ public final class Ledger: Sendable {
         case conflict
     }
 
-    /// A request to record, with the keyed fingerprint of its content.
-    public typealias Submission = (request: DataSubjectRequest, fingerprint: String)
+    /// A request to record, with its content as JSON (keys sorted) and the keyed
+    /// fingerprint of that content.
+    public typealias Submission = (request: DataSubjectRequest, content: Data, fingerprint: String)
 
     /// Records the requests of many files in one transaction. Each file's requests are
     /// added together or not at all (a savepoint per file): each is added in `received` and
@@ -223,8 +224,7 @@ public final class Ledger: Sendable {
                 var conflicts: [String] = []
                 try db.inSavepoint {
                     for submission in file.submissions {
-                        let outcome = try Self.enqueue(submission.request, fingerprint: submission.fingerprint,
-                                                       sourceFile: file.sourceFile, controller: controller, now: now, db)
+                        let outcome = try Self.enqueue(submission, sourceFile: file.sourceFile, controller: controller, now: now, db)
                         if outcome == .conflict { conflicts.append(submission.request.id) }
                         outcomes.append(outcome)
                     }
@@ -236,11 +236,12 @@ public final class Ledger: Sendable {
         }
     }
 
-    private static func enqueue(_ request: DataSubjectRequest, fingerprint: String, sourceFile: String,
+    private static func enqueue(_ submission: Submission, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
-            if let existing = try LedgerRequest.fetchOne(db, key: request.id) {
-                return existing.contentFingerprint == fingerprint ? .duplicate : .conflict
-            }
+            let (request, fingerprint) = (submission.request, submission.fingerprint)
+            let known = try String.fetchOne(db.cachedStatement(sql: "SELECT content_fingerprint FROM request WHERE id = ?"),
+                                            arguments: [request.id])
+            if let known { return known == fingerprint ? .duplicate : .conflict }
             let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
             let calendar = controller.deadlineCalendar
             let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
@@ -251,7 +252,7 @@ public final class Ledger: Sendable {
                 baseDueDate: deadline.baseDate.description, extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
                 attempts: 0,
                 verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
-                subjectReference: nil, payload: String(decoding: try JSONEncoder().encode(request), as: UTF8.self),
+                subjectReference: nil, payload: String(decoding: submission.content, as: UTF8.self),
                 contentFingerprint: fingerprint, sourceFile: sourceFile, createdAt: now, updatedAt: now, completedAt: nil)
             try record.insert(db)
             try Self.appendAudit(db, action: "received", requestID: request.id,

@@ -19,7 +19,6 @@ public final class FileOutput {
         guard descriptor >= 0 else {
             throw DSRError.cannotCreate("\(url.path): cannot create file (\(String(cString: strerror(errno))))")
         }
-        buffer.reserveCapacity(Self.bufferSize)
     }
 
     deinit {
@@ -35,11 +34,14 @@ public final class FileOutput {
         try data.withUnsafeBytes { try write($0) }
     }
 
+    /// Small writes are gathered in the buffer and hashed a buffer at a time: a hash update
+    /// per value written cost more than the writing. The buffer grows with the file up to
+    /// its size, so a batch of small answers held open at once stays small.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
-        hasher.update(bufferPointer: bytes)
         byteCount += bytes.count
         if buffer.count + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {
+            hasher.update(bufferPointer: bytes)
             try writeThrough(bytes)
         } else {
             buffer.append(contentsOf: bytes)
@@ -61,7 +63,10 @@ public final class FileOutput {
 
     private func flush() throws {
         guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { try writeThrough($0) }
+        try buffer.withUnsafeBytes { bytes in
+            hasher.update(bufferPointer: bytes)
+            try writeThrough(bytes)
+        }
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -29,7 +29,7 @@ public struct DryRun {
         for record in try ledger?.requests(in: [.pending, .failed, .inProgress]) ?? [] {
             if let request = try record.request() { queued.append((record.id, record.type, request, nil)) }
         }
-        for file in try Intake.files(in: configuration.inboxURL) {
+        for (file, _) in try Intake.files(in: configuration.inboxURL) {
             let name = file.lastPathComponent
             switch parser.read(file) {
             case .failure(let error):

@@ -50,13 +50,13 @@ public struct Intake {
         let settled = Date().addingTimeInterval(-Double(settleSeconds))
         var ready: [URL] = []
         for file in try Self.files(in: inbox) {
-            let modified = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date) ?? nil
-            if let modified, modified > settled {
-                report.settling.append(file.lastPathComponent)
+            if file.modified > settled {
+                report.settling.append(file.url.lastPathComponent)
             } else {
-                ready.append(file)
+                ready.append(file.url)
             }
         }
+        if !ready.isEmpty { try DurableFile.createFolder(acceptedFolder) }
         for chunk in ready.chunked(into: Self.chunkSize) {
             try take(Array(chunk), now: now, report: &report)
         }
@@ -97,18 +97,23 @@ public struct Intake {
         }
     }
 
-    /// The request files waiting in the inbox, in name order; folders and hidden files
-    /// (temporary names of files being copied in) are left alone.
-    static func files(in inbox: URL) throws -> [URL] {
+    /// The request files waiting in the inbox, in name order, with the time each was last
+    /// changed; folders and hidden files (temporary names of files being copied in) are
+    /// left alone. One `stat` a file: Foundation's attribute lookup also lists extended
+    /// attributes.
+    static func files(in inbox: URL) throws -> [(url: URL, modified: Date)] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: inbox.path)
         } catch {
             throw DSRError.missingInput("\(inbox.path): the inbox folder cannot be read")
         }
-        return names.sorted().filter { !$0.hasPrefix(".") }.map { inbox.appendingPathComponent($0) }.filter { url in
-            var isFolder: ObjCBool = false
-            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) && !isFolder.boolValue
+        return names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
+            let url = inbox.appendingPathComponent(name)
+            var status = stat()
+            guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            let modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+            return (url, modified)
         }
     }
 
@@ -132,7 +137,10 @@ public struct Intake {
         encoder.outputFormatting = .sortedKeys
         do {
             let submissions = try files.map { file in
-                (file.sourceFile, try file.requests.map { ($0, keyring.fingerprint(try encoder.encode($0))) })
+                (file.sourceFile, try file.requests.map { request in
+                    let content = try encoder.encode(request)
+                    return (request, content, keyring.fingerprint(content))
+                })
             }
             var named: [String: Result<Bool, RequestFileError>] = [:]
             for (file, result) in try ledger.enqueue(files: submissions, controller: controller, now: now) {
@@ -170,10 +178,9 @@ public struct Intake {
         try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt"))
     }
 
-    /// Moves a file into a folder under its own name, or `name-2`, `name-3`, … if taken.
+    /// Moves a file into a folder (which exists) under its own name, or `name-2`, `name-3`, … if taken.
     @discardableResult
     private func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
-        try DurableFile.createFolder(folder)
         let stem = file.deletingPathExtension().lastPathComponent
         let ext = file.pathExtension
         var destination = folder.appendingPathComponent(file.lastPathComponent)

@@ -79,7 +79,8 @@ public struct DocumentNode {
         do {
             // No tag resolution: dsr reads every scalar as text, and the default resolver runs
             // a regular expression per rule on every plain scalar (a tenth of intake time).
-            root = try Yams.compose(yaml: text, .basic)
+            // The encoding is named: Yams' default reads the whole environment per document.
+            root = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw Self.problem(from: error, file: file)
         } catch {
