@@ -254,7 +254,7 @@ public final class Ledger: Sendable {
                 verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
                 subjectReference: nil, payload: String(decoding: submission.content, as: UTF8.self),
                 contentFingerprint: fingerprint, sourceFile: sourceFile, createdAt: now, updatedAt: now, completedAt: nil)
-            try record.insert(db)
+            try record.insertRow(db)
             try Self.appendAudit(db, action: "received", requestID: request.id,
                                  detail: "\(request.type.rawValue) request from \(sourceFile); state \(state.rawValue); due \(record.dueDate)", at: now)
             return .added(state)

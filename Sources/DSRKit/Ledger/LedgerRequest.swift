@@ -48,6 +48,22 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         case verificationMethod = "verification_method", verifiedAt = "verified_at"
         case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
         case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
+
+        /// The columns in declaration order, the order `insertRow` binds them in.
+        static let allColumns = [id, type, state, stateReason, receivedAt, dueDate, baseDueDate, extended, extensionReason,
+                                 pausedDays, pausedAt, attempts, verificationMethod, verifiedAt, subjectReference, payload,
+                                 contentFingerprint, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)
+    }
+
+    /// Inserts the request through one cached statement: GRDB's record insert encodes the
+    /// record through `Encodable` and its container on every call, which was a quarter of
+    /// intake's time for a night of 10,000 requests.
+    func insertRow(_ db: Database) throws {
+        let columns = CodingKeys.allColumns
+        try db.cachedStatement(sql: "INSERT INTO request (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+            .execute(arguments: [id, type.rawValue, state.rawValue, stateReason, receivedAt, dueDate, baseDueDate, extended,
+                                 extensionReason, pausedDays, pausedAt, attempts, verificationMethod, verifiedAt,
+                                 subjectReference, payload, contentFingerprint, sourceFile, createdAt, updatedAt, completedAt])
     }
 
     /// The deadline as recorded.

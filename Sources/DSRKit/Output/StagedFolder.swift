@@ -17,7 +17,7 @@ final class StagedFolder {
 
     /// A new file in the folder; it must be closed before `publish()`.
     func create(_ name: String) throws -> FileOutput {
-        let output = try FileOutput(creating: folder.appendingPathComponent(name))
+        let output = try FileOutput(creating: folder.appendingPathComponent(name, isDirectory: false))
         outputs.append(output)
         return output
     }
@@ -27,7 +27,7 @@ final class StagedFolder {
         let entries = outputs.map { output in
             Manifest.Entry(name: output.url.lastPathComponent, sha256: output.sha256!, bytes: output.byteCount)
         }
-        let manifest = try FileOutput(creating: folder.appendingPathComponent(Manifest.fileName))
+        let manifest = try FileOutput(creating: folder.appendingPathComponent(Manifest.fileName, isDirectory: false))
         try manifest.write(try Manifest(requestID: requestID, files: entries).encoded())
         try manifest.close(syncing: false)
     }

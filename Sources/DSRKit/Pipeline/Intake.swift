@@ -109,7 +109,7 @@ public struct Intake {
             throw DSRError.missingInput("\(inbox.path): the inbox folder cannot be read")
         }
         return names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
-            let url = inbox.appendingPathComponent(name)
+            let url = inbox.appendingPathComponent(name, isDirectory: false)
             var status = stat()
             guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
             let modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
@@ -175,7 +175,7 @@ public struct Intake {
             Correct the file and drop it into the inbox again.
 
             """
-        try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt"))
+        try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt", isDirectory: false))
     }
 
     /// Moves a file into a folder (which exists) under its own name, or `name-2`, `name-3`, … if taken.
@@ -183,10 +183,10 @@ public struct Intake {
     private func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
         let stem = file.deletingPathExtension().lastPathComponent
         let ext = file.pathExtension
-        var destination = folder.appendingPathComponent(file.lastPathComponent)
+        var destination = folder.appendingPathComponent(file.lastPathComponent, isDirectory: false)
         var counter = 2
         while FileManager.default.fileExists(atPath: destination.path) {
-            destination = folder.appendingPathComponent(ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)")
+            destination = folder.appendingPathComponent(ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)", isDirectory: false)
             counter += 1
         }
         if !dryRun { try DurableFile.rename(file, to: destination, syncing: syncing) }

@@ -8,8 +8,8 @@ extension RequestFileParser {
             return .failure(RequestFileError(problems: [InputProblem(location, "unknown kind of file; request files end in .json, .yaml, .yml, .xml or .csv")]))
         }
         // The size is checked before reading, so a huge file costs nothing.
-        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
-        if let size, size > DocumentNode.maximumSize {
+        var status = stat()
+        if stat(file.path, &status) == 0, status.st_size > DocumentNode.maximumSize {
             return .failure(RequestFileError(problems: [InputProblem(location, "file is larger than \(DocumentNode.maximumSize) bytes")]))
         }
         guard let data = FileManager.default.contents(atPath: file.path) else {

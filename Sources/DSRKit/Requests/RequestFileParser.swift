@@ -56,7 +56,7 @@ public struct RequestFileParser: Sendable {
         guard data.count <= DocumentNode.maximumSize else {
             throw InputProblem(whole, "file is larger than \(DocumentNode.maximumSize) bytes")
         }
-        switch URL(fileURLWithPath: file).pathExtension.lowercased() {
+        switch URL(fileURLWithPath: file, isDirectory: false).pathExtension.lowercased() {
         case "xml":
             return [try XMLRequestReader.document(data, file: file)]
         case "csv":

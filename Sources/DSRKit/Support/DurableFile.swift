@@ -17,7 +17,7 @@ public enum DurableFile {
         if !replacing && FileManager.default.fileExists(atPath: url.path) {
             throw DSRError.cannotCreate("\(url.path): already exists")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: false)
         let output = try FileOutput(creating: temporary)
         do {
             try body(output)
