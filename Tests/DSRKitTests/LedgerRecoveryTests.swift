@@ -25,4 +25,14 @@ import Testing
         #expect(actions == ["erasure", "erasure redone after an interrupted run"])
         #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
     }
+
+    @Test func rowKeysAreWrittenAsJSONEncoderWritesThem() throws {
+        let keys: [[StoreValue]] = [[.integer(554_321)], [.integer(-7), .text("A-12 b")], [.text("a/b")], [.text("\"quoted\"")],
+                                    [.text("Ærlig ❤")], [.real(1.5)], [.null], [.blob(Data([1, 2]))], [.integer(.max), .integer(.min)]]
+        for key in keys {
+            let written = try Ledger.encodeKey(key)
+            #expect(written == String(decoding: try JSONEncoder().encode(key), as: UTF8.self))
+            #expect(try Ledger.decodeKey(written) == key)
+        }
+    }
 }

@@ -162,8 +162,21 @@ extension Ledger {
         try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM suppression WHERE reference = ?", arguments: [reference]) ?? false }
     }
 
+    /// A row key as JSON, byte for byte as `JSONEncoder` writes it (the ledger compares keys
+    /// as text). Integer keys and plain ASCII text keys, nearly all of them, are written
+    /// directly: an erasure night records tens of thousands of held rows,
+    /// and a `JSONEncoder` per key was most of the ledger's share of it.
     static func encodeKey(_ key: [StoreValue]) throws -> String {
-        String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+        var parts: [String] = []
+        for value in key {
+            switch value {
+            case .integer(let number): parts.append("{\"integer\":{\"_0\":\(number)}}")
+            case .text(let text) where text.utf8.allSatisfy({ (0x20...0x7E).contains($0) && !"\"\\/".utf8.contains($0) }):
+                parts.append("{\"text\":{\"_0\":\"\(text)\"}}")
+            case .null, .real, .blob, .text: return String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+            }
+        }
+        return "[" + parts.joined(separator: ",") + "]"
     }
 
     static func decodeKey(_ text: String) throws -> [StoreValue] {

@@ -30,6 +30,10 @@ public final class FileOutput {
         try text.withUTF8 { try write(UnsafeRawBufferPointer($0)) }
     }
 
+    public func write(_ text: StaticString) throws {
+        try write(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
     public func write(_ data: Data) throws {
         try data.withUnsafeBytes { try write($0) }
     }

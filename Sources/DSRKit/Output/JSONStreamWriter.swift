@@ -21,14 +21,27 @@ public final class JSONStreamWriter {
 
     public func key(_ name: String) throws {
         try separate()
-        try output.write(Self.quoted(name) + ": ")
+        try writeQuoted(name)
+        try output.write(": " as StaticString)
         afterKey = true
     }
 
-    public func string(_ value: String) throws { try scalar(Self.quoted(value)) }
-    public func bool(_ value: Bool) throws { try scalar(value ? "true" : "false") }
+    public func string(_ value: String) throws {
+        try separate()
+        try writeQuoted(value)
+    }
+
+    public func bool(_ value: Bool) throws {
+        try separate()
+        try output.write(value ? "true" : "false" as StaticString)
+    }
+
     public func integer(_ value: Int64) throws { try scalar(String(value)) }
-    public func null() throws { try scalar("null") }
+
+    public func null() throws {
+        try separate()
+        try output.write("null" as StaticString)
+    }
 
     /// A finite number as JSON writes it; NaN and infinities, which JSON cannot hold, as null.
     public func number(_ value: Double) throws {
@@ -55,15 +68,18 @@ public final class JSONStreamWriter {
         try output.write("\n")
     }
 
-    private func open(_ bracket: String) throws {
+    private func open(_ bracket: StaticString) throws {
         try separate()
         try output.write(bracket)
         hasElements.append(false)
     }
 
-    private func close(_ bracket: String) throws {
-        let hadElements = hasElements.removeLast()
-        try output.write(hadElements ? "\n" + indentation + bracket : bracket)
+    private func close(_ bracket: StaticString) throws {
+        if hasElements.removeLast() {
+            try output.write("\n" as StaticString)
+            try writeIndentation()
+        }
+        try output.write(bracket)
     }
 
     private func scalar(_ text: String) throws {
@@ -78,15 +94,42 @@ public final class JSONStreamWriter {
             return
         }
         guard let last = hasElements.indices.last else { return }
-        try output.write((hasElements[last] ? ",\n" : "\n") + indentation)
+        try output.write(hasElements[last] ? ",\n" : "\n" as StaticString)
+        try writeIndentation()
         hasElements[last] = true
     }
 
-    private var indentation: String { String(repeating: "  ", count: hasElements.count) }
+    /// Two spaces per open container, copied from one line of spaces: the writer runs for
+    /// every value of every answer, so it makes no strings of its own where it can help it.
+    private func writeIndentation() throws {
+        var remaining = hasElements.count * 2
+        while remaining > 0 {
+            let count = min(remaining, Self.spaces.count)
+            try Self.spaces.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            remaining -= count
+        }
+    }
+
+    private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
+    /// Writes a string in quotes, its bytes copied whole when nothing in it needs escaping.
+    private func writeQuoted(_ text: String) throws {
+        var text = text
+        let plain = text.withUTF8 { bytes in bytes.allSatisfy(Self.needsNoEscape) }
+        guard plain else { return try output.write(Self.quoted(text)) }
+        try output.write("\"" as StaticString)
+        try text.withUTF8 { try output.write(UnsafeRawBufferPointer($0)) }
+        try output.write("\"" as StaticString)
+    }
+
+    /// Below 0xE2 no UTF-8 byte starts U+2028 or U+2029, which some JSON readers refuse raw.
+    private static func needsNoEscape(_ byte: UInt8) -> Bool {
+        byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte < 0xE2
+    }
 
     static func quoted(_ text: String) -> String {
         // Most values need no escaping: check the bytes once and copy them whole.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 < 0xE2 }) {
+        if text.utf8.allSatisfy(needsNoEscape) {
             return "\"" + text + "\""
         }
         var result = "\""

@@ -25,8 +25,11 @@ public struct Outbox: Sendable {
     /// A fresh, empty staging folder for a request; leftovers of an interrupted run go.
     func stagingFolder(for requestID: String) throws -> URL {
         let staging = root.appendingPathComponent(".staging", isDirectory: true)
-        try DurableFile.createFolder(staging)
         let folder = staging.appendingPathComponent(requestID, isDirectory: true)
+        // One system call in the common case; the rest only when `.staging` is not there
+        // yet or an interrupted run left the request's folder.
+        if mkdir(folder.path, 0o700) == 0 { return folder }
+        try DurableFile.createFolder(staging)
         if FileManager.default.fileExists(atPath: folder.path) {
             try? FileManager.default.removeItem(at: folder)
         }

@@ -35,7 +35,19 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         return CalendarDay(year: target, month: month, day: min(day, Self.days(inMonth: month, year: target)))
     }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+    /// `yyyy-MM-dd`, by arithmetic: `String(format:)` goes through CoreFoundation's
+    /// formatter and showed in every profile of the nightly run.
+    public var description: String {
+        guard (0...9999).contains(year) else { return String(format: "%04d-%02d-%02d", year, month, day) }
+        return String(unsafeUninitializedCapacity: 10) { text in
+            text.writeDigits(year, count: 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            text.writeDigits(month, count: 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            text.writeDigits(day, count: 2, at: 8)
+            return 10
+        }
+    }
 
     /// The same day of the month `months` later; a day that month lacks becomes its last
     /// (31 January + 1 month = 28 or 29 February).
@@ -129,5 +141,16 @@ public struct MonthDay: Sendable, Hashable {
     public func end(ofFiscalYearContaining date: CalendarDay) -> CalendarDay {
         let endThisYear = CalendarDay(year: date.year, month: month, day: day)
         return date <= endThisYear ? endThisYear : CalendarDay(year: date.year + 1, month: month, day: day)
+    }
+}
+
+extension UnsafeMutableBufferPointer<UInt8> {
+    /// Writes a non-negative number as `count` decimal digits, zero-padded, at `offset`.
+    func writeDigits(_ value: Int, count: Int, at offset: Int) {
+        var rest = value
+        for index in stride(from: offset + count - 1, through: offset, by: -1) {
+            self[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
     }
 }

@@ -69,7 +69,25 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let time = seconds - days * 86_400
         let day = CalendarDay(dayNumber: days)
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
-        return "\(day)T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
+        guard (0...9999).contains(day.year) else {
+            func two(_ value: Int) -> String { value < 10 ? "0\(value)" : String(value) }
+            return "\(day)T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60))Z"
+        }
+        // Into one buffer: four per answer and two per ledger change add up over a night.
+        return String(unsafeUninitializedCapacity: 20) { text in
+            text.writeDigits(day.year, count: 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            text.writeDigits(day.month, count: 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            text.writeDigits(day.day, count: 2, at: 8)
+            text[10] = UInt8(ascii: "T")
+            text.writeDigits(time / 3600, count: 2, at: 11)
+            text[13] = UInt8(ascii: ":")
+            text.writeDigits(time / 60 % 60, count: 2, at: 14)
+            text[16] = UInt8(ascii: ":")
+            text.writeDigits(time % 60, count: 2, at: 17)
+            text[19] = UInt8(ascii: "Z")
+            return 20
+        }
     }
 }
