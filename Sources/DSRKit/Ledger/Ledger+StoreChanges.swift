@@ -79,13 +79,15 @@ extension Ledger {
 
     private static func insert(_ deferred: [DeferredRow], requestID: String, subjectReference: String, now: Date,
                                _ db: Database) throws {
+        // Formatted once: GRDB formats every bound Date with a DateFormatter.
+        let createdAt = now.databaseValue
         for row in deferred {
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO deferred_erasure
                     (request_id, subject_reference, table_name, row_key, basis, last_day_held, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [requestID, subjectReference, row.table, try encodeKey(row.key), row.basis,
-                                         row.lastDayHeld.description, now])
+                                         row.lastDayHeld.description, createdAt])
         }
     }
 
@@ -152,9 +154,10 @@ extension Ledger {
 
     /// Adds entries to the suppression list; known ones stay as they are.
     private static func insert(_ entries: [Suppression], now: Date, _ db: Database) throws {
+        let addedAt = now.databaseValue
         for entry in entries {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO suppression (reference, identity, scope, reason, added_at) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [entry.reference, entry.identity, entry.scope, entry.reason, now])
+                .execute(arguments: [entry.reference, entry.identity, entry.scope, entry.reason, addedAt])
         }
     }
 

@@ -307,10 +307,12 @@ public final class Ledger: Sendable {
                 WHERE id = ?
                 """)
             var previous: String?
+            // Formatted once: GRDB formats every bound Date with a DateFormatter.
+            let at = now.databaseValue
             for transition in transitions {
                 let final = transition.state.isFinal
-                try update.execute(arguments: [transition.state.rawValue, transition.reason, now, transition.subjectReference,
-                                               final, final, now, transition.state == .failed ? 1 : 0, transition.id])
+                try update.execute(arguments: [transition.state.rawValue, transition.reason, at, transition.subjectReference,
+                                               final, final, at, transition.state == .failed ? 1 : 0, transition.id])
                 guard db.changesCount > 0 else { continue }
                 previous = try Self.appendAudit(db, action: "state", requestID: transition.id, subjectReference: transition.subjectReference,
                                                 detail: transition.state.rawValue + (transition.reason.map { ": \($0)" } ?? ""),

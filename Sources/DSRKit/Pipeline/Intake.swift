@@ -57,17 +57,29 @@ public struct Intake {
             }
         }
         if !ready.isEmpty { try DurableFile.createFolder(acceptedFolder) }
-        for chunk in ready.chunked(into: Self.chunkSize) {
-            try take(Array(chunk), now: now, report: &report)
+        let chunks = ready.chunked(into: Self.chunkSize)
+        var parsed = chunks.first.map(read)
+        for index in chunks.indices {
+            let current = parsed!
+            let next = chunks.indices.contains(index + 1) ? chunks[index + 1] : nil
+            // The next chunk is read and parsed on another core while this one is recorded
+            // and moved: parsing is pure, and recording stays in file order.
+            let taken: Result<Void, Error>
+            (taken, parsed) = concurrently({ Result { try take(current, now: now, report: &report) } }, { next.map(read) })
+            try taken.get()
         }
         return report
     }
 
-    /// Records a chunk of files in one ledger transaction, then moves them: accepted ones
-    /// to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
+    /// Reads and parses a chunk of files.
+    private func read(_ files: ArraySlice<URL>) -> [(URL, Result<[DataSubjectRequest], RequestFileError>)] {
+        files.map { ($0, parser.read($0)) }
+    }
+
+    /// Records a chunk of parsed files in one ledger transaction, then moves them: accepted
+    /// ones to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
     /// between the two, the next run finds the requests known and only moves the files.
-    private func take(_ files: [URL], now: Date, report: inout Report) throws {
-        let read = files.map { ($0, parser.read($0)) }
+    private func take(_ read: [(URL, Result<[DataSubjectRequest], RequestFileError>)], now: Date, report: inout Report) throws {
         let recorded = record(files: read.compactMap { file, result in
             (try? result.get()).map { (file.lastPathComponent, $0) }
         }, now: now)
@@ -114,14 +126,6 @@ public struct Intake {
             guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
             let modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
             return (url, modified)
-        }
-    }
-
-    /// Parses and records one file's requests; success says whether any request is new.
-    private func take(_ file: URL, now: Date) -> Result<Bool, RequestFileError> {
-        switch parser.read(file) {
-        case .success(let requests): return record(requests, sourceFile: file.lastPathComponent, now: now)
-        case .failure(let error): return .failure(error)
         }
     }
 
