@@ -6,7 +6,11 @@ import Foundation
 public final class FileOutput {
     public let url: URL
     private var descriptor: Int32
-    private var buffer: [UInt8] = []
+    /// The bytes not yet written: raw memory rather than an array, since every value of
+    /// every answer passes through here and an array's append checks cost more than the copy.
+    private var buffer: UnsafeMutableRawPointer?
+    private var buffered = 0
+    private var capacity = 0
     private var hasher = SHA256()
     public private(set) var byteCount = 0
     /// The SHA-256 of the content in hex, once closed.
@@ -23,6 +27,7 @@ public final class FileOutput {
 
     deinit {
         if descriptor >= 0 { Foundation.close(descriptor) }
+        buffer?.deallocate()
     }
 
     public func write(_ text: String) throws {
@@ -43,13 +48,30 @@ public final class FileOutput {
     /// its size, so a batch of small answers held open at once stays small.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         byteCount += bytes.count
-        if buffer.count + bytes.count > Self.bufferSize { try flush() }
+        if buffered + bytes.count > Self.bufferSize { try flush() }
         if bytes.count >= Self.bufferSize {
             hasher.update(bufferPointer: bytes)
             try writeThrough(bytes)
-        } else {
-            buffer.append(contentsOf: bytes)
+            return
         }
+        if buffered + bytes.count > capacity { grow(toHold: buffered + bytes.count) }
+        guard let base = bytes.baseAddress, let buffer else { return }
+        (buffer + buffered).copyMemory(from: base, byteCount: bytes.count)
+        buffered += bytes.count
+    }
+
+    /// Doubles the buffer (from 1 KiB) until it holds `count` bytes, up to its full size.
+    private func grow(toHold count: Int) {
+        var newCapacity = max(capacity, 1024)
+        while newCapacity < count { newCapacity *= 2 }
+        newCapacity = min(newCapacity, Self.bufferSize)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+        if let buffer {
+            grown.copyMemory(from: buffer, byteCount: buffered)
+            buffer.deallocate()
+        }
+        buffer = grown
+        capacity = newCapacity
     }
 
     /// Flushes and closes the file, syncing it unless the caller makes a whole batch
@@ -57,6 +79,9 @@ public final class FileOutput {
     @discardableResult
     public func close(syncing: Bool = true) throws -> String {
         try flush()
+        buffer?.deallocate()
+        buffer = nil
+        capacity = 0
         if syncing { guard fsync(descriptor) == 0 else { throw ioError("cannot sync") } }
         Foundation.close(descriptor)
         descriptor = -1
@@ -66,12 +91,11 @@ public final class FileOutput {
     }
 
     private func flush() throws {
-        guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { bytes in
-            hasher.update(bufferPointer: bytes)
-            try writeThrough(bytes)
-        }
-        buffer.removeAll(keepingCapacity: true)
+        guard buffered > 0, let buffer else { return }
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: buffered)
+        hasher.update(bufferPointer: bytes)
+        try writeThrough(bytes)
+        buffered = 0
     }
 
     private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {

@@ -28,7 +28,7 @@ final class StagedFolder {
             Manifest.Entry(name: output.url.lastPathComponent, sha256: output.sha256!, bytes: output.byteCount)
         }
         let manifest = try FileOutput(creating: folder.appendingPathComponent(Manifest.fileName, isDirectory: false))
-        try manifest.write(try Manifest(requestID: requestID, files: entries).encoded())
+        try Manifest(requestID: requestID, files: entries).write(to: manifest)
         try manifest.close(syncing: false)
     }
 
