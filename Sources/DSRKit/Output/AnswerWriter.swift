@@ -7,14 +7,15 @@ final class AnswerWriter {
     let folder: StagedFolder
     private let formats: [AnswerFormatWriter]
 
-    init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox) throws {
+    /// - Parameter fragments: table descriptions rendered once for all the answers of a batch.
+    init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox, fragments: JSONFragmentCache) throws {
         self.kind = kind
         folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         var writers: [AnswerFormatWriter] = []
         for format in formats {
             let output = try folder.create("\(kind.fileStem).\(format.rawValue)")
             switch format {
-            case .json: writers.append(JSONAnswerWriter(kind: kind, output: output))
+            case .json: writers.append(JSONAnswerWriter(kind: kind, output: output, fragments: fragments))
             case .xml: writers.append(try XMLAnswerWriter(kind: kind, output: output))
             }
         }

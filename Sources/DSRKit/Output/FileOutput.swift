@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 
 /// A new file written through a buffer, hashed (SHA-256) as it is written, and synced to
-/// disk when closed. Created with mode 0600 and never over an existing file.
+/// disk when closed. Created with mode 0600 and never over an existing file. An output
+/// `inMemory()` collects its bytes instead, for pieces rendered once and copied into many
+/// files.
 public final class FileOutput {
     public let url: URL
     private var descriptor: Int32
@@ -17,6 +19,9 @@ public final class FileOutput {
     public private(set) var sha256: String?
     private static let bufferSize = 16 * 1024
 
+    /// The bytes of an output in memory, once closed.
+    private(set) var collected: [UInt8]?
+
     public init(creating url: URL) throws {
         self.url = url
         descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -24,6 +29,15 @@ public final class FileOutput {
             throw DSRError.cannotCreate("\(url.path): cannot create file (\(String(cString: strerror(errno))))")
         }
     }
+
+    private init() {
+        url = URL(fileURLWithPath: "/dev/null", isDirectory: false)
+        descriptor = -1
+        collected = []
+    }
+
+    /// An output whose bytes stay in memory (`collected`); closing it syncs nothing.
+    static func inMemory() -> FileOutput { FileOutput() }
 
     deinit {
         if descriptor >= 0 { Foundation.close(descriptor) }
@@ -82,6 +96,7 @@ public final class FileOutput {
         buffer?.deallocate()
         buffer = nil
         capacity = 0
+        guard descriptor >= 0 else { return "" }
         if syncing { guard fsync(descriptor) == 0 else { throw ioError("cannot sync") } }
         Foundation.close(descriptor)
         descriptor = -1
@@ -99,6 +114,7 @@ public final class FileOutput {
     }
 
     private func writeThrough(_ bytes: UnsafeRawBufferPointer) throws {
+        if collected != nil { return collected!.append(contentsOf: bytes) }
         var offset = 0
         while offset < bytes.count {
             let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

@@ -5,11 +5,13 @@ final class JSONAnswerWriter: AnswerFormatWriter {
     let output: FileOutput
     private let kind: AnswerKind
     private let json: JSONStreamWriter
+    private let fragments: JSONFragmentCache
 
-    init(kind: AnswerKind, output: FileOutput) {
+    init(kind: AnswerKind, output: FileOutput, fragments: JSONFragmentCache) {
         self.kind = kind
         self.output = output
         self.json = JSONStreamWriter(output: output)
+        self.fragments = fragments
     }
 
     func begin(_ header: AnswerHeader) throws {
@@ -32,6 +34,13 @@ final class JSONAnswerWriter: AnswerFormatWriter {
 
     func beginTable(_ table: MappedTable, columns: [MappedColumn]) throws {
         try json.beginObject()
+        try json.members(cachedAs: "\(kind) \(table.name)", in: fragments) { json in try describe(table, columns: columns, to: json) }
+        try json.key("rows")
+        try json.beginArray()
+    }
+
+    /// The table's description: the same in every answer of its kind.
+    private func describe(_ table: MappedTable, columns: [MappedColumn], to json: JSONStreamWriter) throws {
         try json.field("table", table.name)
         try json.field("description", table.description)
         if kind.includesProcessingFacts {
@@ -54,8 +63,6 @@ final class JSONAnswerWriter: AnswerFormatWriter {
             try json.endObject()
         }
         try json.endArray()
-        try json.key("rows")
-        try json.beginArray()
     }
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) throws {

@@ -62,6 +62,26 @@ public final class JSONStreamWriter {
         try endArray()
     }
 
+    /// Writes the first members of the object just opened as `write` writes them, rendered
+    /// once per `key` and depth into `cache` and copied after that: answers repeat the same
+    /// description of each table for every person.
+    func members(cachedAs key: String, in cache: JSONFragmentCache, _ write: (JSONStreamWriter) throws -> Void) throws {
+        precondition(hasElements.last == false && !afterKey, "cached members go first in a new object")
+        let cacheKey = "\(hasElements.count) \(key)"
+        if cache.fragments[cacheKey] == nil {
+            let memory = FileOutput.inMemory()
+            let renderer = JSONStreamWriter(output: memory)
+            renderer.hasElements = hasElements
+            try write(renderer)
+            precondition(renderer.hasElements.count == hasElements.count && !renderer.afterKey, "cached members must be whole")
+            try memory.close(syncing: false)
+            cache.fragments[cacheKey] = (memory.collected ?? [], renderer.hasElements.last!)
+        }
+        let fragment = cache.fragments[cacheKey]!
+        try fragment.bytes.withUnsafeBytes { try output.write($0) }
+        hasElements[hasElements.count - 1] = fragment.wroteMembers
+    }
+
     /// Ends the document with a newline.
     public func finish() throws {
         precondition(hasElements.isEmpty, "unbalanced JSON document")
@@ -148,4 +168,9 @@ public final class JSONStreamWriter {
         }
         return result + "\""
     }
+}
+
+/// Pieces of JSON rendered once and copied into many documents; used by one thread.
+final class JSONFragmentCache {
+    fileprivate var fragments: [String: (bytes: [UInt8], wroteMembers: Bool)] = [:]
 }

@@ -16,12 +16,13 @@ struct AnswerStage {
     func answer(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
         var transitions: [Ledger.Transition] = []
         var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
+        let fragments = JSONFragmentCache()
         for item in items {
             do {
                 let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
                                           subjectFound: item.subject != nil, generatedAt: now)
                 let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
-                                              formats: item.request.formats, outbox: outbox)
+                                              formats: item.request.formats, outbox: outbox, fragments: fragments)
                 open.append((item, writer))
             } catch {
                 transitions.append(failure(item, error))
