@@ -16,6 +16,7 @@ import Testing
     }
 
     /// The demo data map with one text replaced.
+    @discardableResult
     func mapWith(_ target: String, replacedBy replacement: String) throws -> URL {
         #expect(original.contains(target))
         return try workspace.write(original.replacingOccurrences(of: target, with: replacement), to: "demo/datamap.yaml")

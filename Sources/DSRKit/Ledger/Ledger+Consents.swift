@@ -5,7 +5,7 @@ extension Ledger {
     /// Audits a consent import: the file's name and counts, never its rows.
     public func recordConsentImport(file: String, imported: Int, rejected: Int, now: Date) throws {
         try write { db in
-            try Self.appendAudit(db, action: "consent import", detail: "\(file): \(imported) imported, \(rejected) rejected", at: now)
+            _ = try Self.appendAudit(db, action: "consent import", detail: "\(file): \(imported) imported, \(rejected) rejected", at: now)
         }
     }
 

@@ -71,15 +71,30 @@ public struct Intake {
         return report
     }
 
-    /// Reads and parses a chunk of files.
-    private func read(_ files: ArraySlice<URL>) -> [(URL, Result<[DataSubjectRequest], RequestFileError>)] {
-        files.map { ($0, parser.read($0)) }
+    /// Reads and parses a chunk of files, each request with its content and fingerprint.
+    private func read(_ files: ArraySlice<URL>) -> [(URL, Result<[Ledger.Submission], RequestFileError>)] {
+        files.map { file in (file, parser.read(file).flatMap { submissions($0, sourceFile: file.lastPathComponent) }) }
+    }
+
+    /// The requests with the content the ledger keeps (JSON, keys sorted) and its keyed
+    /// fingerprint, which tells a harmless resubmission from a clash.
+    private func submissions(_ requests: [DataSubjectRequest], sourceFile: String) -> Result<[Ledger.Submission], RequestFileError> {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        do {
+            return .success(try requests.map { request in
+                let content = try encoder.encode(request)
+                return (request, content, keyring.fingerprint(content))
+            })
+        } catch {
+            return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: sourceFile), "cannot be recorded: \(error)")]))
+        }
     }
 
     /// Records a chunk of parsed files in one ledger transaction, then moves them: accepted
     /// ones to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
     /// between the two, the next run finds the requests known and only moves the files.
-    private func take(_ read: [(URL, Result<[DataSubjectRequest], RequestFileError>)], now: Date, report: inout Report) throws {
+    private func take(_ read: [(URL, Result<[Ledger.Submission], RequestFileError>)], now: Date, report: inout Report) throws {
         let recorded = record(files: read.compactMap { file, result in
             (try? result.get()).map { (file.lastPathComponent, $0) }
         }, now: now)
@@ -131,23 +146,15 @@ public struct Intake {
 
     /// Records one file's parsed requests, all or none; success says whether any is new.
     public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) -> Result<Bool, RequestFileError> {
-        record(files: [(sourceFile, requests)], now: now)[sourceFile]!
+        submissions(requests, sourceFile: sourceFile).flatMap { record(files: [(sourceFile, $0)], now: now)[sourceFile]! }
     }
 
     /// Records the requests of many files in one ledger transaction; per file, success
     /// says whether any of its requests is new.
-    func record(files: [(sourceFile: String, requests: [DataSubjectRequest])], now: Date) -> [String: Result<Bool, RequestFileError>] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+    func record(files: [(sourceFile: String, submissions: [Ledger.Submission])], now: Date) -> [String: Result<Bool, RequestFileError>] {
         do {
-            let submissions = try files.map { file in
-                (file.sourceFile, try file.requests.map { request in
-                    let content = try encoder.encode(request)
-                    return (request, content, keyring.fingerprint(content))
-                })
-            }
             var named: [String: Result<Bool, RequestFileError>] = [:]
-            for (file, result) in try ledger.enqueue(files: submissions, controller: controller, now: now) {
+            for (file, result) in try ledger.enqueue(files: files, controller: controller, now: now) {
                 if result.conflicts.isEmpty {
                     named[file] = .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
                 } else {
