@@ -118,7 +118,7 @@ public struct JobRun {
     }
 
     private func process(outbox: Outbox, summary: inout RunSummary) throws {
-        let queued = try ledger.requests(in: [.pending, .failed])
+        let queued = try Self.timed("queue", &summary) { try ledger.requests(in: [.pending, .failed]) }
         var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
         var lost: [Ledger.Transition] = []
         for record in queued {
@@ -127,7 +127,7 @@ public struct JobRun {
                                   reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
                 continue
             }
-            guard let request = try record.request() else {
+            guard let request = try Self.timed("queue", &summary, { try record.request() }) else {
                 lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
                 continue
             }
@@ -142,58 +142,72 @@ public struct JobRun {
         let answers = AnswerStage(store: reader ?? store, map: map, outbox: outbox, controller: configuration.controller,
                                   keyring: keyring, logger: logger)
         let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
-        var start = 0
-        while start < answerable.count {
-            let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
-            start += batch.count
-            try ledger.apply(batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
-            let resolutions = try Self.timed("resolve", &summary) { try resolver.resolve(batch.map(\.request)) }
-            var answerItems: [ResolvedRequest] = []
-            var changeItems: [ResolvedRequest] = []
-            var transitions: [Ledger.Transition] = []
-            for (record, request) in batch {
-                let subject: StoreValue?
-                switch resolutions[record.id] ?? .notFound {
-                case .found(let found): subject = found
-                case .notFound: subject = nil
-                case .needsReview(let reason):
-                    transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
-                    continue
+        // A batch's outcomes are recorded in the ledger transaction that starts the next
+        // batch: one commit per batch instead of two. Their answers are already in place, so
+        // a run killed in between completes them on recovery.
+        var unrecorded: [Ledger.Transition] = []
+        do {
+            var start = 0
+            while start < answerable.count {
+                let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
+                start += batch.count
+                try Self.timed("record", &summary) {
+                    try ledger.apply(unrecorded + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
-                if record.type.isAnswered {
-                    answerItems.append(.init(record: record, request: request, subject: subject))
-                } else {
-                    changeItems.append(.init(record: record, request: request, subject: subject))
+                unrecorded = []
+                let resolutions = try Self.timed("resolve", &summary) { try resolver.resolve(batch.map(\.request)) }
+                var answerItems: [ResolvedRequest] = []
+                var changeItems: [ResolvedRequest] = []
+                var transitions: [Ledger.Transition] = []
+                for (record, request) in batch {
+                    let subject: StoreValue?
+                    switch resolutions[record.id] ?? .notFound {
+                    case .found(let found): subject = found
+                    case .notFound: subject = nil
+                    case .needsReview(let reason):
+                        transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
+                        continue
+                    }
+                    if record.type.isAnswered {
+                        answerItems.append(.init(record: record, request: request, subject: subject))
+                    } else {
+                        changeItems.append(.init(record: record, request: request, subject: subject))
+                    }
                 }
+                // An access answer shows the person as they were before a change of the same batch.
+                let overlapping = reader != nil && !answerItems.isEmpty && !changeItems.isEmpty
+                    && Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject))
+                let answer = { Self.measured { answers.answer(answerItems, now: clock()) } }
+                let change = { Self.measured { changes.carryOut(changeItems, now: clock()) } }
+                let (answered, changed) = overlapping ? concurrently(answer, change) : (answer(), change())
+                summary.phaseSeconds["answer", default: 0] += answered.seconds
+                summary.phaseSeconds["change", default: 0] += changed.seconds
+                transitions += answered.result + changed.result
+                unrecorded = transitions
+                let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
+                for transition in transitions {
+                    switch transition.state {
+                    case .completed:
+                        summary.done[typeByID[transition.id]!.rawValue, default: 0] += 1
+                        if transition.subjectReference == nil { summary.noDataHeld += 1 }
+                    case .failed:
+                        summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
+                    case .rejected:
+                        summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
+                    case .pending:
+                        summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
+                    default:
+                        break
+                    }
+                }
+                logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
+                progress?(start, answerable.count)
             }
-            // An access answer shows the person as they were before a change of the same batch.
-            let overlapping = reader != nil && !answerItems.isEmpty && !changeItems.isEmpty
-                && Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject))
-            let answer = { Self.measured { answers.answer(answerItems, now: clock()) } }
-            let change = { Self.measured { changes.carryOut(changeItems, now: clock()) } }
-            let (answered, changed) = overlapping ? concurrently(answer, change) : (answer(), change())
-            summary.phaseSeconds["answer", default: 0] += answered.seconds
-            summary.phaseSeconds["change", default: 0] += changed.seconds
-            transitions += answered.result + changed.result
-            try ledger.apply(transitions, now: clock())
-            let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
-            for transition in transitions {
-                switch transition.state {
-                case .completed:
-                    summary.done[typeByID[transition.id]!.rawValue, default: 0] += 1
-                    if transition.subjectReference == nil { summary.noDataHeld += 1 }
-                case .failed:
-                    summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                case .rejected:
-                    summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                case .pending:
-                    summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                default:
-                    break
-                }
-            }
-            logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
-            progress?(start, answerable.count)
+        } catch {
+            // What the last batch did is recorded even when a later step fails.
+            try? ledger.apply(unrecorded, now: clock())
+            throw error
         }
+        try Self.timed("record", &summary) { try ledger.apply(unrecorded, now: clock()) }
     }
 }
