@@ -1,6 +1,7 @@
 import Foundation
 
-/// A job: the steps of a run, in the order they always go in.
+/// A job: the steps of a run. They always go in the same order: intake (with consent
+/// hygiene beside it), process, sweep, deadlines.
 public struct Job: Sendable, Equatable {
     public var name: String
     public var steps: Set<Step>

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 
-/// A run of a job (the nightly one: intake, resolve, answer and carry out, sweep,
-/// deadlines). Every step can be interrupted and rerun: requests already taken are not
-/// taken again and answers already in place are not written again.
+/// A run of a job (the nightly one: intake beside consent hygiene, resolve, answer and
+/// carry out, sweep, deadlines). Every step can be interrupted and rerun: requests already
+/// taken are not taken again and answers already in place are not written again.
 public struct JobRun {
     public let context: RunContext
     public let ledger: Ledger
@@ -38,8 +38,21 @@ public struct JobRun {
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
-        if job.steps.contains(.intake) {
-            summary.intake = try Self.timed("intake", &summary) { try intake.run(now: startedAt) }
+        // Consent hygiene touches neither the inbox nor the requests, so it runs beside
+        // intake, on the other core.
+        let (taken, hygiene) = concurrently({
+            job.steps.contains(.intake) ? Self.measured { Result { try intake.run(now: startedAt) } } : nil
+        }, {
+            job.steps.contains(.consentHygiene)
+                ? Self.measured { Result { try ConsentHygiene(context: context, ledger: ledger).run(now: startedAt) } } : nil
+        })
+        if let taken {
+            summary.intake = try taken.result.get()
+            summary.phaseSeconds["intake"] = taken.seconds
+        }
+        if let hygiene {
+            summary.consentHygiene = try hygiene.result.get()
+            summary.phaseSeconds["consent-hygiene"] = hygiene.seconds
         }
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
@@ -57,11 +70,6 @@ public struct JobRun {
             summary.sweptRows = sweep.rows
             if sweep.failures > 0 {
                 summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
-            }
-        }
-        if job.steps.contains(.consentHygiene) {
-            summary.consentHygiene = try Self.timed("consent-hygiene", &summary) {
-                try ConsentHygiene(context: context, ledger: ledger).run(now: clock())
             }
         }
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
