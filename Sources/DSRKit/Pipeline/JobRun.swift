@@ -50,10 +50,6 @@ public struct JobRun {
             summary.intake = try taken.result.get()
             summary.phaseSeconds["intake"] = taken.seconds
         }
-        if let hygiene {
-            summary.consentHygiene = try hygiene.result.get()
-            summary.phaseSeconds["consent-hygiene"] = hygiene.seconds
-        }
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
 
@@ -71,6 +67,11 @@ public struct JobRun {
             if sweep.failures > 0 {
                 summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
             }
+        }
+        // A failed hygiene pass stops the run where it always did: after the requests.
+        if let hygiene {
+            summary.consentHygiene = try hygiene.result.get()
+            summary.phaseSeconds["consent-hygiene"] = hygiene.seconds
         }
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
 
