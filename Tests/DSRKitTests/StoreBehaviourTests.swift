@@ -102,6 +102,25 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func anAccessAnswerInTheBatchOfTheSamePersonsErasureShowsThePersonBeforeIt(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let email = try value(configuration, "SELECT email FROM customers WHERE id = 530")
+        // The demo's erasure of customer 530 and this access request share one batch.
+        try workspace.write("""
+            id: REQ-T-530-ACCESS
+            type: access
+            received_at: 2026-11-21T13:00:00+01:00
+            subject: {email: \(email)}
+            verification: {method: bankid, verified_at: 2026-11-21T13:02:00+01:00}
+            """, to: "demo/inbox/REQ-T-530-access.yaml")
+        let summary = try workspace.runNightly(configuration, at: night)
+        #expect(summary.done["erasure"] == 1 && summary.done["access"] == 3)
+        let report = try AnswerDocuments.json(workspace.url("demo/outbox"), "REQ-T-530-ACCESS", .accessReport)
+        #expect(AnswerDocuments.rowsByTable(report)["customers"]?.map { $0["email"] } == ["text:\(email)"])
+        #expect(try value(configuration, "SELECT email FROM customers WHERE id = 530") == "erased@invalid")
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func breachScopesAndConsentListsCountWhatTheStoreHolds(_ kind: StoreKind) throws {
         let configuration = try workspace.demo(on: kind)
         let register = try workspace.installation(configuration).breachRegister()
