@@ -1,49 +1,53 @@
 import Foundation
 import Logging
 
-/// Answers a batch of resolved access and export requests: every answer of the batch is
-/// open at once and each mapped table is read with one query for the whole batch, its rows
-/// streamed into the answers of the people they belong to.
+/// Answers resolved access and export requests. The answers of a chunk are open at once
+/// and each mapped table is read with one query for the whole chunk, its rows streamed into
+/// the answers of the people they belong to. Several threads can answer the same batch,
+/// each through its own store connection, taking chunks from one `AnswerQueue`.
 struct AnswerStage {
-    let store: CustomerStore
     let map: DataMap
     let outbox: Outbox
     let controller: Configuration.Controller
     let keyring: SubjectKeyring
     let logger: Logger
 
-    /// Writes the answers and returns each request's new state.
-    func answer(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
+    /// Writes answers for the chunks taken from `queue` until it is empty, reading through
+    /// `store`, publishes them with one durability barrier, and returns each request's new state.
+    func answer(from queue: AnswerQueue, using store: CustomerStore, now: Date) -> [Ledger.Transition] {
         var transitions: [Ledger.Transition] = []
-        var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
-        let fragments = JSONFragmentCache()
-        for item in items {
-            do {
-                let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
-                                          subjectFound: item.subject != nil, generatedAt: now)
-                let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
-                                              formats: item.request.formats, outbox: outbox, fragments: fragments)
-                open.append((item, writer))
-            } catch {
-                transitions.append(failure(item, error))
-            }
-        }
-        do {
-            try streamTables(into: open.filter { $0.item.subject != nil })
-        } catch {
-            logger.error("reading the store failed; the batch is retried next run", metadata: ["error": "\(error)"])
-            return transitions + open.map { failure($0.item, error) }
-        }
         var finished: [(item: ResolvedRequest, writer: AnswerWriter)] = []
-        for (item, writer) in open {
+        let fragments = JSONFragmentCache()
+        while let chunk = queue.take() {
+            var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
+            for item in chunk {
+                do {
+                    let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
+                                              subjectFound: item.subject != nil, generatedAt: now)
+                    let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
+                                                  formats: item.request.formats, outbox: outbox, fragments: fragments)
+                    open.append((item, writer))
+                } catch {
+                    transitions.append(failure(item, error))
+                }
+            }
             do {
-                try writer.finish()
-                finished.append((item, writer))
+                try streamTables(into: open.filter { $0.item.subject != nil }, from: store)
             } catch {
-                transitions.append(failure(item, error))
+                logger.error("reading the store failed; the requests are retried next run", metadata: ["error": "\(error)"])
+                transitions += open.map { failure($0.item, error) }
+                continue
+            }
+            for (item, writer) in open {
+                do {
+                    try writer.finish()
+                    finished.append((item, writer))
+                } catch {
+                    transitions.append(failure(item, error))
+                }
             }
         }
-        // One durability barrier for the batch: completed only once the answers are durable.
+        // One durability barrier for all this thread's answers: completed only once they are durable.
         let failures = StagedFolder.publish(finished.map(\.writer.folder), in: outbox)
         for (item, _) in finished {
             if let error = failures[item.record.id] {
@@ -58,7 +62,7 @@ struct AnswerStage {
         return transitions
     }
 
-    private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)]) throws {
+    private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)], from store: CustomerStore) throws {
         guard !answers.isEmpty else { return }
         var writersBySubject: [String: [AnswerWriter]] = [:]
         var subjects: [StoreValue] = []
@@ -96,5 +100,31 @@ struct AnswerStage {
     private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
         logger.error("answer failed", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
         return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
+    }
+}
+
+/// A batch's answers, handed out a chunk at a time to the threads that write them: a
+/// thread that finishes its other work early takes more of the answers.
+final class AnswerQueue: @unchecked Sendable {
+    private let items: [ResolvedRequest]
+    private let chunkSize: Int
+    private var next = 0
+    private let lock = NSLock()
+
+    /// - Parameter chunkSize: answers per store query; small enough that the threads
+    ///   finish close together, large enough that a query serves many answers.
+    init(_ items: [ResolvedRequest], chunkSize: Int = 16) {
+        self.items = items
+        self.chunkSize = chunkSize
+    }
+
+    /// The next chunk, or nil when every answer has been taken.
+    func take() -> ArraySlice<ResolvedRequest>? {
+        lock.withLock {
+            guard next < items.count else { return nil }
+            let chunk = items[next..<min(next + chunkSize, items.count)]
+            next = chunk.endIndex
+            return chunk
+        }
     }
 }

@@ -145,11 +145,10 @@ public struct JobRun {
         try ledger.apply(lost, now: clock())
 
         let resolver = SubjectResolver(store: store, map: map)
-        // Answers read through a connection of their own when the store allows, so a batch's
-        // answers are written while its store changes are carried out.
-        let reader = answerable.isEmpty ? nil : try store.concurrentReader()
-        let answers = AnswerStage(store: reader ?? store, map: map, outbox: outbox, controller: configuration.controller,
-                                  keyring: keyring, logger: logger)
+        // Answers read through connections of their own when the store allows, so a batch's
+        // answers are written on both cores, beside its store changes.
+        let readers = answerable.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() }
+        let answers = AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring, logger: logger)
         let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
         // A batch's outcomes are recorded in the ledger transaction that starts the next
         // batch: one commit per batch instead of two. Their answers are already in place, so
@@ -183,15 +182,26 @@ public struct JobRun {
                         changeItems.append(.init(record: record, request: request, subject: subject))
                     }
                 }
-                // An access answer shows the person as they were before a change of the same batch.
-                let overlapping = reader != nil && !answerItems.isEmpty && !changeItems.isEmpty
-                    && Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject))
-                let answer = { Self.measured { answers.answer(answerItems, now: clock()) } }
+                let queue = AnswerQueue(answerItems)
+                let answer = { (store: CustomerStore) in Self.measured { answers.answer(from: queue, using: store, now: clock()) } }
                 let change = { Self.measured { changes.carryOut(changeItems, now: clock()) } }
-                let (answered, changed) = overlapping ? concurrently(answer, change) : (answer(), change())
-                summary.phaseSeconds["answer", default: 0] += answered.seconds
+                let answered: [(result: [Ledger.Transition], seconds: Double)]
+                let changed: (result: [Ledger.Transition], seconds: Double)
+                if readers.count < 2 {
+                    answered = [answer(store)]
+                    changed = change()
+                } else if Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject)) {
+                    // The second thread takes what is left of the answers once the changes are done.
+                    let (first, (changedBeside, second)) = concurrently({ answer(readers[0]) }, { (change(), answer(readers[1])) })
+                    (answered, changed) = ([first, second], changedBeside)
+                } else {
+                    // An access answer shows the person as they were before a change of the same batch.
+                    let (first, second) = concurrently({ answer(readers[0]) }, { answer(readers[1]) })
+                    (answered, changed) = ([first, second], change())
+                }
+                summary.phaseSeconds["answer", default: 0] += answered.map(\.seconds).reduce(0, +)
                 summary.phaseSeconds["change", default: 0] += changed.seconds
-                transitions += answered.result + changed.result
+                transitions += answered.flatMap(\.result) + changed.result
                 unrecorded = transitions
                 let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
                 for transition in transitions {
