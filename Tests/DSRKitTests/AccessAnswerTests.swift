@@ -167,6 +167,21 @@ import Testing
         }
     }
 
+    @Test func anIncompleteFolderInTheWayIsSetAsideNotMixedIn() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        let leftover = workspace.url("demo/outbox/REQ-DEMO-0001")
+        try FileManager.default.createDirectory(at: leftover, withIntermediateDirectories: true)
+        try Data("half".utf8).write(to: leftover.appendingPathComponent("access-report.json"))
+        _ = try workspace.runNightly(configuration)
+        #expect(Manifest.verified(in: leftover)?.requestID == "REQ-DEMO-0001")
+        let outbox = workspace.url("demo/outbox")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix(".replaced-REQ-DEMO-0001-") }
+        #expect(aside.count == 1)
+        let kept = try Data(contentsOf: outbox.appendingPathComponent("\(aside.first ?? "")/access-report.json"))
+        #expect(String(decoding: kept, as: UTF8.self) == "half")
+    }
+
     func permissions(_ url: URL) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as! Int) & 0o777
     }

@@ -35,4 +35,17 @@ import Testing
             #expect(try Ledger.decodeKey(written) == key)
         }
     }
+
+    @Test func aReceiptKeptInTheLedgerReadsBackWhole() throws {
+        var table = Receipt.Table(table: "order \"lines\"/ærlig")
+        table.rowsDeleted = 2
+        table.rowsChanged = 3
+        table.rowsUnchanged = 1
+        table.columns = [.init(name: "gift_message", action: .null), .init(name: "id", action: .keep)]
+        table.held = [.init(basis: "Bokføringsloven § 13\nline two\t", lastDayHeld: CalendarDay(year: 2031, month: 12, day: 31), rows: 8)]
+        let receipt = Receipt(tables: [table, Receipt.Table(table: "customers")])
+        let text = try receipt.ledgerJSON()
+        #expect(!text.contains("\n"), "compact, one line")
+        #expect(try JSONDecoder().decode(Receipt.self, from: Data(text.utf8)) == receipt)
+    }
 }

@@ -56,7 +56,7 @@ extension Ledger {
             try insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
             return try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
         }
-        let text = String(decoding: try JSONEncoder().encode(change.receipt), as: UTF8.self)
+        let text = try change.receipt.ledgerJSON()
         try db.cachedStatement(sql: """
             INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at

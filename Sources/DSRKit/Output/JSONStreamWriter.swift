@@ -6,12 +6,15 @@ import Foundation
 /// on the machine's list streams JSON.
 public final class JSONStreamWriter {
     private let output: FileOutput
+    /// Two spaces per level and a line per element, or nothing between tokens.
+    private let indented: Bool
     /// Per open container: whether it already has an element (so the next needs a comma).
     private var hasElements: [Bool] = []
     private var afterKey = false
 
-    public init(output: FileOutput) {
+    public init(output: FileOutput, indented: Bool = true) {
         self.output = output
+        self.indented = indented
     }
 
     public func beginObject() throws { try open("{") }
@@ -22,7 +25,7 @@ public final class JSONStreamWriter {
     public func key(_ name: String) throws {
         try separate()
         try writeQuoted(name)
-        try output.write(": " as StaticString)
+        try output.write(indented ? ": " : ":" as StaticString)
         afterKey = true
     }
 
@@ -70,7 +73,7 @@ public final class JSONStreamWriter {
         let cacheKey = "\(hasElements.count) \(key)"
         if cache.fragments[cacheKey] == nil {
             let memory = FileOutput.inMemory()
-            let renderer = JSONStreamWriter(output: memory)
+            let renderer = JSONStreamWriter(output: memory, indented: indented)
             renderer.hasElements = hasElements
             try write(renderer)
             precondition(renderer.hasElements.count == hasElements.count && !renderer.afterKey, "cached members must be whole")
@@ -95,7 +98,7 @@ public final class JSONStreamWriter {
     }
 
     private func close(_ bracket: StaticString) throws {
-        if hasElements.removeLast() {
+        if hasElements.removeLast() && indented {
             try output.write("\n" as StaticString)
             try writeIndentation()
         }
@@ -114,8 +117,12 @@ public final class JSONStreamWriter {
             return
         }
         guard let last = hasElements.indices.last else { return }
-        try output.write(hasElements[last] ? ",\n" : "\n" as StaticString)
-        try writeIndentation()
+        if indented {
+            try output.write(hasElements[last] ? ",\n" : "\n" as StaticString)
+            try writeIndentation()
+        } else if hasElements[last] {
+            try output.write("," as StaticString)
+        }
         hasElements[last] = true
     }
 

@@ -40,12 +40,17 @@ public struct Outbox: Sendable {
     /// Moves a finished staging folder into place (the caller syncs the outbox folder).
     func publish(_ staging: URL, requestID: String) throws {
         let destination = folder(for: requestID)
-        if FileManager.default.fileExists(atPath: destination.path) {
-            // An incomplete folder from elsewhere; a complete one was caught by
-            // hasCompleteAnswer before any work was done.
-            let aside = root.appendingPathComponent(".replaced-\(requestID)-\(UUID().uuidString)")
-            try DurableFile.rename(destination, to: aside, syncing: false)
+        // Tried first without looking: a folder is nearly always new, and a stat per answer
+        // costs more than the rare retry. An empty folder in the way is simply replaced.
+        if Foundation.rename(staging.path, destination.path) == 0 { return }
+        let failure = errno
+        guard failure == ENOTEMPTY || failure == EEXIST || failure == ENOTDIR else {
+            throw DSRError.io("\(destination.path): cannot rename into place (\(String(cString: strerror(failure))))")
         }
+        // An incomplete folder (or a file) from elsewhere; a complete one was caught by
+        // hasCompleteAnswer before any work was done.
+        let aside = root.appendingPathComponent(".replaced-\(requestID)-\(UUID().uuidString)")
+        try DurableFile.rename(destination, to: aside, syncing: false)
         try DurableFile.rename(staging, to: destination, syncing: false)
     }
 }

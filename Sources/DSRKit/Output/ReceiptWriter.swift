@@ -28,38 +28,7 @@ enum ReceiptWriter {
         try json.key("schema_version")
         try json.integer(1)
         try header.write(to: json, statement: statement)
-        try json.key("tables")
-        try json.beginArray()
-        for table in receipt.tables {
-            try json.beginObject()
-            try json.field("table", table.table)
-            for (key, count) in [("rows_deleted", table.rowsDeleted), ("rows_changed", table.rowsChanged), ("rows_unchanged", table.rowsUnchanged)] {
-                try json.key(key)
-                try json.integer(Int64(count))
-            }
-            try json.key("columns")
-            try json.beginArray()
-            for column in table.columns {
-                try json.beginObject()
-                try json.field("name", column.name)
-                try json.field("action", column.action.rawValue)
-                try json.endObject()
-            }
-            try json.endArray()
-            try json.key("held")
-            try json.beginArray()
-            for hold in table.held {
-                try json.beginObject()
-                try json.field("basis", hold.basis)
-                try json.field("last_day_held", hold.lastDayHeld.description)
-                try json.key("rows")
-                try json.integer(Int64(hold.rows))
-                try json.endObject()
-            }
-            try json.endArray()
-            try json.endObject()
-        }
-        try json.endArray()
+        try receipt.writeTables(to: json)
         try json.endObject()
         try json.finish()
     }
