@@ -19,7 +19,7 @@ struct Report {
         if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
         if let loadSeconds { line("postgres load", String(format: "%.1f s", loadSeconds)) }
         line("store", store)
-        for phase in ["intake", "queue", "resolve", "answer", "change", "record", "sweep", "consent-hygiene", "deadlines"] {
+        for phase in ["intake", "queue", "resolve", "answer", "change", "publish", "record", "sweep", "consent-hygiene", "deadlines"] {
             line("  \(phase)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
         }
         line("nightly run (wall)", String(format: "%.2f s", child.wallSeconds))

@@ -4,7 +4,8 @@ import Logging
 /// Answers resolved access and export requests. The answers of a chunk are open at once
 /// and each mapped table is read with one query for the whole chunk, its rows streamed into
 /// the answers of the people they belong to. Several threads can answer the same batch,
-/// each through its own store connection, taking chunks from one `AnswerQueue`.
+/// each through its own store connection, taking chunks from one `AnswerQueue`; the
+/// finished answers go to an `OutboxPublisher`.
 struct AnswerStage {
     let map: DataMap
     let outbox: Outbox
@@ -13,10 +14,11 @@ struct AnswerStage {
     let logger: Logger
 
     /// Writes answers for the chunks taken from `queue` until it is empty, reading through
-    /// `store`, publishes them with one durability barrier, and returns each request's new state.
-    func answer(from queue: AnswerQueue, using store: CustomerStore, now: Date) -> [Ledger.Transition] {
-        var transitions: [Ledger.Transition] = []
-        var finished: [(item: ResolvedRequest, writer: AnswerWriter)] = []
+    /// `store`, and hands them to `publisher`. Returns the new state of each request that
+    /// failed; the others are completed by the publisher.
+    func answer(from queue: AnswerQueue, using store: CustomerStore, publishingWith publisher: OutboxPublisher,
+                now: Date) -> [Ledger.Transition] {
+        var failures: [Ledger.Transition] = []
         let fragments = JSONFragmentCache()
         while let chunk = queue.take() {
             var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
@@ -28,38 +30,31 @@ struct AnswerStage {
                                                   formats: item.request.formats, outbox: outbox, fragments: fragments)
                     open.append((item, writer))
                 } catch {
-                    transitions.append(failure(item, error))
+                    failures.append(failure(item, error))
                 }
             }
             do {
                 try streamTables(into: open.filter { $0.item.subject != nil }, from: store)
             } catch {
                 logger.error("reading the store failed; the requests are retried next run", metadata: ["error": "\(error)"])
-                transitions += open.map { failure($0.item, error) }
+                failures += open.map { failure($0.item, error) }
                 continue
             }
+            var finished: [OutboxPublisher.Item] = []
             for (item, writer) in open {
                 do {
                     try writer.finish()
-                    finished.append((item, writer))
+                    let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
+                    finished.append((writer.folder, Ledger.Transition(
+                        id: item.record.id, state: .completed,
+                        reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference)))
                 } catch {
-                    transitions.append(failure(item, error))
+                    failures.append(failure(item, error))
                 }
             }
+            publisher.submit(finished)
         }
-        // One durability barrier for all this thread's answers: completed only once they are durable.
-        let failures = StagedFolder.publish(finished.map(\.writer.folder), in: outbox)
-        for (item, _) in finished {
-            if let error = failures[item.record.id] {
-                transitions.append(failure(item, error))
-                continue
-            }
-            let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
-            transitions.append(Ledger.Transition(
-                id: item.record.id, state: .completed,
-                reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference))
-        }
-        return transitions
+        return failures
     }
 
     private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)], from store: CustomerStore) throws {

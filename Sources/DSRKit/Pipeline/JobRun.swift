@@ -150,30 +150,33 @@ public struct JobRun {
         let readers = answerable.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() }
         let answers = AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring, logger: logger)
         let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
-        // A batch's outcomes are recorded in the ledger transaction that starts the next
-        // batch: one commit per batch instead of two. Their answers are already in place, so
-        // a run killed in between completes them on recovery.
+        let publisher = OutboxPublisher(outbox: outbox, logger: logger)
+        let typeByID = Dictionary(uniqueKeysWithValues: answerable.map { ($0.record.id, $0.record.type) })
+        // Outcomes are recorded in the ledger transaction that starts the next batch: one
+        // commit per batch. A completion comes from the publisher once the request's folder
+        // is durable and in place, so a run killed before it is recorded completes the
+        // request on recovery.
         var unrecorded: [Ledger.Transition] = []
         do {
             var start = 0
             while start < answerable.count {
                 let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
                 start += batch.count
+                let settled = Self.tally(unrecorded + publisher.collect(), types: typeByID, into: &summary)
                 try Self.timed("record", &summary) {
-                    try ledger.apply(unrecorded + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
+                    try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
                 unrecorded = []
                 let resolutions = try Self.timed("resolve", &summary) { try resolver.resolve(batch.map(\.request)) }
                 var answerItems: [ResolvedRequest] = []
                 var changeItems: [ResolvedRequest] = []
-                var transitions: [Ledger.Transition] = []
                 for (record, request) in batch {
                     let subject: StoreValue?
                     switch resolutions[record.id] ?? .notFound {
                     case .found(let found): subject = found
                     case .notFound: subject = nil
                     case .needsReview(let reason):
-                        transitions.append(.init(id: record.id, state: .needsReview, reason: reason))
+                        unrecorded.append(.init(id: record.id, state: .needsReview, reason: reason))
                         continue
                     }
                     if record.type.isAnswered {
@@ -183,8 +186,10 @@ public struct JobRun {
                     }
                 }
                 let queue = AnswerQueue(answerItems)
-                let answer = { (store: CustomerStore) in Self.measured { answers.answer(from: queue, using: store, now: clock()) } }
-                let change = { Self.measured { changes.carryOut(changeItems, now: clock()) } }
+                let answer = { (store: CustomerStore) in
+                    Self.measured { answers.answer(from: queue, using: store, publishingWith: publisher, now: clock()) }
+                }
+                let change = { Self.measured { changes.carryOut(changeItems, publishingWith: publisher, now: clock()) } }
                 let answered: [(result: [Ledger.Transition], seconds: Double)]
                 let changed: (result: [Ledger.Transition], seconds: Double)
                 if readers.count < 2 {
@@ -201,32 +206,38 @@ public struct JobRun {
                 }
                 summary.phaseSeconds["answer", default: 0] += answered.map(\.seconds).reduce(0, +)
                 summary.phaseSeconds["change", default: 0] += changed.seconds
-                transitions += answered.flatMap(\.result) + changed.result
-                unrecorded = transitions
-                let typeByID = Dictionary(uniqueKeysWithValues: batch.map { ($0.record.id, $0.record.type) })
-                for transition in transitions {
-                    switch transition.state {
-                    case .completed:
-                        summary.done[typeByID[transition.id]!.rawValue, default: 0] += 1
-                        if transition.subjectReference == nil { summary.noDataHeld += 1 }
-                    case .failed:
-                        summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                    case .rejected:
-                        summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                    case .pending:
-                        summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
-                    default:
-                        break
-                    }
-                }
+                unrecorded += answered.flatMap(\.result) + changed.result
                 logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
                 progress?(start, answerable.count)
             }
         } catch {
-            // What the last batch did is recorded even when a later step fails.
-            try? ledger.apply(unrecorded, now: clock())
+            // What earlier batches did is recorded even when a later step fails.
+            try? ledger.apply(unrecorded + publisher.finish(), now: clock())
             throw error
         }
-        try Self.timed("record", &summary) { try ledger.apply(unrecorded, now: clock()) }
+        let published = Self.timed("publish", &summary) { publisher.finish() }
+        let settled = Self.tally(unrecorded + published, types: typeByID, into: &summary)
+        try Self.timed("record", &summary) { try ledger.apply(settled, now: clock()) }
+    }
+
+    /// Counts outcomes into the summary as they are recorded, and passes them on.
+    private static func tally(_ transitions: [Ledger.Transition], types: [String: RequestType],
+                              into summary: inout RunSummary) -> [Ledger.Transition] {
+        for transition in transitions {
+            switch transition.state {
+            case .completed:
+                summary.done[types[transition.id]!.rawValue, default: 0] += 1
+                if transition.subjectReference == nil { summary.noDataHeld += 1 }
+            case .failed:
+                summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
+            case .rejected:
+                summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
+            case .pending:
+                summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
+            default:
+                break
+            }
+        }
+        return transitions
     }
 }

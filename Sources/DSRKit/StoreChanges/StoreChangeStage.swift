@@ -15,7 +15,10 @@ struct StoreChangeStage {
     private var map: DataMap { context.map }
     private var keyring: SubjectKeyring { context.keyring }
 
-    func carryOut(_ items: [ResolvedRequest], now: Date) -> [Ledger.Transition] {
+    /// Carries out the batch and hands each request's receipt to `publisher`. Returns the
+    /// new state of each request that failed or must wait; the others are completed by the
+    /// publisher.
+    func carryOut(_ items: [ResolvedRequest], publishingWith publisher: OutboxPublisher, now: Date) -> [Ledger.Transition] {
         var transitions: [Ledger.Transition] = []
         var planned: [Planned] = []
         for item in items {
@@ -33,29 +36,24 @@ struct StoreChangeStage {
         } catch {
             return transitions + planned.map { failure($0.item, error) }
         }
-        var staged: [(done: Done, folder: StagedFolder)] = []
+        var staged: [OutboxPublisher.Item] = []
         for finished in done {
-            let header = AnswerHeader(for: finished.item.record, controller: context.configuration.controller, facts: map.facts,
+            let record = finished.item.record
+            let header = AnswerHeader(for: record, controller: context.configuration.controller, facts: map.facts,
                                       subjectFound: finished.reference != nil, generatedAt: now)
             do {
-                staged.append((finished, try ReceiptWriter.stage(finished.receipt, header: header,
-                                                                  formats: finished.item.request.formats, outbox: outbox)))
+                let folder = try ReceiptWriter.stage(finished.receipt, header: header, formats: finished.item.request.formats,
+                                                     outbox: outbox)
+                context.logger.debug("request carried out", metadata: ["request": "\(record.id)", "type": "\(record.type.rawValue)"])
+                staged.append((folder, Ledger.Transition(
+                    id: record.id, state: .completed,
+                    reason: finished.reference == nil ? "no personal data held" : Self.doneReason[record.type],
+                    subjectReference: finished.reference)))
             } catch {
                 transitions.append(failure(finished.item, error))
             }
         }
-        let failures = StagedFolder.publish(staged.map(\.folder), in: outbox)
-        for (finished, _) in staged {
-            let record = finished.item.record
-            if let error = failures[record.id] {
-                transitions.append(failure(finished.item, error))
-                continue
-            }
-            context.logger.debug("request carried out", metadata: ["request": "\(record.id)", "type": "\(record.type.rawValue)"])
-            transitions.append(Ledger.Transition(id: record.id, state: .completed,
-                                                 reason: finished.reference == nil ? "no personal data held" : Self.doneReason[record.type],
-                                                 subjectReference: finished.reference))
-        }
+        publisher.submit(staged)
         return transitions
     }
 
