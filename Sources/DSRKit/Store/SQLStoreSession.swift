@@ -23,9 +23,20 @@ struct SQLStoreSession: StoreSession {
 
     func subjectRows(of table: MappedTable, subject: StoreValue, in map: DataMap, changes: [ColumnChange],
                      filter: [String: [String]]) throws -> [SubjectRow] {
+        try subjectRows(of: table, subjects: [subject], in: map, changes: changes, filter: filter)[subject.canonicalText] ?? []
+    }
+
+    func subjectRows(of table: MappedTable, subjects: [StoreValue], in map: DataMap,
+                     changes: [ColumnChange]) throws -> [String: [SubjectRow]] {
+        try subjectRows(of: table, subjects: subjects, in: map, changes: changes, filter: [:])
+    }
+
+    /// The rows of each of `subjects` (by key as canonical text), one statement per chunk.
+    private func subjectRows(of table: MappedTable, subjects: [StoreValue], in map: DataMap, changes: [ColumnChange],
+                             filter: [String: [String]]) throws -> [String: [SubjectRow]] {
         let holdColumn = table.hold?.dateColumnParts(defaultTable: table.name)
         let path = SubjectPathQuery(table: table, map: map, joining: Set([holdColumn?.table].compactMap { $0 }))
-        var arguments: [SQLStatement.Argument] = []
+        var changeArguments: [SQLStatement.Argument] = []
         let key = keyColumns(of: table).map(path.column)
         let holdDate = holdColumn.map { path.column($0.column, of: $0.table) } ?? "NULL"
         let needsChange: String
@@ -34,20 +45,31 @@ struct SQLStoreSession: StoreSession {
         } else if changes.isEmpty {
             needsChange = "0"
         } else {
-            needsChange = "CASE WHEN " + changes.map { condition($0, path.column($0.column), &arguments) }.joined(separator: " OR ")
+            needsChange = "CASE WHEN " + changes.map { condition($0, path.column($0.column), &changeArguments) }.joined(separator: " OR ")
                 + " THEN 1 ELSE 0 END"
         }
-        var sql = "SELECT \((key + [holdDate, needsChange]).joined(separator: ", ")) FROM \(path.fromClause) WHERE \(path.subjectKey) = ?"
-        arguments.append(.value(subject))
-        for (column, values) in filter.sorted(by: { $0.key < $1.key }) {
-            sql += " AND \(path.column(column)) IN (\(Self.placeholders(values.count)))"
-            arguments += values.map { .value(.text($0)) }
-        }
         let keyCount = key.count
-        return try runner.rows(SQLStatement(sql: sql, arguments: arguments)).map { row in
-            SubjectRow(key: Array(row[0..<keyCount]), holdDate: holdColumn == nil ? nil : row[keyCount],
-                       needsChange: row[keyCount + 1].canonicalText == "1")
+        var rows: [String: [SubjectRow]] = [:]
+        for chunk in subjects.chunked(into: Self.chunkSize) {
+            var arguments = changeArguments
+            var sql = "SELECT \(([path.subjectKey] + key + [holdDate, needsChange]).joined(separator: ", ")) FROM \(path.fromClause)"
+            if chunk.count == 1 {
+                sql += " WHERE \(path.subjectKey) = ?"
+            } else {
+                sql += " WHERE \(path.subjectKey) IN (\(Self.placeholders(chunk.count)))"
+            }
+            arguments += chunk.map { .value($0) }
+            for (column, values) in filter.sorted(by: { $0.key < $1.key }) {
+                sql += " AND \(path.column(column)) IN (\(Self.placeholders(values.count)))"
+                arguments += values.map { .value(.text($0)) }
+            }
+            for row in try runner.rows(SQLStatement(sql: sql, arguments: arguments)) {
+                rows[row[0].canonicalText, default: []].append(SubjectRow(
+                    key: Array(row[1...keyCount]), holdDate: holdColumn == nil ? nil : row[keyCount + 1],
+                    needsChange: row[keyCount + 2].canonicalText == "1"))
+            }
         }
+        return rows
     }
 
     func delete(from table: MappedTable, keys: [[StoreValue]]) throws -> Int {

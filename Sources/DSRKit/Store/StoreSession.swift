@@ -1,12 +1,17 @@
 /// Reads and writes of subjects' rows inside one store transaction (or one consistent
 /// read for plans and dry runs). Everything erasure, rectification, restriction and
-/// consent withdrawal do to a store goes through these three operations.
+/// consent withdrawal do to a store goes through these operations.
 public protocol StoreSession {
     /// The subject's rows of `table`, each with its key, the date a hold counts from, and
     /// whether `changes` would alter it. `filter` keeps rows whose columns hold one of the
     /// given values.
     func subjectRows(of table: MappedTable, subject: StoreValue, in map: DataMap, changes: [ColumnChange],
                      filter: [String: [String]]) throws -> [SubjectRow]
+
+    /// `subjectRows` for many subjects at once (with no filter), by subject key as
+    /// canonical text; a subject with no rows is absent.
+    func subjectRows(of table: MappedTable, subjects: [StoreValue], in map: DataMap,
+                     changes: [ColumnChange]) throws -> [String: [SubjectRow]]
 
     /// Deletes rows by key; returns how many went.
     func delete(from table: MappedTable, keys: [[StoreValue]]) throws -> Int

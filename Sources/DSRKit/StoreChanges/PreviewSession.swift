@@ -9,6 +9,11 @@ struct PreviewSession: StoreSession {
         try reads.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: filter)
     }
 
+    func subjectRows(of table: MappedTable, subjects: [StoreValue], in map: DataMap,
+                     changes: [ColumnChange]) throws -> [String: [SubjectRow]] {
+        try reads.subjectRows(of: table, subjects: subjects, in: map, changes: changes)
+    }
+
     func delete(from table: MappedTable, keys: [[StoreValue]]) throws -> Int { keys.count }
 
     func update(_ table: MappedTable, _ changes: [ColumnChange], keys: [[StoreValue]]) throws -> Int {

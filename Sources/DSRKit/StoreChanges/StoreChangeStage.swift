@@ -108,9 +108,14 @@ struct StoreChangeStage {
         var records: [Ledger.StoreChangeRecord] = []
         var recordedIndices: [Int] = []
         let receipts: [Receipt] = try store.writing { session in
+            // Requests of one type read the same tables: each table once for all their subjects.
+            let sessions = Dictionary(grouping: planned.filter { $0.reference != nil }, by: \.item.record.type).mapValues { items in
+                BatchReadSession(session, subjects: items.compactMap(\.item.subject))
+            }
             for item in planned {
                 var receipt = item.recordedReceipt ?? Receipt(tables: [])
                 if let subject = item.item.subject, let reference = item.reference {
+                    let session = sessions[item.item.record.type]!
                     do {
                         let result = try session.atomically {
                             try item.change.carryOut(for: item.item.request, subject: subject, in: session)
