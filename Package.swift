@@ -24,12 +24,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        .target(name: "CSyncFS"),
+        .target(name: "CFileSystem"),
         .target(
             name: "DSRKit",
             dependencies: [
                 "CLibXML2",
-                "CSyncFS",
+                "CFileSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 @testable import DSRKit
 import Foundation
+import GRDB
 import Testing
 
 /// What the ledger records when a run was killed between recording a store change and the
@@ -47,5 +48,30 @@ import Testing
         let text = try receipt.ledgerJSON()
         #expect(!text.contains("\n"), "compact, one line")
         #expect(try JSONDecoder().decode(Receipt.self, from: Data(text.utf8)) == receipt)
+    }
+
+    /// The audit chain's hashes of existing ledgers must still verify: the hash of known
+    /// entries is pinned to the values every earlier version of dsr wrote.
+    @Test func auditHashesStayAsLedgersHoldThem() {
+        #expect(Ledger.auditHash(previous: Ledger.genesisHash, at: "2026-11-22T03:00:00Z", requestID: "REQ-1",
+                                 subjectReference: "ref", action: "state", detail: "completed: ærlig ❤")
+                == "6d684ff3672c79071668917f45e6840fcf5ccf887ac28a6e69bad6076c35388c")
+        #expect(Ledger.auditHash(previous: String(repeating: "a", count: 64), at: "2026-11-22T03:00:00Z", requestID: nil,
+                                 subjectReference: nil, action: "sweep", detail: "")
+                == "bbd9ee280ee90c63550e8513cedbb3f0511b349ad54ec410481dbb8644eab194")
+    }
+
+    @Test func datesAreStoredAsGRDBStoresThem() {
+        var generator = SplitMix(seed: 20261122)
+        var dates = [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: -0.0005), Date(timeIntervalSince1970: 1_795_000_000.9995),
+                     Date(timeIntervalSince1970: -62_135_596_800), Date(timeIntervalSince1970: 253_402_300_799.999), Date()]
+        for _ in 0..<100_000 {
+            // 1900 to 2100, with fractions of a millisecond.
+            let seconds = Double(generator.next()) / Double(UInt32.max) * 6_311_390_400 - 2_208_988_800
+            dates.append(Date(timeIntervalSince1970: seconds.rounded(.down) + Double(generator.next() % 1_000_000) / 1_000_000))
+        }
+        let differing = dates.filter { $0.ledgerValue != $0.databaseValue }
+        let count = differing.count
+        #expect(count == 0, "e.g. \(differing.prefix(3).map { ($0.timeIntervalSince1970, $0.ledgerValue, $0.databaseValue) })")
     }
 }

@@ -47,11 +47,15 @@ extension Ledger {
     static func auditHash(previous: String, at: String, requestID: String?, subjectReference: String?,
                           action: String, detail: String) -> String {
         var hasher = SHA256()
-        for field in [previous, at, requestID ?? "\u{0}", subjectReference ?? "\u{0}", action, detail] {
-            hasher.update(data: Data("\(field.utf8.count):".utf8))
-            hasher.update(data: Data(field.utf8))
+        // Hashed straight from the strings' bytes: two entries are appended per request.
+        for var field in [previous, at, requestID ?? "\u{0}", subjectReference ?? "\u{0}", action, detail] {
+            field.withUTF8 { bytes in
+                var prefix = "\(bytes.count):"
+                prefix.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            }
         }
-        return Data(hasher.finalize()).hexString
+        return hasher.finalize().withUnsafeBytes { Data($0) }.hexString
     }
 
     /// The result of checking the chain.

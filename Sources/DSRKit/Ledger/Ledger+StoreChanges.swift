@@ -60,7 +60,7 @@ extension Ledger {
         try db.cachedStatement(sql: """
             INSERT INTO store_change (request_id, type, subject_reference, receipt, recorded_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (request_id) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
-            """).execute(arguments: [change.requestID, change.type.rawValue, change.subjectReference, text, now])
+            """).execute(arguments: [change.requestID, change.type.rawValue, change.subjectReference, text, now.ledgerValue])
         let counts = change.receipt.tables.reduce((0, 0)) { ($0.0 + $1.rowsDeleted, $0.1 + $1.rowsChanged) }
         // A receipt already recorded means the run that recorded it was killed before the
         // store committed: the change is carried out now, and the trail says so rather
@@ -80,7 +80,7 @@ extension Ledger {
     private static func insert(_ deferred: [DeferredRow], requestID: String, subjectReference: String, now: Date,
                                _ db: Database) throws {
         // Formatted once: GRDB formats every bound Date with a DateFormatter.
-        let createdAt = now.databaseValue
+        let createdAt = now.ledgerValue
         for row in deferred {
             try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO deferred_erasure
@@ -154,7 +154,7 @@ extension Ledger {
 
     /// Adds entries to the suppression list; known ones stay as they are.
     private static func insert(_ entries: [Suppression], now: Date, _ db: Database) throws {
-        let addedAt = now.databaseValue
+        let addedAt = now.ledgerValue
         for entry in entries {
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO suppression (reference, identity, scope, reason, added_at) VALUES (?, ?, ?, ?, ?)")
                 .execute(arguments: [entry.reference, entry.identity, entry.scope, entry.reason, addedAt])

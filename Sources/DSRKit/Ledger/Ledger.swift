@@ -308,7 +308,7 @@ public final class Ledger: Sendable {
                 """)
             var previous: String?
             // Formatted once: GRDB formats every bound Date with a DateFormatter.
-            let at = now.databaseValue
+            let at = now.ledgerValue
             for transition in transitions {
                 let final = transition.state.isFinal
                 try update.execute(arguments: [transition.state.rawValue, transition.reason, at, transition.subjectReference,

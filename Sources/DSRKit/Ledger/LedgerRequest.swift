@@ -61,9 +61,10 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     func insertRow(_ db: Database) throws {
         let columns = CodingKeys.allColumns
         try db.cachedStatement(sql: "INSERT INTO request (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
-            .execute(arguments: [id, type.rawValue, state.rawValue, stateReason, receivedAt, dueDate, baseDueDate, extended,
-                                 extensionReason, pausedDays, pausedAt, attempts, verificationMethod, verifiedAt,
-                                 subjectReference, payload, contentFingerprint, sourceFile, createdAt, updatedAt, completedAt])
+            .execute(arguments: [id, type.rawValue, state.rawValue, stateReason, receivedAt.ledgerValue, dueDate, baseDueDate,
+                                 extended, extensionReason, pausedDays, pausedAt?.ledgerValue, attempts, verificationMethod,
+                                 verifiedAt?.ledgerValue, subjectReference, payload, contentFingerprint, sourceFile,
+                                 createdAt.ledgerValue, updatedAt.ledgerValue, completedAt?.ledgerValue])
     }
 
     /// The deadline as recorded.

@@ -1,3 +1,4 @@
+import CFileSystem
 import Foundation
 import Logging
 
@@ -190,17 +191,29 @@ public struct Intake {
     }
 
     /// Moves a file into a folder (which exists) under its own name, or `name-2`, `name-3`, … if taken.
+    /// The name is claimed by the rename itself (no check first): one system call per file.
     @discardableResult
     private func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
-        let stem = file.deletingPathExtension().lastPathComponent
-        let ext = file.pathExtension
-        var destination = folder.appendingPathComponent(file.lastPathComponent, isDirectory: false)
-        var counter = 2
-        while FileManager.default.fileExists(atPath: destination.path) {
-            destination = folder.appendingPathComponent(ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)", isDirectory: false)
+        var counter = 1
+        while true {
+            let destination = folder.appendingPathComponent(counter == 1 ? file.lastPathComponent : Self.name(file, counter),
+                                                            isDirectory: false)
+            if dryRun {
+                if !FileManager.default.fileExists(atPath: destination.path) { return destination }
+            } else if dsr_rename_noreplace(file.path, destination.path) == 0 {
+                if syncing { DurableFile.syncFolder(folder) }
+                return destination
+            } else if errno != EEXIST {
+                throw DSRError.io("\(destination.path): cannot move the request file here (\(String(cString: strerror(errno))))")
+            }
             counter += 1
         }
-        if !dryRun { try DurableFile.rename(file, to: destination, syncing: syncing) }
-        return destination
+    }
+
+    /// `name-2.yaml` for `name.yaml` and 2.
+    private static func name(_ file: URL, _ counter: Int) -> String {
+        let stem = file.deletingPathExtension().lastPathComponent
+        let ext = file.pathExtension
+        return ext.isEmpty ? "\(stem)-\(counter)" : "\(stem)-\(counter).\(ext)"
     }
 }

@@ -1,4 +1,4 @@
-import CSyncFS
+import CFileSystem
 import Foundation
 
 /// Small files written so that a crash leaves either the old file or the new one, never a

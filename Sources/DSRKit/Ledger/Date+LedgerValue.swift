@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+
+extension Date {
+    /// The date as GRDB stores a bound `Date` (`yyyy-MM-dd HH:mm:ss.SSS`, UTC), computed by
+    /// arithmetic: GRDB formats every bound date with a `DateFormatter`, which was a fifth
+    /// of the ledger's share of taking in a night's requests. Byte for byte the same text
+    /// (tested against GRDB); dates outside years 1600–9999 go through GRDB.
+    var ledgerValue: DatabaseValue {
+        // As the formatter does: milliseconds since 1970, rounded to the nearest (halves up), then split.
+        let milliseconds = ((timeIntervalSinceReferenceDate + Date.timeIntervalBetween1970AndReferenceDate) * 1000 + 0.5).rounded(.down)
+        guard milliseconds.isFinite, abs(milliseconds) < 2.5e14 else { return databaseValue }
+        let total = Int(milliseconds)
+        let days = total >= 0 ? total / 86_400_000 : (total - 86_399_999) / 86_400_000
+        let inDay = total - days * 86_400_000
+        let day = CalendarDay(dayNumber: days)
+        // Before 1600 the formatter's calendar is Julian.
+        guard (1600...9999).contains(day.year) else { return databaseValue }
+        let seconds = inDay / 1000
+        return String(unsafeUninitializedCapacity: 23) { text in
+            text.writeDigits(day.year, count: 4, at: 0)
+            text[4] = UInt8(ascii: "-")
+            text.writeDigits(day.month, count: 2, at: 5)
+            text[7] = UInt8(ascii: "-")
+            text.writeDigits(day.day, count: 2, at: 8)
+            text[10] = UInt8(ascii: " ")
+            text.writeDigits(seconds / 3600, count: 2, at: 11)
+            text[13] = UInt8(ascii: ":")
+            text.writeDigits(seconds / 60 % 60, count: 2, at: 14)
+            text[16] = UInt8(ascii: ":")
+            text.writeDigits(seconds % 60, count: 2, at: 17)
+            text[19] = UInt8(ascii: ".")
+            text.writeDigits(inDay % 1000, count: 3, at: 20)
+            return 23
+        }.databaseValue
+    }
+}
