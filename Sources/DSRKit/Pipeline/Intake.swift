@@ -34,6 +34,13 @@ public struct Intake {
         public var settling: [String] = []
     }
 
+    /// What a pass took: its report, and the requests of the files it accepted by id, so
+    /// the run that took them does not read them back from the ledger.
+    public struct Taken: Sendable {
+        public var report = Report()
+        public var requests: [String: DataSubjectRequest] = [:]
+    }
+
     public struct RejectedFile: Sendable, Codable, Equatable {
         public var file: String
         public var problems: [String]
@@ -45,14 +52,14 @@ public struct Intake {
     /// How many files are recorded in one ledger transaction and moved with one sync.
     static let chunkSize = 256
 
-    public func run(now: Date) throws -> Report {
-        var report = Report()
+    public func run(now: Date) throws -> Taken {
+        var taken = Taken()
         // File times are the real clock's, whatever clock the run counts deadlines by.
         let settled = Date().addingTimeInterval(-Double(settleSeconds))
         var ready: [URL] = []
         for file in try Self.files(in: inbox) {
             if file.modified > settled {
-                report.settling.append(file.url.lastPathComponent)
+                taken.report.settling.append(file.url.lastPathComponent)
             } else {
                 ready.append(file.url)
             }
@@ -65,11 +72,11 @@ public struct Intake {
             let next = chunks.indices.contains(index + 1) ? chunks[index + 1] : nil
             // The next chunk is read and parsed on another core while this one is recorded
             // and moved: parsing is pure, and recording stays in file order.
-            let taken: Result<Void, Error>
-            (taken, parsed) = concurrently({ Result { try take(current, now: now, report: &report) } }, { next.map(read) })
-            try taken.get()
+            let took: Result<Void, Error>
+            (took, parsed) = concurrently({ Result { try take(current, now: now, into: &taken) } }, { next.map(read) })
+            try took.get()
         }
-        return report
+        return taken
     }
 
     /// Reads and parses a chunk of files, each request with its content and fingerprint.
@@ -95,7 +102,7 @@ public struct Intake {
     /// Records a chunk of parsed files in one ledger transaction, then moves them: accepted
     /// ones to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
     /// between the two, the next run finds the requests known and only moves the files.
-    private func take(_ read: [(URL, Result<[Ledger.Submission], RequestFileError>)], now: Date, report: inout Report) throws {
+    private func take(_ read: [(URL, Result<[Ledger.Submission], RequestFileError>)], now: Date, into taken: inout Taken) throws {
         let recorded = record(files: read.compactMap { file, result in
             (try? result.get()).map { (file.lastPathComponent, $0) }
         }, now: now)
@@ -106,14 +113,15 @@ public struct Intake {
             switch result.flatMap({ _ in recorded[name]! }) {
             case .success(let isNew):
                 moves.append((file, acceptedFolder))
-                if isNew { report.accepted.append(name) } else { report.duplicates.append(name) }
+                if isNew { taken.report.accepted.append(name) } else { taken.report.duplicates.append(name) }
+                for submission in (try? result.get()) ?? [] { taken.requests[submission.request.id] = submission.request }
                 logger.debug("request file accepted", metadata: ["file": "\(name)", "duplicate": "\(!isNew)"])
             case .failure(let error):
                 let problems = error.problems.map(\.description)
                 try writeErrorFile(for: file, problems: problems)
                 rejections = true
                 moves.append((file, rejectedFolder))
-                report.rejected.append(RejectedFile(file: name, problems: problems))
+                taken.report.rejected.append(RejectedFile(file: name, problems: problems))
                 logger.notice("request file rejected", metadata: ["file": "\(name)", "problems": "\(problems.count)"])
             }
         }

@@ -46,8 +46,9 @@ public struct JobRun {
             job.steps.contains(.consentHygiene)
                 ? Self.measured { Result { try ConsentHygiene(context: context, ledger: ledger).run(now: startedAt) } } : nil
         })
+        var takenRequests: [String: DataSubjectRequest] = [:]
         if let taken {
-            summary.intake = try taken.result.get()
+            (summary.intake, takenRequests) = try taken.result.map { ($0.report, $0.requests) }.get()
             summary.phaseSeconds["intake"] = taken.seconds
         }
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
@@ -57,7 +58,7 @@ public struct JobRun {
             try DurableFile.createFolder(configuration.outboxURL)
             let outbox = Outbox(root: configuration.outboxURL)
             summary.recovered = try recoverInterrupted(outbox: outbox)
-            try process(outbox: outbox, summary: &summary)
+            try process(outbox: outbox, taken: takenRequests, summary: &summary)
         }
         if job.steps.contains(.sweep) {
             let sweep = try Self.timed("sweep", &summary) {
@@ -126,7 +127,8 @@ public struct JobRun {
         return transitions.filter { $0.state == .completed }.count
     }
 
-    private func process(outbox: Outbox, summary: inout RunSummary) throws {
+    /// - Parameter taken: the requests intake just took, by id: not decoded again from the ledger.
+    private func process(outbox: Outbox, taken: [String: DataSubjectRequest], summary: inout RunSummary) throws {
         let queued = try Self.timed("queue", &summary) { try ledger.requests(in: [.pending, .failed]) }
         var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
         var lost: [Ledger.Transition] = []
@@ -136,7 +138,7 @@ public struct JobRun {
                                   reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
                 continue
             }
-            guard let request = try Self.timed("queue", &summary, { try record.request() }) else {
+            guard let request = try Self.timed("queue", &summary, { try taken[record.id] ?? record.request() }) else {
                 lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
                 continue
             }
