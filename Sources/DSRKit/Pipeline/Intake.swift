@@ -87,11 +87,9 @@ public struct Intake {
     /// The requests with the content the ledger keeps (JSON, keys sorted) and its keyed
     /// fingerprint, which tells a harmless resubmission from a clash.
     private func submissions(_ requests: [DataSubjectRequest], sourceFile: String) -> Result<[Ledger.Submission], RequestFileError> {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
         do {
             return .success(try requests.map { request in
-                let content = try encoder.encode(request)
+                let content = try request.ledgerContent()
                 return (request, content, keyring.fingerprint(content))
             })
         } catch {
