@@ -34,7 +34,7 @@ final class JSONAnswerWriter: AnswerFormatWriter {
 
     func beginTable(_ table: MappedTable, columns: [MappedColumn]) throws {
         try json.beginObject()
-        try json.members(cachedAs: "\(kind) \(table.name)", in: fragments) { json in try describe(table, columns: columns, to: json) }
+        try json.members(cachedAs: kind.rawValue + " " + table.name, in: fragments) { json in try describe(table, columns: columns, to: json) }
         try json.key("rows")
         try json.beginArray()
     }

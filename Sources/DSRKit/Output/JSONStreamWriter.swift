@@ -70,17 +70,20 @@ public final class JSONStreamWriter {
     /// description of each table for every person.
     func members(cachedAs key: String, in cache: JSONFragmentCache, _ write: (JSONStreamWriter) throws -> Void) throws {
         precondition(hasElements.last == false && !afterKey, "cached members go first in a new object")
-        let cacheKey = "\(hasElements.count) \(key)"
-        if cache.fragments[cacheKey] == nil {
+        let cacheKey = JSONFragmentCache.Key(depth: hasElements.count, name: key)
+        let fragment: JSONFragmentCache.Fragment
+        if let cached = cache.fragments[cacheKey] {
+            fragment = cached
+        } else {
             let memory = FileOutput.inMemory()
             let renderer = JSONStreamWriter(output: memory, indented: indented)
             renderer.hasElements = hasElements
             try write(renderer)
             precondition(renderer.hasElements.count == hasElements.count && !renderer.afterKey, "cached members must be whole")
             try memory.close(syncing: false)
-            cache.fragments[cacheKey] = (memory.collected ?? [], renderer.hasElements.last!)
+            fragment = (memory.collected ?? [], renderer.hasElements.last!)
+            cache.fragments[cacheKey] = fragment
         }
-        let fragment = cache.fragments[cacheKey]!
         try fragment.bytes.withUnsafeBytes { try output.write($0) }
         hasElements[hasElements.count - 1] = fragment.wroteMembers
     }
@@ -179,5 +182,12 @@ public final class JSONStreamWriter {
 
 /// Pieces of JSON rendered once and copied into many documents; used by one thread.
 final class JSONFragmentCache {
-    fileprivate var fragments: [String: (bytes: [UInt8], wroteMembers: Bool)] = [:]
+    fileprivate struct Key: Hashable {
+        var depth: Int
+        var name: String
+    }
+
+    fileprivate typealias Fragment = (bytes: [UInt8], wroteMembers: Bool)
+
+    fileprivate var fragments: [Key: Fragment] = [:]
 }
