@@ -16,19 +16,8 @@ extension Date {
         let day = CalendarDay(dayNumber: days)
         // Before 1600 the formatter's calendar is Julian.
         guard (1600...9999).contains(day.year) else { return databaseValue }
-        let seconds = inDay / 1000
         return String(unsafeUninitializedCapacity: 23) { text in
-            text.writeDigits(day.year, count: 4, at: 0)
-            text[4] = UInt8(ascii: "-")
-            text.writeDigits(day.month, count: 2, at: 5)
-            text[7] = UInt8(ascii: "-")
-            text.writeDigits(day.day, count: 2, at: 8)
-            text[10] = UInt8(ascii: " ")
-            text.writeDigits(seconds / 3600, count: 2, at: 11)
-            text[13] = UInt8(ascii: ":")
-            text.writeDigits(seconds / 60 % 60, count: 2, at: 14)
-            text[16] = UInt8(ascii: ":")
-            text.writeDigits(seconds % 60, count: 2, at: 17)
+            text.writeDateTime(day, secondOfDay: inDay / 1000, separator: " ")
             text[19] = UInt8(ascii: ".")
             text.writeDigits(inDay % 1000, count: 3, at: 20)
             return 23

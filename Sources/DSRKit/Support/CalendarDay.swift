@@ -153,4 +153,20 @@ extension UnsafeMutableBufferPointer<UInt8> {
             rest /= 10
         }
     }
+
+    /// Writes `YYYY-MM-DD`, `separator`, `hh:mm:ss` (19 bytes) at the start; the year must
+    /// have four digits.
+    func writeDateTime(_ day: CalendarDay, secondOfDay: Int, separator: Character) {
+        writeDigits(day.year, count: 4, at: 0)
+        self[4] = UInt8(ascii: "-")
+        writeDigits(day.month, count: 2, at: 5)
+        self[7] = UInt8(ascii: "-")
+        writeDigits(day.day, count: 2, at: 8)
+        self[10] = separator.asciiValue!
+        writeDigits(secondOfDay / 3600, count: 2, at: 11)
+        self[13] = UInt8(ascii: ":")
+        writeDigits(secondOfDay / 60 % 60, count: 2, at: 14)
+        self[16] = UInt8(ascii: ":")
+        writeDigits(secondOfDay % 60, count: 2, at: 17)
+    }
 }

@@ -75,17 +75,7 @@ public enum Timestamp {
         }
         // Into one buffer: four per answer and two per ledger change add up over a night.
         return String(unsafeUninitializedCapacity: 20) { text in
-            text.writeDigits(day.year, count: 4, at: 0)
-            text[4] = UInt8(ascii: "-")
-            text.writeDigits(day.month, count: 2, at: 5)
-            text[7] = UInt8(ascii: "-")
-            text.writeDigits(day.day, count: 2, at: 8)
-            text[10] = UInt8(ascii: "T")
-            text.writeDigits(time / 3600, count: 2, at: 11)
-            text[13] = UInt8(ascii: ":")
-            text.writeDigits(time / 60 % 60, count: 2, at: 14)
-            text[16] = UInt8(ascii: ":")
-            text.writeDigits(time % 60, count: 2, at: 17)
+            text.writeDateTime(day, secondOfDay: time, separator: "T")
             text[19] = UInt8(ascii: "Z")
             return 20
         }
