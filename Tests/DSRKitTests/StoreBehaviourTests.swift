@@ -26,6 +26,22 @@ import Testing
 
     func value(_ configuration: URL, _ sql: String) throws -> String { try rows(configuration, sql)[0][0] }
 
+    /// Consent hygiene counts beside the night's changes on a connection of its own, and
+    /// must not see them: what is committed once its read is pinned stays out of it.
+    @Test(arguments: StoreKind.allCases)
+    func aPinnedReadDoesNotSeeWhatIsCommittedAfterwards(_ kind: StoreKind) throws {
+        let store = try workspace.installation(try workspace.demo(on: kind)).store()
+        let reader = try #require(try store.concurrentReader(), "the demo store lets a reader work beside the writer")
+        var counts: [String] = []
+        try reader.fetch(SQLStatement(sql: "SELECT count(*) FROM support_tickets"), pinned: {
+            _ = try? store.execute([SQLStatement(sql: "DELETE FROM support_tickets")])
+        }) { row in counts.append(row[0].canonicalText) }
+        #expect(counts != ["0"], "the read counted the tickets as they were when it was pinned")
+        var after: [String] = []
+        try reader.fetch(SQLStatement(sql: "SELECT count(*) FROM support_tickets")) { row in after.append(row[0].canonicalText) }
+        #expect(after == ["0"])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func theNightDoesWhatTheRequestsSay(_ kind: StoreKind) throws {
         let configuration = try workspace.demo(on: kind)

@@ -17,16 +17,29 @@ public struct ConsentHygiene {
         }
     }
 
-    /// Runs a pass; nil when the data map has no consents table.
-    func run(now: Date) throws -> Outcome? {
+    /// Marks consents past their stated duration expired (a write, so it is done before the
+    /// night's changes); nil when the data map has no consents table.
+    func expire(now: Date) throws -> Int? {
         guard context.map.consents != nil else { return nil }
         let query = try ConsentQuery(map: context.map, store: context.store)
+        return try context.store.execute([query.expire(today: context.today(at: now), at: now)]).reduce(0, +)
+    }
+
+    /// Counts the existing-customer exceptions that ended since the last pass, reading
+    /// through `store` (a read of a day window of every relationship row: most of the pass
+    /// at a million customers), and records the pass. `pinned` is called once the read sees
+    /// the store as it counts it: changes committed after that are not counted.
+    func finish(expired: Int, now: Date, reading store: CustomerStore, pinned: () -> Void) throws -> Outcome {
+        let query = try ConsentQuery(map: context.map, store: context.store)
         let today = context.today(at: now)
-        let expired = try context.store.execute([query.expire(today: today, at: now)]).reduce(0, +)
         var ended = 0
         let since = min(try ledger.lastConsentHygieneDay() ?? today.adding(days: -1), today)
         if let statement = query.softOptInsEnded(since..<today) {
-            try context.store.fetch(statement) { row in ended = row[0].count }
+            try withoutActuallyEscaping(pinned) { pinned in
+                try store.fetch(statement, pinned: pinned) { row in ended = row[0].count }
+            }
+        } else {
+            pinned()
         }
         try ledger.recordConsentHygiene(day: today, expired: expired, softOptInsEnded: ended, now: now)
         return Outcome(consentsExpired: expired, softOptInsEnded: ended)

@@ -38,13 +38,23 @@ public struct JobRun {
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
-        // Consent hygiene touches neither the inbox nor the requests, so it runs beside
-        // intake, on the other core.
-        let (taken, hygiene) = concurrently({
+        // Consent hygiene touches neither the inbox nor the requests. Its expiry (a write)
+        // runs beside intake; its count of ended soft opt-ins, most of the pass at a million
+        // customers, runs beside the rest of the run through a connection of its own, on
+        // the store as it was before the night's changes. Without such a connection the
+        // whole pass runs beside intake.
+        let hygiene = job.steps.contains(.consentHygiene) ? ConsentHygiene(context: context, ledger: ledger) : nil
+        let hygieneReader = try hygiene.flatMap { _ in try store.concurrentReader() }
+        let (taken, hygieneStart) = concurrently({
             job.steps.contains(.intake) ? Self.measured { Result { try intake.run(now: startedAt) } } : nil
         }, {
-            job.steps.contains(.consentHygiene)
-                ? Self.measured { Result { try ConsentHygiene(context: context, ledger: ledger).run(now: startedAt) } } : nil
+            hygiene.map { hygiene in
+                Self.measured { Result { () -> HygieneStart in
+                    guard let expired = try hygiene.expire(now: startedAt) else { return .finished(nil) }
+                    if hygieneReader != nil { return .expired(expired) }
+                    return .finished(try hygiene.finish(expired: expired, now: startedAt, reading: store, pinned: {}))
+                } }
+            }
         })
         var takenRequests: [String: DataSubjectRequest] = [:]
         if let taken {
@@ -54,25 +64,35 @@ public struct JobRun {
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
 
-        if job.steps.contains(.process) {
-            try DurableFile.createFolder(configuration.outboxURL)
-            let outbox = Outbox(root: configuration.outboxURL)
-            summary.recovered = try recoverInterrupted(outbox: outbox)
-            try process(outbox: outbox, taken: takenRequests, summary: &summary)
+        let rest = { (summary: inout RunSummary) throws in
+            try processAndSweep(taken: takenRequests, summary: &summary)
         }
-        if job.steps.contains(.sweep) {
-            let sweep = try Self.timed("sweep", &summary) {
-                try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger).run(today: context.today(at: clock()), now: clock())
-            }
-            summary.sweptRows = sweep.rows
-            if sweep.failures > 0 {
-                summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
-            }
+        var hygieneOutcome = hygieneStart.map { (result: $0.result.map(\.outcome), seconds: $0.seconds) }
+        if let hygiene, let hygieneReader, let start = hygieneStart, case .success(.expired(let expired)) = start.result {
+            // The rest waits until the count's read is pinned, so it never sees the night's changes.
+            let pinned = DispatchSemaphore(value: 0)
+            let (done, counted) = concurrently({ () -> Result<Void, Error> in
+                pinned.wait()
+                return Result { try rest(&summary) }
+            }, { () -> (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double) in
+                var signalled = false
+                defer { if !signalled { pinned.signal() } }
+                return Self.measured { Result {
+                    try hygiene.finish(expired: expired, now: startedAt, reading: hygieneReader) {
+                        signalled = true
+                        pinned.signal()
+                    }
+                } }
+            })
+            try done.get()
+            hygieneOutcome = (counted.result.map { $0 }, start.seconds + counted.seconds)
+        } else {
+            try rest(&summary)
         }
         // A failed hygiene pass stops the run where it always did: after the requests.
-        if let hygiene {
-            summary.consentHygiene = try hygiene.result.get()
-            summary.phaseSeconds["consent-hygiene"] = hygiene.seconds
+        if let hygieneOutcome {
+            summary.consentHygiene = try hygieneOutcome.result.get()
+            summary.phaseSeconds["consent-hygiene"] = hygieneOutcome.seconds
         }
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
 
@@ -90,6 +110,38 @@ public struct JobRun {
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
+    }
+
+    /// How far consent hygiene got beside intake.
+    private enum HygieneStart {
+        /// The whole pass (nil: the data map has no consents table).
+        case finished(ConsentHygiene.Outcome?)
+        /// Consents expired; the count is left for a connection of its own.
+        case expired(Int)
+
+        var outcome: ConsentHygiene.Outcome? {
+            if case .finished(let outcome) = self { return outcome }
+            return nil
+        }
+    }
+
+    /// The requests, then the sweep of held rows whose hold has ended.
+    private func processAndSweep(taken: [String: DataSubjectRequest], summary: inout RunSummary) throws {
+        if job.steps.contains(.process) {
+            try DurableFile.createFolder(configuration.outboxURL)
+            let outbox = Outbox(root: configuration.outboxURL)
+            summary.recovered = try recoverInterrupted(outbox: outbox)
+            try process(outbox: outbox, taken: taken, summary: &summary)
+        }
+        if job.steps.contains(.sweep) {
+            let sweep = try Self.timed("sweep", &summary) {
+                try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger).run(today: context.today(at: clock()), now: clock())
+            }
+            summary.sweptRows = sweep.rows
+            if sweep.failures > 0 {
+                summary.failed.append(.init(id: "sweep", reason: "\(sweep.failures) subject(s) could not be swept; retried next run"))
+            }
+        }
     }
 
     /// Runs a phase, adding its wall time to the summary (phases that run per batch add up).

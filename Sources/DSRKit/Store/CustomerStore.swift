@@ -25,8 +25,9 @@ public protocol CustomerStore: AnyObject {
     var dialect: SQLDialect { get throws }
 
     /// Runs a statement of a shared query builder on one consistent read, calling `body`
-    /// with each row's values.
-    func fetch(_ statement: SQLStatement, _ body: (_ row: [StoreValue]) throws -> Void) throws
+    /// with each row's values. `pinned`, when given, is called once the read's snapshot is
+    /// taken, before the rows come: what other connections commit after it is not seen.
+    func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: (_ row: [StoreValue]) throws -> Void) throws
 
     /// Runs statements in one transaction and returns how many rows each changed.
     func execute(_ statements: [SQLStatement]) throws -> [Int]
@@ -47,4 +48,12 @@ public protocol CustomerStore: AnyObject {
 public struct IdentityMatch: Sendable, Hashable {
     public var value: String
     public var subject: StoreValue
+}
+
+extension CustomerStore {
+    /// Runs a statement of a shared query builder on one consistent read, calling `body`
+    /// with each row's values.
+    public func fetch(_ statement: SQLStatement, _ body: (_ row: [StoreValue]) throws -> Void) throws {
+        try fetch(statement, pinned: nil, body)
+    }
 }

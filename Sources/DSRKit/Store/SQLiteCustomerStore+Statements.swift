@@ -12,8 +12,13 @@ extension SQLiteCustomerStore {
         }
     }
 
-    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
+    public func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: ([StoreValue]) throws -> Void) throws {
         try read { db in
+            if let pinned {
+                // A read transaction takes its snapshot at its first read.
+                _ = try Row.fetchOne(db, sql: "SELECT 1 FROM sqlite_master LIMIT 1")
+                pinned()
+            }
             let rows = try Row.fetchCursor(db, sql: statement.sql, arguments: Self.arguments(statement))
             var values: [StoreValue] = []
             while let row = try rows.next() {

@@ -102,9 +102,11 @@ public final class PostgresCustomerStore: CustomerStore {
 
     /// Rows come through a cursor, a page at a time, so a list of a million people never
     /// sits in memory whole.
-    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
+    public func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: ([StoreValue]) throws -> Void) throws {
         try inTransaction(readOnly: true) {
+            // The cursor reads the snapshot taken when it is declared.
             _ = try run(SQLStatement(sql: "DECLARE dsr_rows NO SCROLL CURSOR FOR " + statement.sql, arguments: statement.arguments))
+            pinned?()
             while true {
                 let page = try run(SQLStatement(sql: "FETCH FORWARD \(Self.pageSize) FROM dsr_rows")).rows
                 for row in page { try body(row) }
