@@ -1,7 +1,8 @@
 import Foundation
 
-/// A job: the steps of a run. They always go in the same order: intake (with consent
-/// hygiene beside it), process, sweep, deadlines.
+/// A job: the steps of a run. They always go in the same order: intake, process, sweep,
+/// deadlines; consent hygiene runs beside intake, its count beside process and sweep
+/// when the store allows.
 public struct Job: Sendable, Equatable {
     public var name: String
     public var steps: Set<Step>

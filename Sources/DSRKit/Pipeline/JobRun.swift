@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 
-/// A run of a job (the nightly one: intake beside consent hygiene, resolve, answer and
-/// carry out, sweep, deadlines). Every step can be interrupted and rerun: requests already
-/// taken are not taken again and answers already in place are not written again.
+/// A run of a job (the nightly one: intake, then resolve, answer and carry out, sweep,
+/// deadlines, with consent hygiene beside them). Every step can be interrupted and rerun:
+/// requests already taken are not taken again and answers already in place are not
+/// written again.
 public struct JobRun {
     public let context: RunContext
     public let ledger: Ledger
