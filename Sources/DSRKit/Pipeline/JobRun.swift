@@ -65,16 +65,13 @@ public struct JobRun {
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
 
-        let rest = { (summary: inout RunSummary) throws in
-            try processAndSweep(taken: takenRequests, summary: &summary)
-        }
         var hygieneOutcome = hygieneStart.map { (result: $0.result.map(\.outcome), seconds: $0.seconds) }
         if let hygiene, let hygieneReader, let start = hygieneStart, case .success(.expired(let expired)) = start.result {
-            // The rest waits until the count's read is pinned, so it never sees the night's changes.
+            // The requests wait until the count's read is pinned, so it never sees their changes.
             let pinned = DispatchSemaphore(value: 0)
             let (done, counted) = concurrently({ () -> Result<Void, Error> in
                 pinned.wait()
-                return Result { try rest(&summary) }
+                return Result { try processAndSweep(taken: takenRequests, summary: &summary) }
             }, { () -> (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double) in
                 var signalled = false
                 defer { if !signalled { pinned.signal() } }
@@ -86,9 +83,9 @@ public struct JobRun {
                 } }
             })
             try done.get()
-            hygieneOutcome = (counted.result.map { $0 }, start.seconds + counted.seconds)
+            hygieneOutcome = (counted.result.map(Optional.some), start.seconds + counted.seconds)
         } else {
-            try rest(&summary)
+            try processAndSweep(taken: takenRequests, summary: &summary)
         }
         // A failed hygiene pass stops the run where it always did: after the requests.
         if let hygieneOutcome {
