@@ -17,9 +17,12 @@ import Testing
     }
 
     /// The same demo (store, key, requests) run with each batch size.
-    func nights(batchSizes: [Int], extra: [String: String] = [:]) throws -> [(workspace: TestWorkspace, outcome: Outcome)] {
+    func nights(batchSizes: [Int], extra: [String: String] = [:],
+                dataMap: (String) -> String = { $0 }) throws -> [(workspace: TestWorkspace, outcome: Outcome)] {
         let original = try TestWorkspace()
         _ = try original.demo()
+        let mapURL = original.url("demo/datamap.yaml")
+        try dataMap(try String(contentsOf: mapURL, encoding: .utf8)).write(to: mapURL, atomically: true, encoding: .utf8)
         for name in try FileManager.default.contentsOfDirectory(atPath: original.url("demo/inbox").path) {
             try FileManager.default.removeItem(at: original.url("demo/inbox/\(name)"))
         }
@@ -83,6 +86,37 @@ import Testing
         }
         let sameHeld = outcomes[0].held == outcomes[1].held
         #expect(sameHeld, "held rows differ")
+    }
+
+    /// A rectified reference moves rows to another person: whoever is read after that must
+    /// find them, as when each person is carried out alone.
+    @Test func rowsMovedToAnotherPersonInTheBatchAreFoundThere() throws {
+        func rectification(_ id: String, _ customer: Int, _ column: String, _ value: String, at time: String) -> String {
+            """
+            id: \(id)
+            type: rectification
+            received_at: 2026-11-21T\(time):00+01:00
+            subject: {customer_no: C-000\(customer)}
+            verification: {method: bankid, verified_at: 2026-11-21T\(time):30+01:00}
+            changes: {\(column): "\(value)"}
+            """
+        }
+        // 550 reads every rectified person's orders; 551's orders then move to 552, whose
+        // own rectification comes last with the same change as 550's.
+        let outcomes = try nights(batchSizes: [1, 256], extra: [
+            "R-1.yaml": rectification("R-1", 550, "orders.status", "shipped", at: "10:01"),
+            "R-2.yaml": rectification("R-2", 551, "orders.customer_id", "552", at: "10:02"),
+            "R-3.yaml": rectification("R-3", 552, "orders.status", "shipped", at: "10:03"),
+        ], dataMap: { map in
+            map.replacingOccurrences(of: "      ordered_at:        {category: transaction, provided: false, erasure: keep}\n",
+                                     with: "      ordered_at:        {category: transaction, provided: false, erasure: keep}\n"
+                                         + "      customer_id:       {category: identification, provided: false, erasure: keep}\n")
+        }).map(\.outcome)
+        let orders = try #require(outcomes[0].store["orders"])
+        let moved = orders.filter { $0[1] == 552.databaseValue }
+        #expect(moved.count > 1, "551's orders moved to 552")
+        let same = outcomes[0].store["orders"] == outcomes[1].store["orders"]
+        #expect(same, "the orders end as when each person is carried out alone")
     }
 
     @Test func aSecondErasureOfTheSamePersonInTheBatchFindsNothingLeft() throws {

@@ -109,8 +109,9 @@ struct StoreChangeStage {
         var recordedIndices: [Int] = []
         let receipts: [Receipt] = try store.writing { session in
             // Requests of one type read the same tables: each table once for all their subjects.
+            let batch = BatchReadSession.Batch(map: map)
             let sessions = Dictionary(grouping: planned.filter { $0.reference != nil }, by: \.item.record.type).mapValues { items in
-                BatchReadSession(session, subjects: items.compactMap(\.item.subject))
+                BatchReadSession(session, subjects: items.compactMap(\.item.subject), batch: batch)
             }
             for item in planned {
                 var receipt = item.recordedReceipt ?? Receipt(tables: [])
