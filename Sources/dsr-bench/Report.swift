@@ -26,6 +26,7 @@ struct Report {
         line("requests per second", String(format: "%.0f", Double(requests) / child.wallSeconds))
         line("done", summary.done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
              + " (\(summary.noDataHeld) no data held)")
+        line("store rows read / written", "\(summary.rowsRead) / \(summary.rowsWritten)")
         line("peak resident memory", String(format: "%.0f MB", Double(child.peakResidentBytes) / 1_000_000))
         line("sqlite3 floor (same lookups, erasures)", String(format: "%.2f s", floorSeconds))
         line("dsr / floor", String(format: "%.2f×", child.wallSeconds / floorSeconds))

@@ -70,10 +70,27 @@ import Testing
             """) == "0")
         #expect(try value(configuration, "SELECT count(*) FROM marketing_consents WHERE customer_id = 9") != "0")
 
+        // Every row the night wrote is one its receipts or consent hygiene account for (held
+        // rows are written when their table has a restriction flag to set).
+        let map = try workspace.installation(configuration).map
+        var accounted = summary.consentHygiene?.consentsExpired ?? 0
+        for id in try FileManager.default.contentsOfDirectory(atPath: configuration.deletingLastPathComponent().appendingPathComponent("outbox").path) {
+            let file = configuration.deletingLastPathComponent().appendingPathComponent("outbox/\(id)/receipt.json")
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            let receipt = try JSONDecoder().decode(ReceiptFile.self, from: Data(contentsOf: file))
+            for table in receipt.tables {
+                let flagged = map.table(named: table.table)?.restrictionFlag != nil
+                accounted += table.rowsDeleted + table.rowsChanged + (flagged ? table.held.map(\.rows).reduce(0, +) : 0)
+            }
+        }
+        #expect(summary.rowsWritten == accounted)
+        #expect(summary.rowsRead > 0)
+
         // A second night changes nothing more.
         let before = try rows(configuration, "SELECT id, email, phone, customer_no, street, restricted FROM customers ORDER BY id")
         let again = try workspace.runNightly(configuration, at: night)
         #expect(again.done.isEmpty)
+        #expect(again.rowsWritten == 0)
         #expect(try rows(configuration, "SELECT id, email, phone, customer_no, street, restricted FROM customers ORDER BY id") == before)
     }
 
@@ -183,6 +200,58 @@ import Testing
         #expect(AnswerDocuments.rowsByTable(export)["Order"]?.count == 1)
     }
 
+    /// The night's figures of rows read and written come from the store's tally, shared by
+    /// its concurrent readers.
+    @Test(arguments: StoreKind.allCases)
+    func theStoreCountsTheRowsItReadsAndWrites(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let installation = try workspace.installation(configuration)
+        let store = try installation.store()
+        let map = installation.map
+        let reader = try #require(try store.concurrentReader())
+        let orders = try #require(map.table(named: "orders"))
+        let tickets = try #require(map.table(named: "support_tickets"))
+        let subjects: [StoreValue] = [.integer(531), .integer(532)]
+        let orderCount = Int(try value(configuration, "SELECT count(*) FROM orders WHERE customer_id IN (531, 532)"))!
+        let ticketCount = Int(try value(configuration, "SELECT count(*) FROM support_tickets WHERE customer_id IN (531, 532)"))!
+        let lineCount = Int(try value(configuration, "SELECT count(*) FROM order_lines"))!
+        #expect(orderCount > 0 && ticketCount > 0)
+
+        var streamed = 0
+        try reader.forEachRow(of: orders, columns: ["id"], subjects: subjects, in: map) { _, _ in streamed += 1 }
+        #expect(streamed == orderCount && store.tally.counts == (orderCount, 0), "a concurrent reader counts into its store's tally")
+        // Longer than a PostgreSQL cursor page.
+        try store.fetch(SQLStatement(sql: "SELECT id FROM order_lines")) { _ in }
+        #expect(store.tally.counts == (orderCount + lineCount, 0))
+
+        let deleted = try store.writing { session in
+            let keys = try session.subjectRows(of: tickets, subjects: subjects, in: map, changes: []).values.flatMap { $0.map(\.key) }
+            return try session.delete(from: tickets, keys: keys)
+        }
+        #expect(deleted == ticketCount)
+        #expect(store.tally.counts == (orderCount + lineCount + ticketCount, ticketCount))
+        // Changes rolled back, a subject's or a whole transaction's, are not counted as written.
+        struct Refused: Error {}
+        try store.writing { session in
+            #expect(throws: Refused.self) {
+                try session.atomically {
+                    _ = try session.update(orders, ColumnChange.restrict(orders), keys: [[.integer(1)]])
+                    throw Refused()
+                }
+            }
+        }
+        #expect(throws: Refused.self) {
+            try store.writing { session in
+                _ = try session.update(orders, ColumnChange.restrict(orders), keys: [[.integer(1)]])
+                throw Refused()
+            }
+        }
+        #expect(store.tally.counts.written == ticketCount)
+        let restricted = try store.execute([SQLStatement(sql: "UPDATE orders SET restricted = 1 WHERE customer_id IN (531, 532)")])
+        #expect(restricted == [orderCount])
+        #expect(store.tally.counts == (orderCount + lineCount + ticketCount, ticketCount + orderCount))
+    }
+
     @Test(arguments: StoreKind.allCases)
     func longResultsArriveWholeAndInOrder(_ kind: StoreKind) throws {
         let configuration = try workspace.demo(on: kind)
@@ -273,4 +342,9 @@ import Testing
         #expect(try value(configuration, "SELECT email FROM customers WHERE id = 530") != "erased@invalid")
         #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/ledger/ledger.sqlite").path))
     }
+}
+
+/// The parts of `receipt.json` the row counts need.
+private struct ReceiptFile: Decodable {
+    var tables: [Receipt.Table]
 }

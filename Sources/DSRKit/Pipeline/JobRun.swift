@@ -31,6 +31,7 @@ public struct JobRun {
     /// Runs the job under the ledger's lock.
     public func run() throws -> RunSummary {
         let startedAt = clock()
+        let tallyAtStart = store.tally.counts
         let runID = try ledger.startRun(at: startedAt)
         logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])
 
@@ -104,6 +105,8 @@ public struct JobRun {
                                breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: context.configuration.controller.timeZone))
             }
         }
+        let tally = store.tally.counts
+        (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])

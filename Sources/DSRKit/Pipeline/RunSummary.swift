@@ -24,6 +24,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var sweptRows = 0
     /// Held rows still waiting for their hold to end.
     public var deferredRows = 0
+    /// Store rows the run's statements returned (resolving, answering, changing, consent
+    /// hygiene); a row read twice counts twice.
+    public var rowsRead = 0
+    /// Store rows the run's updates and deletes changed.
+    public var rowsWritten = 0
     public var outbox: String
     /// Consents expired and soft opt-ins ended (nil when the job has no hygiene step).
     public var consentHygiene: ConsentHygiene.Outcome?
@@ -40,7 +45,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
-        case sweptRows = "swept_rows", deferredRows = "deferred_rows", consentHygiene = "consent_hygiene", deadlines
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows", rowsRead = "rows_read", rowsWritten = "rows_written"
+        case consentHygiene = "consent_hygiene", deadlines
         case phaseSeconds = "phase_seconds"
     }
 
@@ -63,6 +69,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
         lines.append("awaiting verification: \(awaitingVerification.count)")
         lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
+        lines.append("store rows: \(rowsRead) read, \(rowsWritten) written")
         if let consentHygiene {
             lines.append("consents: \(consentHygiene.consentsExpired) expired, \(consentHygiene.softOptInsEnded) soft opt-ins ended")
         }

@@ -6,6 +6,9 @@ public protocol CustomerStore: AnyObject {
     /// A name for messages, such as "SQLite store /srv/shop.sqlite"; never a password.
     var displayName: String { get }
 
+    /// The rows read and written through this store and its concurrent readers.
+    var tally: StoreTally { get }
+
     /// The live tables and columns.
     func schema() throws -> StoreSchema
 

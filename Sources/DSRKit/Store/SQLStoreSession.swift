@@ -17,6 +17,8 @@ struct SQLStoreSession: StoreSession {
     let dialect: SQLDialect
     /// Pseudonymises values in Swift when the dialect cannot in SQL.
     let keyring: SubjectKeyring?
+    /// Counts the rows deletes and updates change (the runner counts the rows read).
+    let tally: StoreTally
 
     /// The most keys in one statement.
     static let chunkSize = 500
@@ -79,6 +81,7 @@ struct SQLStoreSession: StoreSession {
             let match = keyMatch(table, Array(chunk), &arguments)
             deleted += try runner.run(SQLStatement(sql: "DELETE FROM \(SQL.quote(table.name)) WHERE \(match)", arguments: arguments))
         }
+        tally.count(written: deleted)
         return deleted
     }
 
@@ -88,7 +91,10 @@ struct SQLStoreSession: StoreSession {
         let inSwift = dialect.pseudonym == nil ? changes.filter { $0.kind == .pseudonymise } : []
         if !inSwift.isEmpty { try pseudonymiseInSwift(table, columns: inSwift.map(\.column), keys: keys) }
         let inSQL = changes.filter { !inSwift.contains($0) }
-        guard !inSQL.isEmpty else { return keys.count }
+        guard !inSQL.isEmpty else {
+            tally.count(written: keys.count)
+            return keys.count
+        }
         var updated = 0
         for chunk in keys.chunked(into: Self.chunkSize) {
             var arguments: [SQLStatement.Argument] = []
@@ -108,6 +114,7 @@ struct SQLStoreSession: StoreSession {
             let match = keyMatch(table, Array(chunk), &arguments)
             updated += try runner.run(SQLStatement(sql: "UPDATE \(SQL.quote(table.name)) SET \(assignments) WHERE \(match)", arguments: arguments))
         }
+        tally.count(written: updated)
         return updated
     }
 
@@ -117,7 +124,7 @@ struct SQLStoreSession: StoreSession {
     func atomically<T>(_ work: () throws -> T) throws -> T {
         _ = try runner.run(SQLStatement(sql: "SAVEPOINT dsr_subject"))
         do {
-            let result = try work()
+            let result = try tally.keepingWrites(work)
             _ = try runner.run(SQLStatement(sql: "RELEASE SAVEPOINT dsr_subject"))
             return result
         } catch {

@@ -21,7 +21,10 @@ extension SQLiteCustomerStore {
             }
             let rows = try Row.fetchCursor(db, sql: statement.sql, arguments: Self.arguments(statement))
             var values: [StoreValue] = []
+            var count = 0
+            defer { tally.count(read: count) }
             while let row = try rows.next() {
+                count += 1
                 values.removeAll(keepingCapacity: true)
                 for index in 0..<row.count { values.append(Self.storeValue(row[index])) }
                 try body(values)
@@ -31,12 +34,14 @@ extension SQLiteCustomerStore {
 
     public func execute(_ statements: [SQLStatement]) throws -> [Int] {
         do {
-            return try database.write { db in
+            let changed = try database.write { db in
                 try statements.map { statement in
                     try db.cachedStatement(sql: statement.sql).execute(arguments: Self.arguments(statement))
                     return db.changesCount
                 }
             }
+            tally.count(written: changed.reduce(0, +))
+            return changed
         } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
         }
@@ -63,12 +68,15 @@ extension SQLiteCustomerStore {
 /// Runs statements on one GRDB connection, inside the transaction its caller opened.
 struct GRDBRunner: StatementRunner {
     let db: Database
+    let tally: StoreTally
 
     func rows(_ statement: SQLStatement) throws -> [[StoreValue]] {
         // Cached: the same few statements run for every subject of the night.
-        try Row.fetchAll(try db.cachedStatement(sql: statement.sql), arguments: SQLiteCustomerStore.arguments(statement)).map { row in
+        let rows = try Row.fetchAll(try db.cachedStatement(sql: statement.sql), arguments: SQLiteCustomerStore.arguments(statement)).map { row in
             (0..<row.count).map { SQLiteCustomerStore.storeValue(row[$0]) }
         }
+        tally.count(read: rows.count)
+        return rows
     }
 
     func run(_ statement: SQLStatement) throws -> Int {

@@ -9,15 +9,18 @@ public final class SQLiteCustomerStore: CustomerStore {
     public let displayName: String
     let url: URL
     let database: DatabaseQueue
+    public let tally: StoreTally
     /// The SQL function that pseudonymises a value; registered on every connection.
     static let pseudonymFunction = "dsr_pseudonym"
     private var cachedSchema: StoreSchema?
 
     /// Opens an existing store file; a missing file is a configuration error, not a new,
     /// empty store. The keyring makes `pseudonymise` available to erasure.
-    public init(url: URL, keyring: SubjectKeyring? = nil, configuration: GRDB.Configuration = GRDB.Configuration()) throws {
+    public init(url: URL, keyring: SubjectKeyring? = nil, configuration: GRDB.Configuration = GRDB.Configuration(),
+                tally: StoreTally = StoreTally()) throws {
         displayName = "SQLite store \(url.path)"
         self.url = url
+        self.tally = tally
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DSRError.configuration("\(displayName): file not found")
         }
@@ -46,7 +49,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         guard journalMode?.lowercased() == "wal" else { return nil }
         var configuration = GRDB.Configuration()
         configuration.readonly = true
-        let reader = try SQLiteCustomerStore(url: url, configuration: configuration)
+        let reader = try SQLiteCustomerStore(url: url, configuration: configuration, tally: tally)
         reader.cachedSchema = try schema()
         return reader
     }
@@ -73,13 +76,15 @@ public final class SQLiteCustomerStore: CustomerStore {
 
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
         let session = try self.session
-        return try read { db in try work(session(GRDBRunner(db: db))) }
+        return try read { db in try work(session(GRDBRunner(db: db, tally: tally))) }
     }
 
     public func writing<T>(_ work: (StoreSession) throws -> T) throws -> T {
         let session = try self.session
         do {
-            return try database.write { db in try work(session(GRDBRunner(db: db))) }
+            return try tally.keepingWrites {
+                try database.write { db in try work(session(GRDBRunner(db: db, tally: tally))) }
+            }
         } catch let error as DatabaseError {
             throw DSRError.io("\(displayName): \(Self.describe(error))")
         }
@@ -91,7 +96,8 @@ public final class SQLiteCustomerStore: CustomerStore {
         get throws {
             let schema = try schema()
             let dialect = try dialect
-            return { SQLStoreSession(runner: $0, schema: schema, dialect: dialect, keyring: nil) }
+            let tally = tally
+            return { SQLStoreSession(runner: $0, schema: schema, dialect: dialect, keyring: nil, tally: tally) }
         }
     }
 

@@ -19,12 +19,14 @@ public final class PostgresCustomerStore: CustomerStore {
     private let connection: PostgresConnection
     private let logger: Logger
     private let keyring: SubjectKeyring?
+    public let tally: StoreTally
     var cachedSchema: StoreSchema?
 
     /// Connects; a refused connection is an I/O error (74), a refused login or a missing
     /// database a configuration error (78).
-    public init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger) throws {
+    public init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger, tally: StoreTally = StoreTally()) throws {
         displayName = "PostgreSQL store \(location.displayName)"
+        self.tally = tally
         self.location = location
         self.keyring = keyring
         self.logger = logger
@@ -57,7 +59,7 @@ public final class PostgresCustomerStore: CustomerStore {
 
     /// A second connection: PostgreSQL's readers never wait for its writers.
     public func concurrentReader() throws -> CustomerStore? {
-        let reader = try PostgresCustomerStore(location: location, keyring: nil, logger: logger)
+        let reader = try PostgresCustomerStore(location: location, keyring: nil, logger: logger, tally: tally)
         reader.cachedSchema = try schema()
         return reader
     }
@@ -109,6 +111,7 @@ public final class PostgresCustomerStore: CustomerStore {
             pinned?()
             while true {
                 let page = try run(SQLStatement(sql: "FETCH FORWARD \(Self.pageSize) FROM dsr_rows")).rows
+                tally.count(read: page.count)
                 for row in page { try body(row) }
                 if page.count < Self.pageSize { break }
             }
@@ -119,7 +122,9 @@ public final class PostgresCustomerStore: CustomerStore {
     static let pageSize = 5000
 
     public func execute(_ statements: [SQLStatement]) throws -> [Int] {
-        try inTransaction(readOnly: false) { try statements.map { try run($0).changed } }
+        let changed = try inTransaction(readOnly: false) { try statements.map { try run($0).changed } }
+        tally.count(written: changed.reduce(0, +))
+        return changed
     }
 
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {
@@ -129,11 +134,11 @@ public final class PostgresCustomerStore: CustomerStore {
 
     public func writing<T>(_ work: (StoreSession) throws -> T) throws -> T {
         let session = try self.session
-        return try inTransaction(readOnly: false) { try work(session) }
+        return try tally.keepingWrites { try inTransaction(readOnly: false) { try work(session) } }
     }
 
     private var session: SQLStoreSession {
-        get throws { SQLStoreSession(runner: PostgresRunner(store: self), schema: try schema(), dialect: try dialect, keyring: keyring) }
+        get throws { SQLStoreSession(runner: PostgresRunner(store: self), schema: try schema(), dialect: try dialect, keyring: keyring, tally: tally) }
     }
 
     /// Runs `work` in one transaction (a consistent snapshot when reading); rolls back
@@ -261,7 +266,11 @@ public final class PostgresCustomerStore: CustomerStore {
 struct PostgresRunner: StatementRunner {
     let store: PostgresCustomerStore
 
-    func rows(_ statement: SQLStatement) throws -> [[StoreValue]] { try store.run(statement).rows }
+    func rows(_ statement: SQLStatement) throws -> [[StoreValue]] {
+        let rows = try store.run(statement).rows
+        store.tally.count(read: rows.count)
+        return rows
+    }
     func run(_ statement: SQLStatement) throws -> Int { try store.run(statement).changed }
 }
 
