@@ -60,8 +60,8 @@ struct Bench: ParsableCommand {
             try FileManager.default.copyItem(at: pristine, to: store)
         }
         let floorStore = folder.appendingPathComponent("floor.sqlite")
-        try? FileManager.default.removeItem(at: floorStore)
-        try FileManager.default.copyItem(at: pristine, to: floorStore)
+        let floorAnswers = folder.appendingPathComponent("floor-answers")
+        try? FileManager.default.removeItem(at: floorAnswers)
 
         let night10k = RequestBatch(customers: customers, count: requests)
         try night10k.writeFiles(into: night.appendingPathComponent("inbox"))
@@ -71,13 +71,13 @@ struct Bench: ParsableCommand {
 
         let child = try ChildRun.launch(configuration: configurationURL)
         let map = try DataMap.load(from: night.appendingPathComponent("datamap.yaml"))
-        let script = FloorScript(map: map, batch: night10k, today: CalendarDay(Date(), in: TimeZone(identifier: "Europe/Oslo")!)).text
-        let scriptURL = folder.appendingPathComponent("floor.sql")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        let floorSeconds = try Stopwatch.seconds { try Floor.run(script: scriptURL, store: floorStore) }
+        var script = FloorScript(map: map, batch: night10k, today: CalendarDay(Date(), in: TimeZone(identifier: "Europe/Oslo")!))
+        let floorSeconds = try Floor.run(script, named: "floor.sql", in: folder, on: floorStore, copiedFrom: pristine)
+        script.answersFolder = floorAnswers
+        let floorWritingSeconds = try Floor.run(script, named: "floor-writing-files.sql", in: folder, on: floorStore, copiedFrom: pristine)
 
         Report(customers: customers, requests: requests, store: store, generationSeconds: generationSeconds, loadSeconds: loadSeconds,
-               child: child, floorSeconds: floorSeconds).print()
+               child: child, floorSeconds: floorSeconds, floorWritingFilesSeconds: floorWritingSeconds).print()
     }
 }
 
@@ -143,7 +143,18 @@ func peakResidentBytes() throws -> Int {
 
 /// The floor: the `sqlite3` shell running the generated script.
 enum Floor {
-    static func run(script: URL, store: URL) throws {
+    /// Writes the script to `folder`, copies the store afresh (the script erases) and
+    /// returns the seconds the shell takes to run it.
+    static func run(_ script: FloorScript, named name: String, in folder: URL, on store: URL, copiedFrom pristine: URL) throws -> Double {
+        let scriptURL = folder.appendingPathComponent(name)
+        try script.text.write(to: scriptURL, atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(at: store)
+        try FileManager.default.copyItem(at: pristine, to: store)
+        sync()
+        return try Stopwatch.seconds { try run(script: scriptURL, store: store) }
+    }
+
+    private static func run(script: URL, store: URL) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["sqlite3", store.path]

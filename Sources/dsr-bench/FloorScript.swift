@@ -10,6 +10,10 @@ struct FloorScript {
     let map: DataMap
     let batch: RequestBatch
     let today: CalendarDay
+    /// When set, each answer goes to `<folder>/<request id>/answer.json` through the shell's
+    /// `writefile()` instead of to standard output: the cost of a file per answer, which
+    /// dsr pays three times over (JSON, XML, manifest).
+    var answersFolder: URL?
 
     var text: String {
         var lines = ["PRAGMA foreign_keys = ON;", "CREATE TEMP TABLE request (id TEXT PRIMARY KEY, type TEXT, customer_no TEXT);"]
@@ -29,7 +33,9 @@ struct FloorScript {
             let object = "json_object(" + table.columns.map { "'\($0.name)', \(path.column($0.name))" }.joined(separator: ", ") + ")"
             return "'\(table.name)', (SELECT json_group_array(\(object)) FROM \(path.fromClause) WHERE \(path.subjectKey) = s.key)"
         }
-        lines.append("SELECT s.id, json_object(\(tables.joined(separator: ", "))) FROM subject s WHERE s.type IN ('access', 'export');")
+        let document = "json_object(\(tables.joined(separator: ", ")))"
+        let answer = answersFolder.map { "writefile('\($0.path)/' || s.id || '/answer.json', \(document))" } ?? "s.id, \(document)"
+        lines.append("SELECT \(answer) FROM subject s WHERE s.type IN ('access', 'export');")
         // Erasure: children first, held rows restricted, the others erased.
         lines.append("BEGIN;")
         for table in map.tablesChildrenFirst {

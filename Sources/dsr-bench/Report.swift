@@ -12,6 +12,8 @@ struct Report {
     let loadSeconds: Double?
     let child: ChildRun.Figures
     let floorSeconds: Double
+    /// The floor with each answer written to a file of its own.
+    let floorWritingFilesSeconds: Double
 
     func print() {
         let summary = child.summary
@@ -19,8 +21,11 @@ struct Report {
         if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
         if let loadSeconds { line("postgres load", String(format: "%.1f s", loadSeconds)) }
         line("store", store)
-        for phase in ["intake", "queue", "resolve", "answer", "change", "publish", "record", "sweep", "consent-hygiene", "deadlines"] {
-            line("  \(phase)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
+        let phases = [("intake", "intake"), ("queue", "queue"), ("resolve", "resolve"), ("answer", "answer (access, export)"),
+                      ("change", "change (erasure)"), ("publish", "publish"), ("record", "record"), ("sweep", "sweep"),
+                      ("consent-hygiene", "consent hygiene"), ("deadlines", "deadlines (report)")]
+        for (phase, label) in phases {
+            line("  \(label)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
         }
         line("nightly run (wall)", String(format: "%.2f s", child.wallSeconds))
         line("requests per second", String(format: "%.0f", Double(requests) / child.wallSeconds))
@@ -30,5 +35,7 @@ struct Report {
         line("peak resident memory", String(format: "%.0f MB", Double(child.peakResidentBytes) / 1_000_000))
         line("sqlite3 floor (same lookups, erasures)", String(format: "%.2f s", floorSeconds))
         line("dsr / floor", String(format: "%.2f×", child.wallSeconds / floorSeconds))
+        line("sqlite3 floor writing a file per answer", String(format: "%.2f s", floorWritingFilesSeconds))
+        line("dsr / floor writing files", String(format: "%.2f×", child.wallSeconds / floorWritingFilesSeconds))
     }
 }
