@@ -105,9 +105,18 @@ struct SplitMix {
         let output = try ExternalTools.run(ExternalTools.builtProduct("dsr-bench"),
                                            ["--customers", "2000", "--requests", "100", "--dir", workspace.url("bench").path])
         #expect(output.status == 0, "\(output.stderr)")
-        for figure in ["store generation", "requests per second", "peak resident memory", "sqlite3 floor", "dsr / floor"] {
+        for figure in ["store generation", "requests per second", "peak resident memory", "sqlite3 floor", "dsr / floor",
+                       "sqlite3 floor writing a file per answer", "dsr / floor writing files"] {
             #expect(output.stdout.contains(figure), "\(figure)")
         }
         #expect(output.stdout.range(of: #"done +50 access, 30 erasure, 20 export \(1 no data held\)"#, options: .regularExpression) != nil)
+        let rows = try #require(output.stdout.firstMatch(of: #/store rows read / written +(\d+) / (\d+)/#))
+        #expect(Int(rows.1)! > 0 && Int(rows.2)! > 0)
+        // The second floor wrote one JSON answer per answered person it found.
+        let answers = workspace.url("bench/floor-answers")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: answers.path)
+        #expect((60...70).contains(folders.count))
+        let answer = try JSONSerialization.jsonObject(with: Data(contentsOf: answers.appendingPathComponent("\(folders[0])/answer.json")))
+        #expect((answer as? [String: Any])?["customers"] != nil)
     }
 }

@@ -14,15 +14,18 @@ final class OutboxPublisher: @unchecked Sendable {
 
     private let outbox: Outbox
     private let logger: Logger
+    /// Seals, makes durable and moves a set of folders into place; returns each failure.
+    private let publish: ([StagedFolder], Outbox) -> [String: Error]
     private let condition = NSCondition()
     private var pending: [Item] = []
     private var published: [Ledger.Transition] = []
     private var closed = false
     private let stopped = DispatchSemaphore(value: 0)
 
-    init(outbox: Outbox, logger: Logger) {
+    init(outbox: Outbox, logger: Logger, publish: @escaping ([StagedFolder], Outbox) -> [String: Error] = StagedFolder.publish) {
         self.outbox = outbox
         self.logger = logger
+        self.publish = publish
         let thread = Thread { [self] in run() }
         thread.start()
     }
@@ -63,7 +66,7 @@ final class OutboxPublisher: @unchecked Sendable {
             let items = pending
             pending = []
             condition.unlock()
-            let failures = StagedFolder.publish(items.map(\.folder), in: outbox)
+            let failures = publish(items.map(\.folder), outbox)
             let outcomes = items.map { item in
                 guard let error = failures[item.completed.id] else { return item.completed }
                 logger.error("publishing the answer failed", metadata: ["request": "\(item.completed.id)", "error": "\(error)"])
