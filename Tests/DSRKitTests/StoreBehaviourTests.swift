@@ -232,7 +232,7 @@ import Testing
         #expect(store.tally.counts == (orderCount + lineCount + ticketCount, ticketCount))
         // Changes rolled back, a subject's or a whole transaction's, are not counted as written.
         struct Refused: Error {}
-        try store.writing { session in
+        try store.writing { session -> Void in
             #expect(throws: Refused.self) {
                 try session.atomically {
                     _ = try session.update(orders, ColumnChange.restrict(orders), keys: [[.integer(1)]])
