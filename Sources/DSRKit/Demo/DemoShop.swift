@@ -114,6 +114,9 @@ public enum DemoShop {
         );
         """
 
+    /// The lookups requests make (by identity, by owner), and the date ranges the data map's
+    /// consent rules read every night: a soft opt-in's relationships by date, consents by
+    /// expiry. Without the date indexes the nightly consent hygiene reads every order.
     static let indexes = """
         CREATE INDEX customers_email ON customers (lower(trim(email)));
         CREATE INDEX customers_phone ON customers (phone);
@@ -122,6 +125,9 @@ public enum DemoShop {
         CREATE INDEX order_lines_order ON order_lines (order_id);
         CREATE INDEX support_tickets_customer ON support_tickets (customer_id);
         CREATE INDEX marketing_consents_customer ON marketing_consents (customer_id);
+        CREATE INDEX orders_ordered_at ON orders (ordered_at);
+        CREATE INDEX loyalty_memberships_expires_at ON loyalty_memberships (expires_at);
+        CREATE INDEX marketing_consents_valid_until ON marketing_consents (valid_until);
         """
 
     /// Fills every table from one sequence of customer numbers. Names cycle through lists
