@@ -34,7 +34,9 @@ struct FloorScript {
             return "'\(table.name)', (SELECT json_group_array(\(object)) FROM \(path.fromClause) WHERE \(path.subjectKey) = s.key)"
         }
         let document = "json_object(\(tables.joined(separator: ", ")))"
-        let answer = answersFolder.map { "writefile('\($0.path)/' || s.id || '/answer.json', \(document))" } ?? "s.id, \(document)"
+        let answer = answersFolder.map { folder in
+            "writefile('\(folder.path.replacingOccurrences(of: "'", with: "''"))/' || s.id || '/answer.json', \(document))"
+        } ?? "s.id, \(document)"
         lines.append("SELECT \(answer) FROM subject s WHERE s.type IN ('access', 'export');")
         // Erasure: children first, held rows restricted, the others erased.
         lines.append("BEGIN;")
