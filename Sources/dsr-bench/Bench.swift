@@ -9,11 +9,11 @@ import Logging
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dsr-bench",
-        abstract: "Times a nightly run of R requests against a generated store of N customers, and the sqlite3 shell doing the same work.")
+        abstract: "Times a nightly run of R requests against a generated store of N customers, and the sqlite3 shell doing the same lookups and erasures (once to standard output, once writing a file per answer).")
 
     @Option(help: "Customers in the generated store.") var customers = 1_000_000
     @Option(help: "Requests in the night: 50% access, 20% export, 30% erasure, 1% unknown identities.") var requests = 10_000
-    @Option(help: "Working folder (the store, a copy for the floor, the inbox and outbox).") var dir = ".build/bench"
+    @Option(help: "Working folder (the store, a copy for the floor, the inbox and outbox, the floor's answer files).") var dir = ".build/bench"
     @Flag(help: "Reuse a store generated earlier in --dir for the same --customers.") var reuseStore = false
     @Option(help: ArgumentHelp("The store the night runs on: sqlite, or postgres (the generated shop loaded into --url).", valueName: "kind"))
     var store = "sqlite"
