@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var batchSize: Int
     /// An inbox file changed more recently than this is still being written and waits.
     public var inboxSettleSeconds: Int
+    /// Art. 12(5): a request of the same type for a person who had one completed within
+    /// this many days goes to review (0: never).
+    public var repeatWindowDays: Int = 30
 
     /// The controller named in reports.
     public struct Controller: Sendable {
@@ -156,7 +159,12 @@ public struct Configuration: Sendable {
             settle = try settleNode.integer()
             guard (0...3600).contains(settle) else { throw settleNode.problem("must be between 0 and 3600") }
         }
-        let configuration = Configuration(
+        var repeatWindow = 30
+        if let windowNode = fields.optional("repeat_window_days") {
+            repeatWindow = try windowNode.integer()
+            guard (0...3650).contains(repeatWindow) else { throw windowNode.problem("must be between 0 and 3650") }
+        }
+        var configuration = Configuration(
             fileURL: fileURL,
             controller: controller,
             store: store,
@@ -167,6 +175,7 @@ public struct Configuration: Sendable {
             hmacKeyURL: try path(try fields.required("hmac_key_file")),
             batchSize: batchSize,
             inboxSettleSeconds: settle)
+        configuration.repeatWindowDays = repeatWindow
         try fields.finish()
         return configuration
     }

@@ -80,6 +80,19 @@ public final class Installation {
     /// The subject reference of the one person some identities name, for commands that act
     /// on a person rather than a request (legal holds).
     public func subjectReference(identities: [String: String]) throws -> String {
+        let normalized = try normalizedIdentities(identities)
+        let probe = DataSubjectRequest(id: "probe", type: .access, receivedAt: Date(), identities: normalized,
+                                       verification: nil, formats: [], changes: [:], scope: nil, note: nil)
+        switch try SubjectResolver(store: try store(), map: map).resolve([probe])["probe"] ?? .notFound {
+        case .found(let subject): return try keyring().subjectReference(table: map.subject.table, key: subject)
+        case .notFound: throw DSRError.badInput("no one in the store matches these identities")
+        case .needsReview(let reason): throw DSRError.badInput("the identities do not name one person: \(reason)")
+        }
+    }
+
+    /// Identities given on the command line (`--identity name=value`), normalised as a
+    /// request file's are; a bad one is a usage error naming the identity, not the value.
+    public func normalizedIdentities(_ identities: [String: String]) throws -> [String: String] {
         let parser = requestParser(now: Date())
         var normalized: [String: String] = [:]
         for (name, value) in identities {
@@ -88,13 +101,7 @@ public final class Installation {
             case .failure(let error): throw DSRError(.usage, "--identity \(name): \(error.reason)")
             }
         }
-        let probe = DataSubjectRequest(id: "probe", type: .access, receivedAt: Date(), identities: normalized,
-                                       verification: nil, formats: [], changes: [:], scope: nil, note: nil)
-        switch try SubjectResolver(store: try store(), map: map).resolve([probe])["probe"] ?? .notFound {
-        case .found(let subject): return try keyring().subjectReference(table: map.subject.table, key: subject)
-        case .notFound: throw DSRError.badInput("no one in the store matches these identities")
-        case .needsReview(let reason): throw DSRError.badInput("the identities do not name one person: \(reason)")
-        }
+        return normalized
     }
 
     private func checkBeforeRunning() throws {

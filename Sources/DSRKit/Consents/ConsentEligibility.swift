@@ -52,10 +52,9 @@ public struct ConsentEligibility {
         let suppressingScopes: Set<String> = ["*/*", "\(purpose)/*", "*/\(channel.rawValue)", "\(purpose)/\(channel.rawValue)"]
         let identities = map.identities.values.filter { $0.table == map.subject.table }.sorted { $0.name < $1.name }
         let contactColumns = try self.contactColumns(map)
-        // Identities come normalised by the store, as matching normalises them (emails
-        // folded in SQL, phones held in E.164), so no value is normalised again in Swift.
-        let subjectExpressions = identities.map { StoreQuery.normalized(ConsentQuery.subjectColumn($0.column), $0.normalization) }
-            + (contactColumns + map.subject.nameColumns).map(ConsentQuery.subjectColumn)
+        // Identities come as stored and are normalised in Swift, as matching does, so the
+        // suppression list's keyed references (made from normalised values) find them.
+        let subjectExpressions = (identities.map(\.column) + contactColumns + map.subject.nameColumns).map(ConsentQuery.subjectColumn)
         let today = CalendarDay(now, in: installation.configuration.controller.timeZone)
         let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
                                          subjectExpressions: subjectExpressions, contactColumns: contactColumns)
@@ -72,7 +71,8 @@ public struct ConsentEligibility {
             for identity in identities {
                 let value = values.next()!
                 guard !suppressed, suppressedIdentities?.contains(identity.name) ?? true, value != .null else { continue }
-                let scopes = suppressions[keyring.identityReference(name: identity.name, value: value.canonicalText)] ?? []
+                let normalized = identity.normalization.storedForm(value.canonicalText)
+                let scopes = suppressions[keyring.identityReference(name: identity.name, value: normalized)] ?? []
                 suppressed = !scopes.isDisjoint(with: suppressingScopes)
             }
             let contact = contactColumns.map { _ in values.next()!.canonicalText }.joined(separator: ", ")

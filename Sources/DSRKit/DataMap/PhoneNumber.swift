@@ -1,17 +1,46 @@
 /// Phone numbers in E.164 form (`+4791234567`), the form identities are matched in.
 ///
-/// Hand-written rather than a port of libphonenumber (not available here): it knows the
-/// calling codes and trunk prefixes of the regions dsr's users are in and checks length,
-/// not numbering plans.
+/// Hand-written rather than a port of libphonenumber (no Swift package of it is available
+/// here): it knows the calling codes, trunk prefixes and national number lengths of the
+/// regions dsr's users are in, and checks lengths, not numbering plans.
 public enum PhoneNumber {
-    private static let regions: [String: (callingCode: String, trunkPrefix: String?)] = [
-        "NO": ("47", nil), "SE": ("46", "0"), "DK": ("45", nil), "FI": ("358", "0"),
-        "IS": ("354", nil), "DE": ("49", "0"), "AT": ("43", "0"), "CH": ("41", "0"),
-        "NL": ("31", "0"), "BE": ("32", "0"), "LU": ("352", nil), "FR": ("33", "0"),
-        "GB": ("44", "0"), "IE": ("353", "0"), "ES": ("34", nil), "PT": ("351", nil),
-        "IT": ("39", nil), "PL": ("48", nil), "EE": ("372", nil), "LV": ("371", nil),
-        "LT": ("370", "8"), "US": ("1", "1"), "CA": ("1", "1"),
+    private struct Region {
+        var callingCode: String
+        /// The national trunk prefix, dialled before national numbers and never part of E.164.
+        var trunkPrefix: String?
+        /// Digits of the national significant number (after the calling code and trunk).
+        var lengths: ClosedRange<Int>
+    }
+
+    private static let regions: [String: Region] = [
+        "NO": Region(callingCode: "47", trunkPrefix: nil, lengths: 8...8),
+        "SE": Region(callingCode: "46", trunkPrefix: "0", lengths: 7...9),
+        "DK": Region(callingCode: "45", trunkPrefix: nil, lengths: 8...8),
+        "FI": Region(callingCode: "358", trunkPrefix: "0", lengths: 5...12),
+        "IS": Region(callingCode: "354", trunkPrefix: nil, lengths: 7...9),
+        "DE": Region(callingCode: "49", trunkPrefix: "0", lengths: 6...13),
+        "AT": Region(callingCode: "43", trunkPrefix: "0", lengths: 4...13),
+        "CH": Region(callingCode: "41", trunkPrefix: "0", lengths: 9...9),
+        "NL": Region(callingCode: "31", trunkPrefix: "0", lengths: 9...9),
+        "BE": Region(callingCode: "32", trunkPrefix: "0", lengths: 8...9),
+        "LU": Region(callingCode: "352", trunkPrefix: nil, lengths: 4...11),
+        "FR": Region(callingCode: "33", trunkPrefix: "0", lengths: 9...9),
+        "GB": Region(callingCode: "44", trunkPrefix: "0", lengths: 9...10),
+        "IE": Region(callingCode: "353", trunkPrefix: "0", lengths: 7...9),
+        "ES": Region(callingCode: "34", trunkPrefix: nil, lengths: 9...9),
+        "PT": Region(callingCode: "351", trunkPrefix: nil, lengths: 9...9),
+        "IT": Region(callingCode: "39", trunkPrefix: nil, lengths: 6...11),
+        "PL": Region(callingCode: "48", trunkPrefix: nil, lengths: 9...9),
+        "EE": Region(callingCode: "372", trunkPrefix: nil, lengths: 7...8),
+        "LV": Region(callingCode: "371", trunkPrefix: nil, lengths: 8...8),
+        "LT": Region(callingCode: "370", trunkPrefix: "8", lengths: 8...8),
+        "US": Region(callingCode: "1", trunkPrefix: "1", lengths: 10...10),
+        "CA": Region(callingCode: "1", trunkPrefix: "1", lengths: 10...10),
     ]
+
+    /// The rule of each calling code dsr knows (US and CA share theirs).
+    private static let regionByCallingCode: [String: Region] = Dictionary(
+        regions.values.map { ($0.callingCode, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The calling code of a region such as `NO`, if dsr knows it.
     public static func callingCode(forRegion region: String) -> String? {
@@ -19,28 +48,57 @@ public enum PhoneNumber {
     }
 
     /// The E.164 form of a phone number, or nil when it cannot be one.
-    ///
-    /// Spaces, dots, dashes and parentheses are dropped; `00` is read as `+`; a number
-    /// without a country code takes the default region's, minus its trunk prefix.
     public static func e164(_ text: String, defaultRegion: String?) -> String? {
+        try? parse(text, defaultRegion: defaultRegion).get()
+    }
+
+    /// The E.164 form of a phone number, or why it cannot be one (never quoting it).
+    ///
+    /// Spaces, dots, dashes, slashes and parentheses are dropped, and so is a `(0)` (the
+    /// trunk prefix written beside an international number: `+46 (0)70 …`); `00` is read
+    /// as `+`. A national number takes the default region's calling code, minus its trunk
+    /// prefix; an international one loses a trunk prefix written after a known calling
+    /// code (`+46 070 …`). Numbers of a known calling code must have its national length.
+    public static func parse(_ text: String, defaultRegion: String?) -> Result<String, IdentityValueError> {
         var digits = ""
         var international = false
-        for (offset, character) in text.trimmingCharacters(in: .whitespacesAndNewlines).enumerated() {
+        let written = text.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "(0)", with: " ")
+        for (offset, character) in written.enumerated() {
             if character == "+" && offset == 0 { international = true; continue }
             if " .-()/\u{00A0}".contains(character) { continue }
-            guard character.isASCII, character.isNumber else { return nil }
+            guard character.isASCII, character.isNumber else {
+                return .failure(IdentityValueError(reason: "is not a phone number: it holds characters other than digits, spaces, dots, dashes, slashes and parentheses"))
+            }
             digits.append(character)
         }
         if !international && digits.hasPrefix("00") {
             international = true
             digits.removeFirst(2)
         }
-        if !international {
-            guard let region = defaultRegion, let rule = regions[region] else { return nil }
-            if let trunk = rule.trunkPrefix, digits.hasPrefix(trunk) { digits.removeFirst(trunk.count) }
-            digits = rule.callingCode + digits
+        let callingCode: String
+        let region: Region?
+        if international {
+            guard let code = (1...3).lazy.map({ String(digits.prefix($0)) }).first(where: { regionByCallingCode[$0] != nil }) else {
+                guard (8...15).contains(digits.count), digits.first != "0" else {
+                    return .failure(IdentityValueError(reason: "is not a phone number: an international number has 8 to 15 digits"))
+                }
+                return .success("+" + digits)
+            }
+            callingCode = code
+            region = regionByCallingCode[code]
+            digits.removeFirst(code.count)
+        } else {
+            guard let name = defaultRegion, let rule = regions[name] else {
+                return .failure(IdentityValueError(reason: "is not a phone number in international form (+<country code><number>)"))
+            }
+            callingCode = rule.callingCode
+            region = rule
         }
-        guard (8...15).contains(digits.count), digits.first != "0" else { return nil }
-        return "+" + digits
+        if let trunk = region?.trunkPrefix, callingCode != trunk, digits.hasPrefix(trunk) { digits.removeFirst(trunk.count) }
+        if let region, !region.lengths.contains(digits.count) {
+            let expected = region.lengths.count == 1 ? "\(region.lengths.lowerBound)" : "\(region.lengths.lowerBound) to \(region.lengths.upperBound)"
+            return .failure(IdentityValueError(reason: "is not a phone number: numbers of +\(callingCode) have \(expected) digits after the country code, this one has \(digits.count)"))
+        }
+        return .success("+" + callingCode + digits)
     }
 }

@@ -44,6 +44,8 @@ extension Ledger {
                 record.state = .pending
                 record.stateReason = reason
                 record.attempts = 0
+                // A repeat the officer sends on is carried out however recent the last one.
+                record.repeatConfirmed = true
                 return ("state", "pending after review" + (reason.map { ": \($0)" } ?? ""))
             }
             record.state = .rejected
@@ -52,6 +54,55 @@ extension Ledger {
             record.completedAt = now
             return ("state", "rejected after review: \(record.stateReason!)")
         }
+    }
+
+    /// Settles a request that needs review by adding identities (already normalised): the
+    /// next run answers for the one person all its identities agree on, or puts it back
+    /// with the reason. The audit trail names the identities, never their values.
+    public func review(_ id: String, adding identities: [String: String], now: Date) throws -> LedgerRequest {
+        try change(id, now: now) { record, _ in
+            guard record.state == .needsReview else {
+                throw DSRError.badInput("request '\(id)' is \(record.state.rawValue), not needs-review")
+            }
+            guard var request = try record.request() else { throw DSRError.badInput("request '\(id)' holds no content any more") }
+            for (name, value) in identities.sorted(by: { $0.key < $1.key }) {
+                if let named = request.identities[name], named != value {
+                    throw DSRError.badInput("request '\(id)' already names the identity '\(name)' with another value; reject it and ask for a new request instead")
+                }
+                request.identities[name] = value
+            }
+            record.payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
+            record.state = .pending
+            record.stateReason = "identity added after review"
+            record.attempts = 0
+            return ("identity added", "after review: \(identities.keys.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// The latest completed request of each (subject reference, type) completed at or
+    /// after `since`, for Art. 12(5) repeats: one statement for a batch.
+    public func completedRequests(of subjectReferences: Set<String>, since: Date) throws -> [RepeatKey: (id: String, completedAt: Date)] {
+        guard !subjectReferences.isEmpty else { return [:] }
+        return try read { db in
+            var latest: [RepeatKey: (id: String, completedAt: Date)] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, type, subject_reference, completed_at FROM request
+                WHERE state = 'completed' AND completed_at >= ? AND subject_reference IN (SELECT value FROM json_each(?))
+                """, arguments: [since, String(decoding: try JSONEncoder().encode(subjectReferences.sorted()), as: UTF8.self)])
+            while let row = try rows.next() {
+                guard let type = RequestType(rawValue: row["type"]) else { continue }
+                let key = RepeatKey(subjectReference: row["subject_reference"], type: type)
+                let completedAt: Date = row["completed_at"]
+                if latest[key].map({ $0.completedAt < completedAt }) ?? true { latest[key] = (row["id"], completedAt) }
+            }
+            return latest
+        }
+    }
+
+    /// A person and a request type, the unit Art. 12(5) repeats are counted in.
+    public struct RepeatKey: Hashable, Sendable {
+        public var subjectReference: String
+        public var type: RequestType
     }
 
     /// The Art. 12(3) extension by two further months; refused after the due date.

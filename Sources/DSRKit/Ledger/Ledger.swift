@@ -193,6 +193,11 @@ public final class Ledger: Sendable {
             // NULL for entries made before: their identity is unknown, so checks try every one.
             try db.alter(table: "suppression") { table in table.add(column: "identity", .text) }
         }
+        migrator.registerMigration("v9 repeated requests") { db in
+            // Set by `dsr review --retry` on a request held back as a repeat (Art. 12(5)).
+            try db.alter(table: "request") { table in table.add(column: "repeat_confirmed", .boolean).notNull().defaults(to: false) }
+            try db.create(index: "request_completed_subject", on: "request", columns: ["subject_reference", "type", "completed_at"])
+        }
         return migrator
     }
 

@@ -35,6 +35,8 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     public var payload: String?
     /// A keyed HMAC of the request's content, to tell a harmless resubmission from a clash.
     public var contentFingerprint: String
+    /// Whether the officer confirmed a request held back as a repeat (Art. 12(5)).
+    public var repeatConfirmed: Bool = false
     /// The file name it arrived in (no folder), for the officer.
     public var sourceFile: String
     public var createdAt: Date
@@ -47,12 +49,13 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         case pausedAt = "paused_at", attempts
         case verificationMethod = "verification_method", verifiedAt = "verified_at"
         case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
+        case repeatConfirmed = "repeat_confirmed"
         case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
 
         /// The columns in declaration order, the order `insertRow` binds them in.
         static let allColumns = [id, type, state, stateReason, receivedAt, dueDate, baseDueDate, extended, extensionReason,
                                  pausedDays, pausedAt, attempts, verificationMethod, verifiedAt, subjectReference, payload,
-                                 contentFingerprint, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)
+                                 contentFingerprint, repeatConfirmed, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)
     }
 
     /// Inserts the request through one cached statement: GRDB's record insert encodes the
@@ -63,7 +66,7 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         try db.cachedStatement(sql: "INSERT INTO request (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
             .execute(arguments: [id, type.rawValue, state.rawValue, stateReason, receivedAt.ledgerValue, dueDate, baseDueDate,
                                  extended, extensionReason, pausedDays, pausedAt?.ledgerValue, attempts, verificationMethod,
-                                 verifiedAt?.ledgerValue, subjectReference, payload, contentFingerprint, sourceFile,
+                                 verifiedAt?.ledgerValue, subjectReference, payload, contentFingerprint, repeatConfirmed, sourceFile,
                                  createdAt.ledgerValue, updatedAt.ledgerValue, completedAt?.ledgerValue])
     }
 

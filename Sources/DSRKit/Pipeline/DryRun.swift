@@ -25,11 +25,11 @@ public struct DryRun {
         let now = clock()
         let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now)
         var report = DryRunReport()
-        var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?)] = []
+        var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?, confirmed: Bool)] = []
         for record in try ledger?.requests(in: [.pending, .failed, .inProgress]) ?? [] {
-            if let request = try record.request() { queued.append((record.id, record.type, request, nil)) }
+            if let request = try record.request() { queued.append((record.id, record.type, request, nil, record.repeatConfirmed)) }
         }
-        for (file, _) in try Intake.files(in: configuration.inboxURL) {
+        for (file, _) in try Intake.listing(of: configuration.inboxURL).files {
             let name = file.lastPathComponent
             switch parser.read(file) {
             case .failure(let error):
@@ -41,12 +41,17 @@ public struct DryRun {
                     } else if request.verification == nil {
                         report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "would wait for identity verification"))
                     } else {
-                        queued.append((request.id, request.type, request, name))
+                        queued.append((request.id, request.type, request, name, false))
                     }
                 }
             }
         }
-        let resolutions = try SubjectResolver(store: store, map: map).resolve(queued.map(\.request))
+        var resolutions = try SubjectResolver(store: store, map: map).resolve(queued.map(\.request))
+        try ledger.map { ledger in
+            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: queued.map {
+                .init(id: $0.id, type: $0.type, receivedAt: $0.request.receivedAt, confirmed: $0.confirmed)
+            })
+        }
         for item in queued {
             var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
             switch resolutions[item.id] ?? .notFound {

@@ -32,6 +32,25 @@ public struct Intake {
         public var rejected: [RejectedFile] = []
         /// Files changed in the last seconds: still being written, taken next run.
         public var settling: [String] = []
+        /// Inbox entries that are not regular files: never followed, opened or moved.
+        public var notTaken: [InboxEntry] = []
+
+        enum CodingKeys: String, CodingKey {
+            case accepted, duplicates, rejected, settling, notTaken = "not_taken"
+        }
+    }
+
+    /// An inbox entry dsr leaves alone, and what it is.
+    public struct InboxEntry: Sendable, Codable, Equatable {
+        public var name: String
+        /// `symbolic link`, `folder`, `FIFO`, `socket` or `device`.
+        public var kind: String
+    }
+
+    /// The inbox as intake sees it: the request files, and the entries it does not take.
+    public struct Listing {
+        public var files: [(url: URL, modified: Date)] = []
+        public var notTaken: [InboxEntry] = []
     }
 
     /// What a pass took: its report, and the requests of the files it accepted by id, so
@@ -57,7 +76,9 @@ public struct Intake {
         // File times are the real clock's, whatever clock the run counts deadlines by.
         let settled = Date().addingTimeInterval(-Double(settleSeconds))
         var ready: [URL] = []
-        for file in try Self.files(in: inbox) {
+        let listing = try Self.listing(of: inbox)
+        taken.report.notTaken = listing.notTaken
+        for file in listing.files {
             if file.modified > settled {
                 taken.report.settling.append(file.url.lastPathComponent)
             } else {
@@ -81,7 +102,7 @@ public struct Intake {
 
     /// Reads and parses a chunk of files, each request with its content and fingerprint.
     private func read(_ files: ArraySlice<URL>) -> [(URL, Result<[Ledger.Submission], RequestFileError>)] {
-        files.map { file in (file, parser.read(file).flatMap { submissions($0, sourceFile: file.lastPathComponent) }) }
+        files.map { file in (file, parser.read(file, followingLinks: false).flatMap { submissions($0, sourceFile: file.lastPathComponent) }) }
     }
 
     /// The requests with the content the ledger keeps (JSON, keys sorted) and its keyed
@@ -132,22 +153,46 @@ public struct Intake {
     }
 
     /// The request files waiting in the inbox, in name order, with the time each was last
-    /// changed; folders and hidden files (temporary names of files being copied in) are
-    /// left alone. One `stat` a file: Foundation's attribute lookup also lists extended
-    /// attributes.
-    static func files(in inbox: URL) throws -> [(url: URL, modified: Date)] {
+    /// changed. Hidden files (temporary names of files being copied in) and dsr's own
+    /// folders are left alone; any other entry that is not a regular file (a symbolic link,
+    /// a folder, a FIFO, a socket) is listed as not taken and never followed or opened, so
+    /// a link cannot make dsr read a file outside the inbox and a FIFO cannot block a run.
+    /// One `lstat` an entry: Foundation's attribute lookup also lists extended attributes.
+    static func listing(of inbox: URL) throws -> Listing {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: inbox.path)
         } catch {
             throw DSRError.missingInput("\(inbox.path): the inbox folder cannot be read")
         }
-        return names.sorted().filter { !$0.hasPrefix(".") }.compactMap { name in
+        var listing = Listing()
+        for name in names.sorted() where !name.hasPrefix(".") {
             let url = inbox.appendingPathComponent(name, isDirectory: false)
             var status = stat()
-            guard stat(url.path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
-            let modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
-            return (url, modified)
+            guard lstat(url.path, &status) == 0 else { continue }  // gone since the listing
+            switch status.st_mode & S_IFMT {
+            case S_IFREG:
+                let modified = Date(timeIntervalSince1970: Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9)
+                listing.files.append((url, modified))
+            case S_IFDIR where ownFolders.contains(name):
+                continue
+            case let type:
+                listing.notTaken.append(InboxEntry(name: name, kind: Self.kind(of: type)))
+            }
+        }
+        return listing
+    }
+
+    /// The folders intake keeps in the inbox.
+    static let ownFolders: Set<String> = ["accepted", "rejected"]
+
+    private static func kind(of type: mode_t) -> String {
+        switch type {
+        case S_IFLNK: return "symbolic link"
+        case S_IFDIR: return "folder"
+        case S_IFIFO: return "FIFO"
+        case S_IFSOCK: return "socket"
+        default: return "device"
         }
     }
 

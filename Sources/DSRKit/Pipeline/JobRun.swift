@@ -200,6 +200,7 @@ public struct JobRun {
         try ledger.apply(lost, now: clock())
 
         let resolver = SubjectResolver(store: store, map: map)
+        let repeats = context.repeatedRequests(ledger: ledger)
         // Answers read through connections of their own when the store allows, so a batch's
         // answers are written on both cores, beside its store changes.
         let readers = answerable.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() }
@@ -222,7 +223,11 @@ public struct JobRun {
                     try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
                 unrecorded = []
-                let resolutions = try Self.timed("resolve", &summary) { try resolver.resolve(batch.map(\.request)) }
+                let resolutions = try Self.timed("resolve", &summary) {
+                    var resolutions = try resolver.resolve(batch.map(\.request))
+                    try repeats.holdBack(&resolutions, of: batch.map { .init($0.record) })
+                    return resolutions
+                }
                 var answerItems: [ResolvedRequest] = []
                 var changeItems: [ResolvedRequest] = []
                 for (record, request) in batch {

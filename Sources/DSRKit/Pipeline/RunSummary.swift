@@ -63,7 +63,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var text: String {
         var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
         lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected"
-                     + (intake.settling.isEmpty ? "" : ", \(intake.settling.count) still being written (next run)"))
+                     + (intake.settling.isEmpty ? "" : ", \(intake.settling.count) still being written (next run)")
+                     + (intake.notTaken.isEmpty ? "" : ", \(intake.notTaken.count) not taken (not regular files)"))
         let doneText = done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append("done: \(doneText.isEmpty ? "none" : doneText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
@@ -85,6 +86,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         if !intake.rejected.isEmpty {
             lines.append("rejected files (see inbox/rejected/*.error.txt):")
             lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }
+        }
+        if !intake.notTaken.isEmpty {
+            lines.append("inbox entries not taken (not regular files; left where they are):")
+            lines += intake.notTaken.map { "  \($0.name): \($0.kind)" }
         }
         if let deadlines { lines.append(deadlines.text) }
         lines.append("answers: \(outbox)")

@@ -111,7 +111,10 @@ public struct RequestFileParser: Sendable {
         let changes = collect { () throws(InputProblem) -> [String: String] in
             guard let node = fields.optional("changes") else { return [:] }
             var changes: [String: String] = [:]
-            for (key, value) in try node.entries() { changes[key] = try change(key, value) }
+            for (key, value) in try node.entries() {
+                guard changes[key] == nil else { throw value.problem("is given more than once") }
+                changes[key] = try change(key, value)
+            }
             return changes
         }
         let scope = collect { () throws(InputProblem) -> DataSubjectRequest.Scope? in
@@ -199,7 +202,12 @@ public struct RequestFileParser: Sendable {
         var identities: [String: String] = [:]
         for (name, valueNode) in try node.entries() {
             switch identity(name, try valueNode.string()) {
-            case .success(let value): identities[name] = value
+            case .success(let value):
+                // Two values for one identity could name two people: refused, never guessed.
+                if let earlier = identities[name], earlier != value {
+                    throw valueNode.problem("the identity '\(name)' is given twice with different values")
+                }
+                identities[name] = value
             case .failure(let error): throw valueNode.problem(error.reason)
             }
         }

@@ -29,6 +29,9 @@ public struct SQLDialect: Sendable {
     public var isDistinctFrom: String
     /// What names a row of a table without a primary key (`rowid`, `ctid`).
     public var rowIdentity: String
+    /// The length in bytes of a text expression (beside `length`, its length in characters:
+    /// the two differ only for text that is not plain ASCII).
+    public var byteLength: @Sendable (_ expression: String) -> String
     /// The SQL expression that pseudonymises a column in the database, if the store can;
     /// otherwise sessions compute pseudonyms in Swift, row by row.
     public var pseudonym: (@Sendable (_ column: String) -> String)?

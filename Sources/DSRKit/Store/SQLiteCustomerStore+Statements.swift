@@ -8,6 +8,7 @@ extension SQLiteCustomerStore {
                               addingDays: { "date(\($0), '\($1 >= 0 ? "+" : "")\($1) days')" },
                               typed: { schema.typedValue($0, table: $1, column: $2) },
                               isDistinctFrom: "IS NOT", rowIdentity: "rowid",
+                              byteLength: { "length(CAST(\($0) AS BLOB))" },
                               pseudonym: { "\(Self.pseudonymFunction)(\($0))" })
         }
     }

@@ -4,13 +4,24 @@ struct StoreQuery {
     let map: DataMap
     let dialect: SQLDialect
 
-    /// (normalised identity value, subject key) for the values given.
-    func matches(of identity: DataMap.Identity, among values: [String]) -> SQLStatement? {
+    /// (stored identity value, subject key) of the rows whose identity column, as the store
+    /// compares it (`normalized`), is one of `spellings`: one indexed `IN` list.
+    func matches(of identity: DataMap.Identity, spelled spellings: [String]) -> SQLStatement? {
         guard let table = map.table(named: identity.table) else { return nil }
         let path = SubjectPathQuery(table: table, map: map)
-        let column = Self.normalized(path.column(identity.column), identity.normalization)
-        return SQLStatement(sql: "SELECT DISTINCT \(column), \(path.subjectKey) FROM \(path.fromClause) WHERE \(column) \(dialect.keyListMembership)",
-                            arguments: [.keyList(values.map { dialect.typed($0, identity.table, identity.column) })])
+        let column = path.column(identity.column)
+        let compared = Self.normalized(column, identity.normalization)
+        return SQLStatement(sql: "SELECT DISTINCT \(column), \(path.subjectKey) FROM \(path.fromClause) WHERE \(compared) \(dialect.keyListMembership)",
+                            arguments: [.keyList(spellings.map { dialect.typed($0, identity.table, identity.column) })])
+    }
+
+    /// (stored identity value, subject key) of every row whose identity holds text that is
+    /// not plain ASCII: the rows a value with too many spellings to list can be among.
+    func nonASCIIMatches(of identity: DataMap.Identity) -> SQLStatement? {
+        guard let table = map.table(named: identity.table) else { return nil }
+        let path = SubjectPathQuery(table: table, map: map)
+        let column = path.column(identity.column)
+        return SQLStatement(sql: "SELECT DISTINCT \(column), \(path.subjectKey) FROM \(path.fromClause) WHERE length(\(column)) <> \(dialect.byteLength(column))")
     }
 
     /// The subject key, then `columns`, of every row of `table` belonging to `subjects`,
@@ -28,10 +39,9 @@ struct StoreQuery {
         SQLStatement(sql: "SELECT \(SQL.quote(map.subject.key)) FROM \(SQL.quote(map.subject.table))")
     }
 
-    /// The SQL that normalises a stored identity the way requests' values are normalised.
-    /// Phone numbers are expected in E.164 in the store and exact identities as they are, so
-    /// their indexes serve; emails are folded in SQL (an index on `lower(trim(email))` keeps
-    /// that fast too).
+    /// What a stored identity is compared by in SQL: emails as `lower(trim(column))` (an
+    /// index on that expression serves the lookup), phones (held in E.164) and exact
+    /// identities as they are, so their plain indexes serve.
     static func normalized(_ column: String, _ normalization: IdentityNormalization) -> String {
         switch normalization {
         case .email: return "lower(trim(\(column)))"
@@ -41,11 +51,33 @@ struct StoreQuery {
 }
 
 extension CustomerStore {
+    /// The rows whose identity, normalised as requests' values are, is one of `values`
+    /// (normalised): one statement for all values, and for emails one more when a value has
+    /// too many spellings to list (`EmailSpellings`). Every row the store returns is
+    /// normalised again in Swift, so only exact matches count.
     public func matches(of identity: DataMap.Identity, among values: [String], in map: DataMap) throws -> [IdentityMatch] {
-        guard !values.isEmpty, let statement = StoreQuery(map: map, dialect: try dialect).matches(of: identity, among: values) else { return [] }
-        var matches: [IdentityMatch] = []
-        try fetch(statement) { row in matches.append(IdentityMatch(value: row[0].canonicalText, subject: row[1])) }
-        return matches
+        guard !values.isEmpty else { return [] }
+        let query = StoreQuery(map: map, dialect: try dialect)
+        let wanted = Set(values)
+        var spellings: [String] = []
+        var unspelled = false
+        for value in wanted.sorted() {
+            switch identity.normalization {
+            case .email:
+                if let spelled = EmailSpellings.of(value) { spellings += spelled } else { unspelled = true }
+            case .phone, .exact:
+                spellings.append(value)
+            }
+        }
+        var matches: Set<IdentityMatch> = []
+        let collect = { (row: [StoreValue]) in
+            guard row[0] != .null else { return }
+            let value = identity.normalization.storedForm(row[0].canonicalText)
+            if wanted.contains(value) { matches.insert(IdentityMatch(value: value, subject: row[1])) }
+        }
+        if !spellings.isEmpty, let statement = query.matches(of: identity, spelled: spellings) { try fetch(statement, collect) }
+        if unspelled, let statement = query.nonASCIIMatches(of: identity) { try fetch(statement, collect) }
+        return Array(matches)
     }
 
     public func forEachRow(of table: MappedTable, columns: [String], subjects: [StoreValue], in map: DataMap,

@@ -193,9 +193,16 @@ public struct DocumentNode {
         return entries
     }
 
-    /// A reader for the fields of a mapping that refuses fields it was not asked about.
+    /// A reader for the fields of a mapping that refuses fields it was not asked about, and
+    /// fields given twice (a repeated XML element, a CSV column named twice): which of the
+    /// two was meant cannot be told.
     public func fields() throws(InputProblem) -> Fields {
-        Fields(owner: self, entries: try entries())
+        let entries = try entries()
+        var seen: Set<String> = []
+        for entry in entries where !seen.insert(entry.key).inserted {
+            throw entry.value.problem("is given more than once")
+        }
+        return Fields(owner: self, entries: entries)
     }
 
     private static func problem(from error: YamlError, file: String) -> InputProblem {
@@ -242,7 +249,7 @@ extension DocumentNode {
         init(owner: DocumentNode, entries: [(key: String, value: DocumentNode)]) {
             self.owner = owner
             self.order = entries.map(\.key)
-            self.remaining = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+            self.remaining = Dictionary(entries.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })  // fields() refused repeats
         }
 
         /// The field, or nil when absent or null.

@@ -10,22 +10,15 @@ struct LegalHoldCommand: ParsableCommand {
 
     /// The identities naming the person, as `name=value`.
     struct Person: ParsableArguments {
-        @Option(name: .customLong("identity"), help: ArgumentHelp("An identity of the person as name=value, e.g. email=kari@example.no; repeatable.", valueName: "name=value"))
+        @Option(name: .customLong("identity"), help: IdentityOption.help)
         var identities: [String] = []
 
         func validate() throws {
             guard !identities.isEmpty else { throw ValidationError("name the person with at least one --identity name=value") }
-            for identity in identities where !identity.contains("=") {
-                throw ValidationError("--identity takes name=value")
-            }
+            _ = try IdentityOption.pairs(identities)
         }
 
-        var pairs: [String: String] {
-            Dictionary(identities.map { pair in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-            }, uniquingKeysWith: { $1 })
-        }
+        var pairs: [String: String] { (try? IdentityOption.pairs(identities)) ?? [:] }
     }
 
     struct Place: ParsableCommand {

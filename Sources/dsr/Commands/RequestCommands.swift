@@ -38,18 +38,35 @@ struct Cancel: ParsableCommand {
 }
 
 struct Review: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Settles a request that needs review or failed: retry it, or reject it.")
+    static let configuration = CommandConfiguration(
+        abstract: "Settles a request that needs review or failed: add an identity, retry it, or reject it.",
+        discussion: """
+            --identity adds an identity to a request whose identities matched several people or \
+            disagreed; the next run answers for the one person they all name, or puts it back \
+            with the reason. --retry runs it again (after the store was corrected, or to carry \
+            out a repeated request anyway).
+            """)
     @Argument(help: "The request id.") var id: String
-    @Flag(help: "Run it again next night (say, after correcting the store).") var retry = false
+    @Option(name: .customLong("identity"), help: IdentityOption.help) var identities: [String] = []
+    @Flag(help: "Run it again next night (say, after correcting the store, or a repeat the person may make).") var retry = false
     @Option(help: "Reject it with this reason.") var reject: String?
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
-        guard retry != (reject != nil) else { throw ValidationError("give either --retry or --reject REASON") }
+        guard [!identities.isEmpty, retry, reject != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --identity name=value, --retry or --reject REASON")
+        }
+        _ = try IdentityOption.pairs(identities)
     }
 
     func run() throws {
-        try changeRequest(options) { _, ledger, now in try ledger.review(id, retry: retry, reason: reject, now: now) }
+        try changeRequest(options) { installation, ledger, now in
+            guard identities.isEmpty else {
+                let added = try installation.normalizedIdentities(try IdentityOption.pairs(identities))
+                return try ledger.review(id, adding: added, now: now)
+            }
+            return try ledger.review(id, retry: retry, reason: reject, now: now)
+        }
     }
 }
 

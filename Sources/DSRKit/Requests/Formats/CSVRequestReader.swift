@@ -12,8 +12,19 @@ enum CSVRequestReader {
         let records = try parse(text, file: file)
         guard let header = records.first else { throw InputProblem(SourceLocation(file: file), "file is empty") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-        if let duplicate = Dictionary(grouping: names, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-            throw InputProblem(SourceLocation(file: file, line: header.line), "column '\(duplicate)' appears twice in the header")
+        var columnByName: [String: Int] = [:]
+        for (offset, name) in names.enumerated() {
+            // A header cell that is no field name may be a person's data (a file without a
+            // header row): it is named by its column, never quoted.
+            guard isFieldName(name) else {
+                throw InputProblem(SourceLocation(file: file, line: header.line),
+                                   "column \(offset + 1) of the header is not a request field; the first line must name the fields (id, type, received_at, subject.<identity>, …)")
+            }
+            if let first = columnByName[name] {
+                throw InputProblem(SourceLocation(file: file, field: name, line: header.line),
+                                   "column \(offset + 1) of the header repeats column \(first + 1): which value is meant cannot be told")
+            }
+            columnByName[name] = offset
         }
         var documents: [DocumentNode] = []
         for record in records.dropFirst() where !(record.fields.count == 1 && record.fields[0].isEmpty) {
@@ -31,6 +42,19 @@ enum CSVRequestReader {
             documents.append(root.node(line: record.line, file: file))
         }
         return documents
+    }
+
+    /// The request fields a header may name: the plain ones, and `subject.<identity>` and
+    /// `changes.<table.column>` (whose names the data map checks).
+    static let plainFields: Set<String> = ["id", "type", "received_at", "formats", "note", "verification.method",
+                                           "verification.verified_at", "scope.purposes", "scope.channels"]
+
+    private static func isFieldName(_ name: String) -> Bool {
+        if plainFields.contains(name) { return true }
+        for prefix in ["subject.", "changes."] where name.hasPrefix(prefix) && name.count > prefix.count {
+            return !IdentityNormalization.holdsControlCharacters(name)
+        }
+        return false
     }
 
     /// A mapping being built from dotted column names.

@@ -24,10 +24,12 @@ enum XMLRequestReader {
             xmlReadMemory(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil, nil, options)
         }
         guard let document = parsed else {
+            // libxml2's message quotes the document (element names, text), so only its line
+            // and error number are reported.
             let error = xmlGetLastError()
             let line = error.map { Int($0.pointee.line) }
-            let message = error.flatMap { $0.pointee.message }.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
-            throw InputProblem(SourceLocation(file: file, line: line), "not well-formed XML" + (message.map { " (\($0))" } ?? ""))
+            let code = error.map { " (libxml2 error \($0.pointee.code))" } ?? ""
+            throw InputProblem(SourceLocation(file: file, line: line), "not well-formed XML" + code)
         }
         defer { xmlFreeDoc(document) }
         guard document.pointee.intSubset == nil && document.pointee.extSubset == nil else {

@@ -98,7 +98,8 @@ public final class PostgresCustomerStore: CustomerStore {
             return SQLDialect(keyListMembership: "= ANY(?)",
                               addingDays: { "to_char(CAST(\($0) AS date) + \($1), 'YYYY-MM-DD')" },
                               typed: { schema.typedValue($0, table: $1, column: $2) },
-                              isDistinctFrom: "IS DISTINCT FROM", rowIdentity: "ctid", pseudonym: nil)
+                              isDistinctFrom: "IS DISTINCT FROM", rowIdentity: "ctid",
+                              byteLength: { "octet_length(\($0))" }, pseudonym: nil)
         }
     }
 

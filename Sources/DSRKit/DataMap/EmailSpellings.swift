@@ -1,0 +1,95 @@
+import Foundation
+
+/// The spellings a store may hold of a folded email address, as the store's
+/// `lower(trim(column))` shows them, so that a lookup stays one indexed `IN` list.
+///
+/// SQLite's `lower()` folds ASCII letters only, and PostgreSQL's folds more or less
+/// depending on the database's locale; dsr folds in Swift (`IdentityNormalization`). An
+/// address stored as `Øystein.Ås@example.no` is `Øystein.Ås@example.no` to SQLite's
+/// `lower()` but `øystein.ås@example.no` to dsr. So the lookup asks for every spelling
+/// whose fold is the requested value: each non-ASCII letter in either case and in composed
+/// and decomposed (NFD) form, and `ß`/`ẞ` for `ss`. The store's rows are folded again in
+/// Swift, so a spelling never matches anything but the value it was made for.
+///
+/// The spellings multiply with the number of non-ASCII letters (`å` alone has four:
+/// `å`, `Å`, the Ångström sign, `a` + combining ring); past `limit` a value is not
+/// spelled out, and the caller looks it up by scanning the rows that hold non-ASCII text.
+enum EmailSpellings {
+    /// The most spellings of one value the lookup asks for.
+    static let limit = 512
+
+    /// The spellings of a folded value, the value itself first; nil past `limit`.
+    static func of(_ folded: String) -> [String]? {
+        let scalars = Array(folded.unicodeScalars)
+        // Alternatives per position: (scalars consumed, spellings of them).
+        var total = 1
+        var choices: [[(length: Int, spellings: [String])]] = []
+        for start in scalars.indices {
+            var here: [(length: Int, spellings: [String])] = []
+            for length in 1...min(2, scalars.count - start) {
+                var key = String.UnicodeScalarView()
+                key.append(contentsOf: scalars[start..<(start + length)])
+                if let spellings = table[String(key)] { here.append((length, spellings)) }
+            }
+            choices.append(here)
+        }
+        // Count the spellings (paths through the positions) before making any.
+        var counts = [Int](repeating: 0, count: scalars.count + 1)
+        counts[scalars.count] = 1
+        for start in scalars.indices.reversed() {
+            var count = counts[start + 1]  // the scalar as it is
+            for choice in choices[start] {
+                count += choice.spellings.count * counts[start + choice.length]
+                if count > limit { return nil }
+            }
+            counts[start] = count
+        }
+        total = counts[0]
+        var results: [String] = []
+        results.reserveCapacity(total)
+        func spell(from start: Int, _ prefix: String) {
+            guard start < scalars.count else { results.append(prefix); return }
+            spell(from: start + 1, prefix + String(Character(scalars[start])))
+            for choice in choices[start] {
+                for spelling in choice.spellings { spell(from: start + choice.length, prefix + spelling) }
+            }
+        }
+        spell(from: 0, "")
+        return results
+    }
+
+    /// Folded text → the other spellings of it a store may hold, ASCII letters lowered (as
+    /// every store's `lower()` does), from the letters of the Latin, Greek and Cyrillic
+    /// blocks. Letters that fold to plain ASCII are left out (the Kelvin sign, the long s,
+    /// ligatures), except `ß` and `ẞ` for `ss`: they would multiply the spellings of every
+    /// ASCII address for spellings no address provider hands out.
+    private static let table: [String: [String]] = {
+        var table: [String: Set<String>] = [:]
+        let blocks: [ClosedRange<UInt32>] = [0x00C0...0x024F, 0x0370...0x03FF, 0x0400...0x052F, 0x1E00...0x1EFF, 0x212B...0x212B]
+        for block in blocks {
+            for value in block {
+                guard let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic else { continue }
+                let text = String(Character(scalar))
+                let folded = IdentityNormalization.foldedEmail(text)
+                let isSharpS = folded == "ss"
+                guard !folded.utf8.allSatisfy({ $0 < 0x80 }) || isSharpS else { continue }
+                for spelling in [text, text.decomposedStringWithCanonicalMapping] {
+                    let lowered = asciiLowered(spelling)
+                    if lowered != folded { table[folded, default: []].insert(lowered) }
+                }
+                if !isSharpS {
+                    // The folded letter's own decomposed spelling (`a` + ring for `å`).
+                    let decomposed = asciiLowered(folded.decomposedStringWithCanonicalMapping)
+                    if decomposed != folded { table[folded, default: []].insert(decomposed) }
+                }
+            }
+        }
+        return table.mapValues { $0.sorted() }
+    }()
+
+    /// Text with its ASCII letters lowered and everything else as it is: what SQLite's
+    /// `lower()` makes of it.
+    static func asciiLowered(_ text: String) -> String {
+        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+}
