@@ -64,7 +64,9 @@ enum EmailSpellings {
     /// ligatures), except `ß` and `ẞ` for `ss`: they would multiply the spellings of every
     /// ASCII address for spellings no address provider hands out.
     private static let table: [String: [String]] = {
-        var table: [String: Set<String>] = [:]
+        // Spellings are compared and kept as bytes: Swift's String equality is canonical
+        // equivalence, to which `a` + ring and `å` (the very spellings needed) are one.
+        var table: [String: Set<[UInt8]>] = [:]
         let blocks: [ClosedRange<UInt32>] = [0x00C0...0x024F, 0x0370...0x03FF, 0x0400...0x052F, 0x1E00...0x1EFF, 0x212B...0x212B]
         for block in blocks {
             for value in block {
@@ -73,18 +75,17 @@ enum EmailSpellings {
                 let folded = IdentityNormalization.foldedEmail(text)
                 let isSharpS = folded == "ss"
                 guard !folded.utf8.allSatisfy({ $0 < 0x80 }) || isSharpS else { continue }
-                for spelling in [text, text.decomposedStringWithCanonicalMapping] {
-                    let lowered = asciiLowered(spelling)
-                    if lowered != folded { table[folded, default: []].insert(lowered) }
-                }
-                if !isSharpS {
-                    // The folded letter's own decomposed spelling (`a` + ring for `å`).
-                    let decomposed = asciiLowered(folded.decomposedStringWithCanonicalMapping)
-                    if decomposed != folded { table[folded, default: []].insert(decomposed) }
+                // The letter as it is and decomposed, and the folded letter decomposed
+                // (`a` + ring for `å`); not the folded letter itself, the caller's default.
+                var spellings = [text, text.decomposedStringWithCanonicalMapping]
+                if !isSharpS { spellings.append(folded.decomposedStringWithCanonicalMapping) }
+                for spelling in spellings {
+                    let lowered = Array(asciiLowered(spelling).utf8)
+                    if lowered != Array(folded.utf8) { table[folded, default: []].insert(lowered) }
                 }
             }
         }
-        return table.mapValues { $0.sorted() }
+        return table.mapValues { spellings in spellings.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) } }
     }()
 
     /// Text with its ASCII letters lowered and everything else as it is: what SQLite's

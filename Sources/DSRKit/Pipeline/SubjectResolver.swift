@@ -39,29 +39,33 @@ public struct SubjectResolver {
         return resolutions
     }
 
+    /// The one person every identity names. An identity that matches several people (a
+    /// shared family address) is narrowed by the others: the request is answered when the
+    /// people its identities match have exactly one in common. Anything else goes to a
+    /// person, never to a guess.
     private func resolution(of request: DataSubjectRequest, _ subjectsByIdentity: [String: [String: Set<StoreValue>]]) -> Resolution {
-        var everyone: Set<String> = []
-        var anyone: StoreValue?
+        var common: Set<StoreValue>?
+        var widest: (name: String, count: Int)?
         var unmatched: [String] = []
         for (name, value) in request.identities.sorted(by: { $0.key < $1.key }) {
             let subjects = subjectsByIdentity[name]?[value] ?? []
-            if subjects.count > 1 {
-                return .needsReview("identity '\(name)' matches \(subjects.count) people")
-            }
-            if let subject = subjects.first {
-                everyone.insert(subject.canonicalText)
-                anyone = subject
-            } else {
+            guard !subjects.isEmpty else {
                 unmatched.append(name)
+                continue
             }
+            if subjects.count > 1, subjects.count > (widest?.count ?? 1) { widest = (name, subjects.count) }
+            common = common.map { $0.intersection(subjects) } ?? subjects
         }
-        if everyone.count > 1 {
-            return .needsReview("the identities point at \(everyone.count) different people")
-        }
-        guard let subject = anyone else { return .notFound }
+        guard let common else { return .notFound }
         if !unmatched.isEmpty {
             return .needsReview("identity '\(unmatched.joined(separator: "', '"))' matches no one while another identity matches a person")
         }
-        return .found(subject)
+        switch common.count {
+        case 1: return .found(common.first!)
+        case 0: return .needsReview("the identities point at different people")
+        default:
+            let name = widest?.name ?? ""
+            return .needsReview("identity '\(name)' matches \(common.count) people; `dsr review \(request.id) --identity name=value` adds one that tells them apart")
+        }
     }
 }

@@ -1,5 +1,6 @@
 @testable import DSRKit
 import Foundation
+import GRDB
 import Logging
 import Testing
 
@@ -38,6 +39,16 @@ extension TestWorkspace {
     /// The demo installation, with its shop in the store of `kind`.
     func demo(on kind: StoreKind) throws -> URL {
         try moved(try demo(), to: kind)
+    }
+
+    /// The demo installation with its shop changed by `prepare` (say, customers of other
+    /// spellings), then put in the store of `kind`.
+    func demo(on kind: StoreKind, preparing prepare: (GRDB.Database) throws -> Void) throws -> URL {
+        let configuration = try demo()
+        let database = try DatabaseQueue(path: configuration.deletingLastPathComponent().appendingPathComponent("store.sqlite").path)
+        try database.write(prepare)
+        try database.close()
+        return try moved(configuration, to: kind)
     }
 
     /// A fixture installation (see `fixture(_:in:)`) with its store of `kind`.
