@@ -27,7 +27,7 @@ import Testing
             Issue.record("accepted two decisions")
         } catch {
             #expect(DSRCommand.exitCode(for: error).rawValue == 64)
-            #expect(DSRCommand.message(for: error).contains("either --retry or --reject"))
+            #expect(DSRCommand.message(for: error).contains("one of --identity name=value, --retry or --reject"))
         }
     }
 

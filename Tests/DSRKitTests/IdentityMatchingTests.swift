@@ -92,6 +92,27 @@ import Testing
         #expect(resolutions["R"] == .found(.integer(30)))
     }
 
+    /// `dsr datamap check` names the index each identity is looked up through, and prints
+    /// the statement that makes one when none does.
+    @Test(arguments: StoreKind.allCases)
+    func theDataMapCheckNamesTheIndexOfEachLookup(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind) { db in try db.execute(sql: "DROP INDEX customers_phone") }
+        let check = try workspace.installation(configuration).checkDataMap()
+        let byField = Dictionary(grouping: check.findings.filter { $0.field.hasPrefix("identities.") }, by: \.field)
+        #expect(byField["identities.email"]?.map(\.severity) == [.note])
+        #expect(byField["identities.email"]?.first?.message.contains("'customers_email'") == true)
+        let phone = try #require(byField["identities.phone"]?.first)
+        #expect(phone.severity == .warning)
+        #expect(phone.message.hasSuffix(#"Create one: CREATE INDEX "customers_phone_lookup" ON "customers" ("phone");"#))
+        #expect(check.passed)
+
+        // The statement it prints makes the warning go.
+        let statement = String(phone.message[phone.message.range(of: "CREATE INDEX")!.lowerBound...])
+        _ = try workspace.installation(configuration).store().execute([SQLStatement(sql: statement)])
+        let again = try workspace.installation(configuration).checkDataMap()
+        #expect(again.findings.first { $0.field == "identities.phone" }?.severity == .note)
+    }
+
     @Test func emailsFoldToOneForm() {
         let fold = { (text: String) in try? IdentityNormalization.email.normalize(text, defaultPhoneRegion: nil).get() }
         #expect(fold("  Øystein.Ås@Example.NO ") == "øystein.ås@example.no")

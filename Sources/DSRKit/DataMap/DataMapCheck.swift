@@ -3,9 +3,9 @@ import Foundation
 /// Checks a data map against the live store before any row is touched: tables and columns
 /// exist, references point at real columns, and every erasure action can work.
 public struct DataMapCheck: Sendable {
-    /// One finding; errors stop a run, warnings are reported.
+    /// One finding; errors stop a run, warnings are reported, notes say what was found good.
     public struct Finding: Sendable, Hashable, CustomStringConvertible {
-        public enum Severity: String, Sendable { case error, warning }
+        public enum Severity: String, Sendable { case error, warning, note }
         public var severity: Severity
         /// The data map field the finding is about, e.g. `tables.orders.columns.total`.
         public var field: String
@@ -22,6 +22,7 @@ public struct DataMapCheck: Sendable {
     public init(map: DataMap, schema: StoreSchema) {
         checkSubject(map, schema)
         for table in map.tables { check(table, map: map, schema: schema) }
+        for identity in map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
     }
 
     private mutating func error(_ field: String, _ message: String) {
@@ -30,6 +31,22 @@ public struct DataMapCheck: Sendable {
 
     private mutating func warning(_ field: String, _ message: String) {
         findings.append(Finding(severity: .warning, field: field, message: message))
+    }
+
+    /// Whether an index serves the lookup of an identity (requests are matched through it,
+    /// a batch at a time): without one every batch reads the whole table. A warning with
+    /// the statement that creates one, not an error: the night is right, only slower.
+    private mutating func checkLookup(of identity: DataMap.Identity, schema: StoreSchema) {
+        guard let live = schema.tables[identity.table], live.column(named: identity.column) != nil else { return }
+        let compared = StoreQuery.normalized(SQL.quote(identity.column), identity.normalization)
+        let field = "identities.\(identity.name)"
+        if let index = live.indexes.first(where: { $0.leadingKey == StoreSchema.comparableKey(compared) }) {
+            findings.append(Finding(severity: .note, field: field, message: "looked up through index '\(index.name)' on \(compared)"))
+        } else {
+            let name = SQL.quote("\(identity.table)_\(identity.column)_lookup")
+            warning(field, "no index serves the lookup by \(compared): every batch of requests reads the whole table '\(identity.table)'. "
+                    + "Create one: CREATE INDEX \(name) ON \(SQL.quote(identity.table)) (\(compared));")
+        }
     }
 
     private mutating func checkSubject(_ map: DataMap, _ schema: StoreSchema) {

@@ -66,12 +66,31 @@ public final class SQLiteCustomerStore: CustomerStore {
                     StoreSchema.Column(name: $0.name, declaredType: $0.type, isNotNull: $0.isNotNull,
                                        primaryKeyPosition: $0.primaryKeyIndex > 0 ? $0.primaryKeyIndex : nil)
                 }
-                tables[name] = StoreSchema.Table(name: name, columns: columns)
+                tables[name] = StoreSchema.Table(name: name, columns: columns, indexes: try Self.indexes(of: name, columns: columns, db))
             }
             return StoreSchema(tables: tables)
         }
         cachedSchema = schema
         return schema
+    }
+
+    /// A table's indexes by leading key: declared ones from their SQL, those SQLite makes
+    /// for primary keys and unique constraints from their first column, and the rowid of an
+    /// `INTEGER PRIMARY KEY`.
+    private static func indexes(of table: String, columns: [StoreSchema.Column], _ db: Database) throws -> [StoreSchema.Index] {
+        var indexes: [StoreSchema.Index] = []
+        let primaryKey = columns.filter { $0.primaryKeyPosition != nil }
+        if primaryKey.count == 1, primaryKey[0].declaredType.uppercased() == "INTEGER" {
+            indexes.append(StoreSchema.Index(name: "primary key", leadingKey: StoreSchema.comparableKey(primaryKey[0].name)))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT name FROM pragma_index_list(?)", arguments: [table]) {
+            let name: String = row["name"]
+            let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", arguments: [name])
+            let leading = try sql.flatMap(StoreSchema.leadingKey(ofIndexDefinition:))
+                ?? String.fetchOne(db, sql: "SELECT name FROM pragma_index_info(?) WHERE seqno = 0", arguments: [name]).map(StoreSchema.comparableKey)
+            if let leading { indexes.append(StoreSchema.Index(name: name, leadingKey: leading)) }
+        }
+        return indexes
     }
 
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {

@@ -6,6 +6,8 @@ public struct StoreSchema: Sendable {
     public struct Table: Sendable {
         public var name: String
         public var columns: [Column]
+        /// The table's indexes (primary key and unique constraints included).
+        public var indexes: [Index] = []
         public func column(named name: String) -> Column? { columns.first { $0.name == name } }
         /// The primary key columns in key order.
         public var primaryKey: [String] {

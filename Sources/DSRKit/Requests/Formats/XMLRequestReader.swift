@@ -24,12 +24,9 @@ enum XMLRequestReader {
             xmlReadMemory(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil, nil, options)
         }
         guard let document = parsed else {
-            // libxml2's message quotes the document (element names, text), so only its line
-            // and error number are reported.
             let error = xmlGetLastError()
             let line = error.map { Int($0.pointee.line) }
-            let code = error.map { " (libxml2 error \($0.pointee.code))" } ?? ""
-            throw InputProblem(SourceLocation(file: file, line: line), "not well-formed XML" + code)
+            throw InputProblem(SourceLocation(file: file, line: line), "not well-formed XML" + (error.map { describe(code: $0.pointee.code) } ?? ""))
         }
         defer { xmlFreeDoc(document) }
         guard document.pointee.intSubset == nil && document.pointee.extSubset == nil else {
@@ -71,6 +68,24 @@ enum XMLRequestReader {
             entries.append((snakeCase(key), DocumentNode(node, line: line, file: file)))
         }
         return DocumentNode(.mapping(entries), line: Int(xmlGetLineNo(root)), file: file)
+    }
+
+    /// libxml2's messages quote the document (element names, text, which may be personal
+    /// data), so an error is described by its code: in words for the common ones.
+    private static func describe(code: Int32) -> String {
+        let words: [xmlParserErrors: String] = [
+            XML_ERR_DOCUMENT_EMPTY: "the document is empty",
+            XML_ERR_DOCUMENT_END: "there is content after the root element",
+            XML_ERR_ENTITY_LOOP: "an entity reference loops",
+            XML_ERR_UNDECLARED_ENTITY: "an entity is not declared",
+            XML_ERR_TAG_NAME_MISMATCH: "an end tag does not match its start tag",
+            XML_ERR_TAG_NOT_FINISHED: "an element is not closed",
+            XML_ERR_INVALID_CHAR: "a character XML does not allow",
+            XML_ERR_ATTRIBUTE_REDEFINED: "an attribute is given twice",
+            XML_ERR_NAME_REQUIRED: "a name is missing",
+            XML_ERR_GT_REQUIRED: "a tag is not closed with '>'",
+        ]
+        return ": " + (words[xmlParserErrors(rawValue: UInt32(code))] ?? "libxml2 error \(code)")
     }
 
     private static func children(of element: xmlNodePtr) -> [xmlNodePtr] {

@@ -87,6 +87,13 @@ public final class PostgresCustomerStore: CustomerStore {
                                             primaryKeyPosition: row[4] == .null ? nil : row[4].count)
             tables[table, default: StoreSchema.Table(name: table, columns: [])].columns.append(column)
         }
+        let indexes = try run(SQLStatement(sql: """
+            SELECT tablename::text, indexname::text, indexdef FROM pg_indexes WHERE schemaname = current_schema()
+            """)).rows
+        for row in indexes {
+            guard let leading = StoreSchema.leadingKey(ofIndexDefinition: row[2].canonicalText) else { continue }
+            tables[row[0].canonicalText]?.indexes.append(StoreSchema.Index(name: row[1].canonicalText, leadingKey: leading))
+        }
         let schema = StoreSchema(tables: tables)
         cachedSchema = schema
         return schema
