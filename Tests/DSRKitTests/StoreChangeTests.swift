@@ -35,7 +35,12 @@ import Testing
         #expect((tables[0]["columns"] as! [[String: String]]).map { $0["action"]! } == ["rectify", "rectify", "rectify", "rectify"])
     }
 
-    @Test func rectificationThatDoesNotFitItsColumnIsRejected() throws {
+    @Test func rectificationThatDoesNotFitItsColumnIsRefusedWhenTheFileIsRead() throws {
+        // Points are rectifiable in this map, to show the type check.
+        let mapURL = workspace.url("demo/datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8)
+        try map.replacingOccurrences(of: "      points:     {category: behavioural}", with: "      points:     {category: behavioural, rectifiable: true}")
+            .write(to: mapURL, atomically: true, encoding: .utf8)
         try workspace.write("""
             {"id": "R-BAD", "type": "rectification", "received_at": "2026-11-21T10:00:00+01:00",
              "subject": {"customer_no": "C-000011"}, "verification": {"method": "bankid", "verified_at": "2026-11-21T10:00:00+01:00"},
@@ -43,8 +48,8 @@ import Testing
             """, to: "demo/inbox/R-BAD.json")
         let before: Int? = try value("SELECT points FROM loyalty_memberships WHERE customer_id = 11")
         let summary = try workspace.runNightly(configuration)
-        #expect(summary.rejected.map(\.id) == ["R-BAD"])
-        #expect(summary.rejected.first?.reason == "changes.loyalty_memberships.points: the new value does not fit the column's type INTEGER")
+        #expect(summary.intake.rejected.first { $0.file == "R-BAD.json" }?.problems ==
+                ["R-BAD.json:3: field 'changes.loyalty_memberships.points': the new value does not fit the column's type INTEGER"])
         #expect(try value("SELECT points FROM loyalty_memberships WHERE customer_id = 11") == before)
     }
 

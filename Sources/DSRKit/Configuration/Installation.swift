@@ -40,9 +40,11 @@ public final class Installation {
 
     public func keyring() throws -> SubjectKeyring { try SubjectKeyring(contentsOf: configuration.hmacKeyURL) }
 
-    /// A parser of request files against this installation's data map.
+    /// A parser of request files against this installation's data map and, when the store
+    /// can be reached, its live column types.
     public func requestParser(now: Date) -> RequestFileParser {
-        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now)
+        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
+                          schema: try? store().schema())
     }
 
     /// The nightly job, after the data map has passed its check against the live store: a

@@ -69,6 +69,11 @@ extension DataMap {
             try identityFields.finish()
             identities[name] = Identity(name: name, table: table, column: column, normalization: normalization,
                                         rectifiable: rectifiable)
+            // An identity the map lets requests rectify is a rectifiable column.
+            if rectifiable, let tableIndex = tables.firstIndex(where: { $0.name == table }),
+               let columnIndex = tables[tableIndex].columns.firstIndex(where: { $0.name == column }) {
+                tables[tableIndex].columns[columnIndex].rectifiable = true
+            }
         }
         guard !identities.isEmpty else { throw root.problem("at least one identity is required") }
         var consents: ConsentTable?
@@ -105,6 +110,7 @@ extension DataMap {
 
         var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents)
         try map.resolvePaths(tablesNode: tablesNode)
+        try map.checkRectifiableColumns(tablesNode: tablesNode)
         return map
     }
 
@@ -171,6 +177,7 @@ extension DataMap {
                 throw categoryNode.problem("unknown data category; expected one of \(DataCategory.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let provided = try columnFields.optional("provided")?.bool() ?? false
+            let rectifiable = try columnFields.optional("rectifiable")?.bool() ?? false
             let rewriteValue = try columnFields.optional("value")?.string()
             let erasure: ErasureAction
             if let erasureNode = columnFields.optional("erasure") {
@@ -184,7 +191,8 @@ extension DataMap {
                 throw columnNode.problem("'value' is only for the rewrite erasure action")
             }
             try columnFields.finish()
-            columns.append(MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure))
+            columns.append(MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure,
+                                        rectifiable: rectifiable))
         }
         guard !columns.isEmpty else { throw columnsNode.problem("a mapped table needs at least one column") }
 
@@ -255,6 +263,25 @@ extension DataMap {
             throw node.problem("must be written table.column")
         }
         return (String(text[..<dot]), String(text[text.index(after: dot)...]))
+    }
+
+    /// A rectification never changes the columns that tie rows together: the subject key,
+    /// a reference, or a column a reference points at. Changing one would move rows to
+    /// another person or cut them loose (corrected data, Art. 16, is never a new owner).
+    private func checkRectifiableColumns(tablesNode: DocumentNode) throws(InputProblem) {
+        var links: Set<String> = ["\(subject.table).\(subject.key)"]
+        for table in tables {
+            for reference in table.references {
+                links.insert("\(reference.table).\(reference.column)")
+                links.insert("\(reference.targetTable).\(reference.targetColumn)")
+            }
+        }
+        for table in tables {
+            for column in table.columns where column.rectifiable && links.contains("\(table.name).\(column.name)") {
+                throw InputProblem(SourceLocation(file: tablesNode.file, field: "tables.\(table.name).columns.\(column.name).rectifiable"),
+                                   "a key or reference column cannot be rectifiable: changing it would move rows to another person")
+            }
+        }
     }
 
     /// Finds each table's shortest chain of references to the subject table.

@@ -167,4 +167,7 @@ public struct MappedColumn: Sendable {
     /// Whether the subject provided it (Art. 20 portability covers only provided data).
     public var provided: Bool
     public var erasure: ErasureAction
+    /// Whether a rectification (Art. 16) may change it: only columns the map marks, never a
+    /// key or a column that links rows to their subject.
+    public var rectifiable: Bool = false
 }

@@ -73,6 +73,9 @@ public struct DataMapCheck: Sendable {
                 continue
             }
             check(column.erasure, of: liveColumn, field: columnField)
+            if column.rectifiable && liveColumn.primaryKeyPosition != nil {
+                error("\(columnField).rectifiable", "a primary key column cannot be rectifiable: changing it would move rows to another person")
+            }
         }
         for reference in table.references {
             let referenceField = "\(field).references.\(reference.column)"
@@ -137,11 +140,13 @@ public struct DataMapCheck: Sendable {
 
 /// The broad family of a declared column type, the same for SQLite's and PostgreSQL's names.
 enum ColumnTypeFamily: Equatable {
-    case integer, real, text, boolean, other
+    case integer, real, text, boolean, date, timestamp, other
 
     init(declaredType: String) {
         let type = declaredType.lowercased()
-        if type.contains("int") || type == "serial" || type == "bigserial" { self = .integer }
+        if type.contains("timestamp") || type.contains("datetime") { self = .timestamp }
+        else if type == "date" { self = .date }
+        else if type.contains("int") || type == "serial" || type == "bigserial" { self = .integer }
         else if ["real", "floa", "doub", "numeric", "decimal"].contains(where: type.contains) { self = .real }
         else if ["char", "text", "clob"].contains(where: type.contains) { self = .text }
         else if type.hasPrefix("bool") { self = .boolean }
@@ -153,6 +158,8 @@ enum ColumnTypeFamily: Equatable {
         case .integer: return Int64(value) != nil
         case .real: return Double(value) != nil
         case .boolean: return ["true", "false", "0", "1"].contains(value.lowercased())
+        case .date: return CalendarDay(iso: value) != nil
+        case .timestamp: return Timestamp.parse(value) != nil || CalendarDay(iso: value) != nil
         case .text, .other: return true
         }
     }

@@ -23,7 +23,7 @@ public struct DryRun {
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
         defer { withExtendedLifetime(lock) {} }
         let now = clock()
-        let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now)
+        let parser = try context.requestParser(now: now)
         var report = DryRunReport()
         var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?, confirmed: Bool)] = []
         for record in try ledger?.requests(in: [.pending, .failed, .inProgress]) ?? [] {

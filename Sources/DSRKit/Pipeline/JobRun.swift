@@ -35,7 +35,7 @@ public struct JobRun {
         let runID = try ledger.startRun(at: startedAt)
         logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])
 
-        let parser = RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: startedAt)
+        let parser = try context.requestParser(now: startedAt)
         let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),

@@ -21,6 +21,12 @@ public struct RunContext {
         self.clock = clock
     }
 
+    /// The parser of the inbox's request files, checking values against the live store.
+    func requestParser(now: Date) throws -> RequestFileParser {
+        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
+                          schema: try store.schema())
+    }
+
     /// The controller's calendar day at `date`.
     func today(at date: Date) -> CalendarDay { CalendarDay(date, in: configuration.controller.timeZone) }
 
@@ -30,7 +36,9 @@ public struct RunContext {
         switch type {
         case .erasure:
             return ErasurePlanner(map: map, today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd)
-        case .rectification: return Rectification(map: map, schema: try store.schema())
+        case .rectification:
+            return Rectification(map: map, schema: try store.schema(),
+                                 holds: HoldClock(today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd))
         case .restriction: return Restriction(map: map)
         case .objection, .consentWithdrawal: return ConsentWithdrawal(map: map, now: now)
         case .access, .export: return nil

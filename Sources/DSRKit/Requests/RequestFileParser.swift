@@ -7,11 +7,15 @@ public struct RequestFileParser: Sendable {
     public let defaultPhoneRegion: String?
     /// Times after this are refused as received in the future.
     public let now: Date
+    /// The live store's columns, to check a rectification's new values against their types
+    /// when the file is read (nil: checked when the request is carried out).
+    public let schema: StoreSchema?
 
-    public init(map: DataMap, defaultPhoneRegion: String?, now: Date) {
+    public init(map: DataMap, defaultPhoneRegion: String?, now: Date, schema: StoreSchema? = nil) {
         self.map = map
         self.defaultPhoneRegion = defaultPhoneRegion
         self.now = now
+        self.schema = schema
     }
 
     /// The file extensions dsr reads as request files.
@@ -128,6 +132,9 @@ public struct RequestFileParser: Sendable {
         let note = collect { () throws(InputProblem) in try fields.optional("note")?.string() } ?? nil
         _ = collect { () throws(InputProblem) in try fields.finish() }
 
+        if let type, let typeNode, let reason = unsupportedReason(type) {
+            problems.append(typeNode.problem(reason))
+        }
         if let type, let typeNode, let changes {
             if type == .rectification && changes.isEmpty {
                 problems.append(typeNode.problem("a rectification needs 'changes'"))
@@ -168,26 +175,46 @@ public struct RequestFileParser: Sendable {
         return date
     }
 
-    /// A rectification's new value for `table.column`: a mapped column, not an identity
-    /// used for matching unless the map allows it, normalised like that identity.
+    /// Why this installation cannot carry out requests of a type, if it cannot: better
+    /// refused now, with the reason, than failing three nights and going to review.
+    private func unsupportedReason(_ type: RequestType) -> String? {
+        switch type {
+        case .restriction where !map.tables.contains(where: { $0.restrictionFlag != nil }):
+            return "the data map names no restriction_flag, so processing cannot be restricted; ask the data map's owner to add one"
+        case .objection where map.consents == nil, .consentWithdrawal where map.consents == nil:
+            return "the data map names no consents table, so there is no marketing consent to withdraw or object to"
+        default:
+            return nil
+        }
+    }
+
+    /// A rectification's new value for `table.column`: a column the data map marks
+    /// rectifiable, fitting the live column's type, and normalised like the identity it is.
     private func change(_ target: String, _ node: DocumentNode) throws(InputProblem) -> String {
         let value = try node.string()
         guard let dot = target.lastIndex(of: "."),
               let table = map.table(named: String(target[..<dot])),
-              table.column(named: String(target[target.index(after: dot)...])) != nil else {
+              let mapped = table.column(named: String(target[target.index(after: dot)...])) else {
             throw node.problem("must name a mapped column as table.column")
         }
-        let column = String(target[target.index(after: dot)...])
-        guard let identity = map.identities.values.first(where: { $0.table == table.name && $0.column == column }) else {
-            return value
+        let column = mapped.name
+        if let identity = map.identities.values.first(where: { $0.table == table.name && $0.column == column }) {
+            guard identity.rectifiable else {
+                throw node.problem("is the identity '\(identity.name)' used for matching; the data map does not allow rectifying it")
+            }
+            switch identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion) {
+            case .success(let normalized): return normalized
+            case .failure(let error): throw node.problem(error.reason)
+            }
         }
-        guard identity.rectifiable else {
-            throw node.problem("is the identity '\(identity.name)' used for matching; the data map does not allow rectifying it")
+        guard mapped.rectifiable else {
+            throw node.problem("the data map does not mark this column rectifiable (keys, references and records the law says to keep are never rectified)")
         }
-        switch identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion) {
-        case .success(let normalized): return normalized
-        case .failure(let error): throw node.problem(error.reason)
+        if let declared = schema?.tables[table.name]?.column(named: column)?.declaredType,
+           Rectification.typedValue(value, declaredType: declared) == nil {
+            throw node.problem("the new value does not fit the column's type \(declared)")
         }
+        return value
     }
 
     /// The normalised value of an identity the data map names, or why it cannot be one.

@@ -55,6 +55,8 @@ public struct ErasurePlanner: Sendable {
     public let today: CalendarDay
     public let fiscalYearEnd: MonthDay
 
+    private var holds: HoldClock { HoldClock(today: today, fiscalYearEnd: fiscalYearEnd) }
+
     public init(map: DataMap, today: CalendarDay, fiscalYearEnd: MonthDay) {
         self.map = map
         self.today = today
@@ -69,7 +71,7 @@ public struct ErasurePlanner: Sendable {
             guard !rows.isEmpty else { continue }
             var step = ErasurePlan.Step(table: table, changes: changes)
             for row in rows {
-                if let lastDay = try lastDayHeld(row, table), lastDay >= today {
+                if let lastDay = try holds.standingHold(on: row, of: table) {
                     step.held[lastDay, default: []].append(row.key)
                     if table.restrictionFlag != nil { step.restrictions.append(row.key) }
                 } else if !row.needsChange {
@@ -96,11 +98,4 @@ public struct ErasurePlanner: Sendable {
         return receipt
     }
 
-    private func lastDayHeld(_ row: SubjectRow, _ table: MappedTable) throws -> CalendarDay? {
-        guard let hold = table.hold else { return nil }
-        guard case .text(let text) = row.holdDate ?? .null, let day = CalendarDay(iso: text) else {
-            throw DSRError.badInput("table '\(table.name)': a row's hold date (\(hold.dateColumn)) is not an ISO 8601 date; nothing was erased")
-        }
-        return hold.lastDayHeld(rowDate: day, fiscalYearEnd: fiscalYearEnd)
-    }
 }

@@ -20,11 +20,14 @@ struct StoreChangeResult {
     var deferred: [Ledger.DeferredRow] = []
 }
 
-/// Rectification (Art. 16): the request's `changes`, applied to all of the subject's rows
-/// of each named table, the values converted to the columns' types.
+/// Rectification (Art. 16): the request's `changes`, applied to the subject's rows of each
+/// named table, the values converted to the columns' types. Rows under a statutory hold are
+/// left as they are and listed in the receipt as held, with the basis: a bookkeeping record
+/// is corrected by a new record, never rewritten.
 struct Rectification: StoreChange {
     let map: DataMap
     let schema: StoreSchema
+    let holds: HoldClock
 
     func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
         var byTable: [String: [ColumnChange]] = [:]
@@ -40,11 +43,20 @@ struct Rectification: StoreChange {
         for table in map.tables {
             guard let changes = byTable[table.name] else { continue }
             let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
-            let keys = rows.filter(\.needsChange).map(\.key)
+            var keys: [[StoreValue]] = []
+            var held: [CalendarDay: Int] = [:]
+            for row in rows {
+                if let lastDay = try holds.standingHold(on: row, of: table) {
+                    held[lastDay, default: 0] += 1
+                } else if row.needsChange {
+                    keys.append(row.key)
+                }
+            }
             var entry = Receipt.Table(table: table.name)
             entry.rowsChanged = try session.update(table, changes, keys: keys)
-            entry.rowsUnchanged = rows.count - keys.count
+            entry.rowsUnchanged = rows.count - keys.count - held.values.reduce(0, +)
             entry.columns = changes.map { Receipt.Column(name: $0.column, action: .rectify) }
+            entry.held = held.sorted { $0.key < $1.key }.map { Receipt.Hold(basis: table.hold!.basis, lastDayHeld: $0.key, rows: $0.value) }
             receipt.tables.append(entry)
         }
         return StoreChangeResult(receipt: receipt)
@@ -58,10 +70,13 @@ struct Rectification: StoreChange {
         return (String(target[..<dot]), String(target[target.index(after: dot)...]))
     }
 
+    /// A new value as the store's column takes it, or nil when it does not fit the type.
     static func typedValue(_ text: String, declaredType: String) -> StoreValue? {
         switch ColumnTypeFamily(declaredType: declaredType) {
         case .integer: return Int64(text).map(StoreValue.integer)
         case .real: return Double(text).map(StoreValue.real)
+        case .date: return CalendarDay(iso: text).map { _ in .text(text) }
+        case .timestamp: return Timestamp.parse(text) != nil || CalendarDay(iso: text) != nil ? .text(text) : nil
         case .boolean:
             switch text.lowercased() {
             case "true", "1": return .integer(1)
