@@ -31,6 +31,8 @@ let package = Package(
                 "CLibXML2",
                 "CFileSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API itself, to read a text value whole (GRDB's String stops at a NUL).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

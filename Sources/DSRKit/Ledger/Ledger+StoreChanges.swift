@@ -176,7 +176,7 @@ extension Ledger {
             case .integer(let number): parts.append("{\"integer\":{\"_0\":\(number)}}")
             case .text(let text) where text.utf8.allSatisfy({ (0x20...0x7E).contains($0) && !"\"\\/".utf8.contains($0) }):
                 parts.append("{\"text\":{\"_0\":\"\(text)\"}}")
-            case .null, .real, .blob, .text: return String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
+            case .null, .real, .decimal, .blob, .text: return String(decoding: try JSONEncoder().encode(key), as: UTF8.self)
             }
         }
         return "[" + parts.joined(separator: ",") + "]"

@@ -73,6 +73,7 @@ final class JSONAnswerWriter: AnswerFormatWriter {
             case .null: try json.null()
             case .integer(let number): try json.integer(number)
             case .real(let number): try json.number(number)
+            case .decimal(let digits): try json.decimal(digits)
             case .text(let text): try json.string(text)
             case .blob(let data):
                 try json.beginObject()

@@ -51,6 +51,11 @@ public final class JSONStreamWriter {
         try scalar(value.isFinite ? String(value) : "null")
     }
 
+    /// An exact decimal, its digits as the store printed them (`5.00` stays `5.00`).
+    public func decimal(_ digits: String) throws {
+        try scalar(digits)
+    }
+
     /// `"name": "value"`.
     public func field(_ name: String, _ value: String) throws {
         try key(name)

@@ -65,6 +65,9 @@ final class XMLAnswerWriter: AnswerFormatWriter {
             case .real(let number):
                 try xml.attribute("type", "real")
                 try xml.text(number.isFinite ? String(number) : "NaN")
+            case .decimal(let digits):
+                try xml.attribute("type", "decimal")
+                try xml.text(digits)
             case .text(let text) where XMLStreamWriter.canCarry(text):
                 try xml.attribute("type", "text")
                 try xml.text(text)

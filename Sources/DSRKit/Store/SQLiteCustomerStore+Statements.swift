@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteCustomerStore {
     public var dialect: SQLDialect {
@@ -20,14 +22,17 @@ extension SQLiteCustomerStore {
                 _ = try Row.fetchOne(db, sql: "SELECT 1 FROM sqlite_master LIMIT 1")
                 pinned()
             }
-            let rows = try Row.fetchCursor(db, sql: statement.sql, arguments: Self.arguments(statement))
+            // The cursor steps this statement; each row's values are read from it directly.
+            let prepared = try db.makeStatement(sql: statement.sql)
+            let rows = try Row.fetchCursor(prepared, arguments: Self.arguments(statement))
+            let columns = prepared.columnCount
             var values: [StoreValue] = []
             var count = 0
             defer { tally.count(read: count) }
-            while let row = try rows.next() {
+            while try rows.next() != nil {
                 count += 1
                 values.removeAll(keepingCapacity: true)
-                for index in 0..<row.count { values.append(Self.storeValue(row[index])) }
+                for index in 0..<columns { values.append(Self.storeValue(prepared, index)) }
                 try body(values)
             }
         }
@@ -73,8 +78,11 @@ struct GRDBRunner: StatementRunner {
 
     func rows(_ statement: SQLStatement) throws -> [[StoreValue]] {
         // Cached: the same few statements run for every subject of the night.
-        let rows = try Row.fetchAll(try db.cachedStatement(sql: statement.sql), arguments: SQLiteCustomerStore.arguments(statement)).map { row in
-            (0..<row.count).map { SQLiteCustomerStore.storeValue(row[$0]) }
+        let prepared = try db.cachedStatement(sql: statement.sql)
+        let cursor = try Row.fetchCursor(prepared, arguments: SQLiteCustomerStore.arguments(statement))
+        var rows: [[StoreValue]] = []
+        while try cursor.next() != nil {
+            rows.append((0..<prepared.columnCount).map { SQLiteCustomerStore.storeValue(prepared, $0) })
         }
         tally.count(read: rows.count)
         return rows
@@ -83,5 +91,28 @@ struct GRDBRunner: StatementRunner {
     func run(_ statement: SQLStatement) throws -> Int {
         try db.cachedStatement(sql: statement.sql).execute(arguments: SQLiteCustomerStore.arguments(statement))
         return db.changesCount
+    }
+}
+
+extension SQLiteCustomerStore {
+    /// The value of a column of the statement's current row, read through SQLite's C API
+    /// so that text is taken whole, by its length: GRDB reads text as a C string, which
+    /// ends at the first NUL character, and an access report must show data as held.
+    static func storeValue(_ statement: Statement, _ index: Int) -> StoreValue {
+        let handle = statement.sqliteStatement
+        let column = Int32(index)
+        switch sqlite3_column_type(handle, column) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(handle, column))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(handle, column))
+        case SQLITE_BLOB:
+            let count = Int(sqlite3_column_bytes(handle, column))
+            guard count > 0, let bytes = sqlite3_column_blob(handle, column) else { return .blob(Data()) }
+            return .blob(Data(bytes: bytes, count: count))
+        default:
+            guard let text = sqlite3_column_text(handle, column) else { return .text("") }
+            let count = Int(sqlite3_column_bytes(handle, column))
+            return .text(String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self))
+        }
     }
 }

@@ -148,7 +148,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         case .null: return .null
         case .integer(let number): return number.databaseValue
         case .real(let number): return number.databaseValue
-        case .text(let text): return text.databaseValue
+        case .decimal(let digits), .text(let digits): return digits.databaseValue
         case .blob(let data): return data.databaseValue
         }
     }

@@ -5,6 +5,9 @@ public enum StoreValue: Sendable, Hashable, Codable {
     case null
     case integer(Int64)
     case real(Double)
+    /// An exact decimal (PostgreSQL `numeric`) as the store prints it, every digit and the
+    /// scale kept: `427.76`, `5.00`. Never a `Double`, which would report 427.76000000000005.
+    case decimal(String)
     case text(String)
     case blob(Data)
 
@@ -15,6 +18,7 @@ public enum StoreValue: Sendable, Hashable, Codable {
         case .null: return ""
         case .integer(let value): return String(value)
         case .real(let value): return String(value)
+        case .decimal(let value): return value
         case .text(let value): return value
         case .blob(let value): return value.base64EncodedString()
         }

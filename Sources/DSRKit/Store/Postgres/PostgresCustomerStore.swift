@@ -227,13 +227,13 @@ public final class PostgresCustomerStore: CustomerStore {
         case .float4, .float8:
             if let number = try? cell.decode(Double.self) { return .real(number) }
         case .numeric:
-            if let number = try? cell.decode(Decimal.self) { return .real(NSDecimalNumber(decimal: number).doubleValue) }
+            if let digits = NumericText(&bytes)?.text { return .decimal(digits) }
         case .bool:
             if let flag = try? cell.decode(Bool.self) { return .integer(flag ? 1 : 0) }
         case .bytea:
             return .blob(Data(bytes.readBytes(length: bytes.readableBytes) ?? []))
         case .timestamptz, .timestamp:
-            if let date = try? cell.decode(Date.self) { return .text(Timestamp.format(date)) }
+            if let date = try? cell.decode(Date.self) { return .text(Timestamp.formatExactly(date)) }
         case .date:
             if let date = try? cell.decode(Date.self) { return .text(CalendarDay(date, in: TimeZone(identifier: "UTC")!).description) }
         default:
