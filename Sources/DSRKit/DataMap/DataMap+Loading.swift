@@ -106,9 +106,27 @@ extension DataMap {
                                     softOptIn: softOptIn)
             try consentFields.finish()
         }
+        var ignored = Ignored()
+        if let ignoredNode = fields.optional("ignored") {
+            let ignoredFields = try ignoredNode.fields()
+            func reasons(_ name: String) throws(InputProblem) -> [String: String] {
+                var reasons: [String: String] = [:]
+                for (key, reason) in try ignoredFields.optional(name)?.entries() ?? [] {
+                    reasons[key] = try reason.nonEmptyString()
+                }
+                return reasons
+            }
+            ignored.tables = try reasons("tables")
+            ignored.columns = try reasons("columns")
+            try ignoredFields.finish()
+            if let mapped = tables.first(where: { ignored.tables[$0.name] != nil }) {
+                throw ignoredNode.problem("'\(mapped.name)' is both mapped and ignored")
+            }
+        }
         try fields.finish()
 
-        var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents)
+        var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents,
+                          ignored: ignored)
         try map.resolvePaths(tablesNode: tablesNode)
         try map.checkRectifiableColumns(tablesNode: tablesNode)
         return map

@@ -15,6 +15,17 @@ public struct DataMap: Sendable {
     public var facts: AccessFacts
     /// The marketing consent table, kept apart from customer data.
     public var consents: ConsentTable?
+    /// Store tables and columns the map leaves out on purpose, each with the reason.
+    public var ignored = Ignored()
+
+    /// What the map leaves out of answers and erasure, and why (`ignored:`): a table that
+    /// reaches the subject table, or a column of a mapped table, is otherwise an error.
+    public struct Ignored: Sendable {
+        /// Table name → reason.
+        public var tables: [String: String] = [:]
+        /// `table.column` → reason.
+        public var columns: [String: String] = [:]
+    }
 
     /// Where marketing consents are and which columns hold their evidence: who (the
     /// table's reference to the subject), when, which text, which channel, how long.
@@ -149,6 +160,15 @@ public struct MappedTable: Sendable {
 
     public func column(named name: String) -> MappedColumn? {
         columns.first { $0.name == name }
+    }
+
+    /// The reference columns the map does not list as columns, shown in access reports as
+    /// identification (they tie a row to its parent: an order line to its order) and kept
+    /// by erasure (the row's own action decides).
+    public var unlistedReferenceColumns: [MappedColumn] {
+        references.filter { column(named: $0.column) == nil }.map {
+            MappedColumn(name: $0.column, category: .identification, provided: false, erasure: .keep)
+        }
     }
 }
 

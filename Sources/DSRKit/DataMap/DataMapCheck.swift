@@ -23,6 +23,9 @@ public struct DataMapCheck: Sendable {
         checkSubject(map, schema)
         for table in map.tables { check(table, map: map, schema: schema) }
         for identity in map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
+        checkCoverage(map, schema)
+        checkErasurePlan(map, schema)
+        checkRestrictionFlags(map)
     }
 
     private mutating func error(_ field: String, _ message: String) {
@@ -46,6 +49,88 @@ public struct DataMapCheck: Sendable {
             let name = SQL.quote("\(identity.table)_\(identity.column)_lookup")
             warning(field, "no index serves the lookup by \(compared): every batch of requests reads the whole table '\(identity.table)'. "
                     + "Create one: CREATE INDEX \(name) ON \(SQL.quote(identity.table)) (\(compared));")
+        }
+    }
+
+    /// Every store table that reaches the subject table through foreign keys holds data
+    /// about people: it is mapped, or ignored with a reason. Otherwise access reports leave
+    /// it out and erasures leave it behind.
+    private mutating func checkCoverage(_ map: DataMap, _ schema: StoreSchema) {
+        var reached: [String: StoreSchema.ForeignKey] = [:]
+        var frontier: Set<String> = [map.subject.table]
+        var seen = frontier
+        while !frontier.isEmpty {
+            var next: Set<String> = []
+            for table in schema.tables.values.sorted(by: { $0.name < $1.name }) where !seen.contains(table.name) {
+                if let key = table.foreignKeys.first(where: { frontier.contains($0.targetTable) }) {
+                    reached[table.name] = key
+                    next.insert(table.name)
+                }
+            }
+            seen.formUnion(next)
+            frontier = next
+        }
+        for (table, key) in reached.sorted(by: { $0.key < $1.key }) where map.table(named: table) == nil {
+            if let reason = map.ignored.tables[table] {
+                findings.append(Finding(severity: .note, field: "ignored.tables.\(table)", message: "left out: \(reason)"))
+            } else {
+                error("tables.\(table)", "store table reaches the subject through \(key.description) but is not in the data map: "
+                      + "access reports would leave it out and erasure leave it behind. Map it, or list it under ignored: tables: {\(table): <why>}")
+            }
+        }
+    }
+
+    /// Proves the erasure plan against the store's foreign keys: children go before their
+    /// parents, so a conflict is a parent row erasure deletes (or whose referenced column
+    /// it changes) while a child row that refers to it stays (kept, held or ignored), and a
+    /// reference column erasure empties or rewrites.
+    private mutating func checkErasurePlan(_ map: DataMap, _ schema: StoreSchema) {
+        for child in schema.tables.values.sorted(by: { $0.name < $1.name }) {
+            let mappedChild = map.table(named: child.name)
+            guard mappedChild != nil || map.ignored.tables[child.name] != nil else { continue }
+            for key in child.foreignKeys {
+                guard let parent = map.table(named: key.targetTable) else { continue }
+                let field = "tables.\(child.name)"
+                // Pseudonyms are the same on both sides of a key, so a key pseudonymised at both
+                // ends still joins.
+                func bothPseudonymised(_ childColumn: String, _ parentColumn: String) -> Bool {
+                    mappedChild?.column(named: childColumn)?.erasure == .pseudonymise && parent.column(named: parentColumn)?.erasure == .pseudonymise
+                }
+                let pairs = Array(zip(key.columns, key.targetColumns))
+                if let mappedChild {
+                    for (column, target) in pairs where !bothPseudonymised(column, target) {
+                        guard let action = mappedChild.column(named: column)?.erasure, action.changesValue else { continue }
+                        error("\(field).columns.\(column).erasure", "erasure would \(action.name) '\(column)', which \(key.description) uses: "
+                              + "the row would point at no one or at another row. Fix: keep the column, or delete the row")
+                    }
+                }
+                let childRowsStay = mappedChild.map { !$0.erasureDeletesRows || $0.hold != nil } ?? true
+                guard childRowsStay else { continue }
+                let why = mappedChild == nil ? "ignored" : (mappedChild!.hold != nil ? "held" : "kept")
+                if parent.erasureDeletesRows {
+                    let store = key.onDelete == .cascade ? "the store would delete them with it"
+                        : key.onDelete == .setNull || key.onDelete == .setDefault ? "the store would change them"
+                        : "the store refuses to delete it"
+                    error("tables.\(parent.name).erasure", "erasure deletes rows of '\(parent.name)' while rows of '\(child.name)' that refer to them "
+                          + "(\(key.description)) are \(why): \(store). Fix: delete the rows of '\(child.name)' too (erasure: delete), "
+                          + "or keep the rows of '\(parent.name)' and erase their columns instead")
+                }
+                for (childColumn, column) in pairs where !bothPseudonymised(childColumn, column) {
+                    guard let action = parent.column(named: column)?.erasure, action.changesValue else { continue }
+                    error("tables.\(parent.name).columns.\(column).erasure", "erasure would \(action.name) '\(column)', which the \(why) rows of "
+                          + "'\(child.name)' refer to (\(key.description)). Fix: keep the column")
+                }
+            }
+        }
+    }
+
+    /// Restriction (Art. 18) flags the person's rows where the map names a flag.
+    private mutating func checkRestrictionFlags(_ map: DataMap) {
+        let unflagged = map.tables.filter { $0.restrictionFlag == nil }.map(\.name)
+        if unflagged.count == map.tables.count {
+            warning("tables", "no table names a restriction_flag: restriction requests (Art. 18) are refused at intake")
+        } else if !unflagged.isEmpty {
+            findings.append(Finding(severity: .note, field: "tables", message: "without a restriction_flag (a restriction leaves their rows unflagged): \(unflagged.joined(separator: ", "))"))
         }
     }
 
@@ -100,7 +185,12 @@ public struct DataMapCheck: Sendable {
         }
         let mapped = Set(table.columns.map(\.name) + table.references.map(\.column) + [table.restrictionFlag].compactMap { $0 })
         for column in live.columns where !mapped.contains(column.name) {
-            warning("\(field).columns", "store column '\(column.name)' is not mapped: it is left out of access reports and erasure")
+            if let reason = map.ignored.columns["\(table.name).\(column.name)"] {
+                findings.append(Finding(severity: .note, field: "ignored.columns.\(table.name).\(column.name)", message: "left out: \(reason)"))
+            } else {
+                error("\(field).columns", "store column '\(column.name)' is not mapped: access reports would leave it out and erasure leave it behind. "
+                      + "Map it, or list it under ignored: columns: {\(table.name).\(column.name): <why it holds nothing of the person>}")
+            }
         }
     }
 

@@ -13,4 +13,24 @@ public enum ErasureAction: Sendable, Hashable {
 
     /// The names the data map uses.
     public static let names = ["delete", "null", "rewrite", "pseudonymise", "keep"]
+
+    /// The action's name in the data map.
+    public var name: String {
+        switch self {
+        case .delete: return "delete"
+        case .null: return "null"
+        case .rewrite: return "rewrite"
+        case .pseudonymise: return "pseudonymise"
+        case .keep: return "keep"
+        }
+    }
+
+    /// Whether the action changes the value in place (so a foreign key using it would
+    /// point elsewhere).
+    var changesValue: Bool {
+        switch self {
+        case .null, .rewrite, .pseudonymise: return true
+        case .delete, .keep: return false
+        }
+    }
 }

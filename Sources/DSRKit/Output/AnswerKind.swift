@@ -9,10 +9,10 @@ public enum AnswerKind: String, Sendable, CaseIterable {
         self = type == .export ? .portabilityExport : .accessReport
     }
 
-    /// The columns of a table this document shows.
+    /// The columns of a table this document shows: for access, the references too.
     public func columns(of table: MappedTable) -> [MappedColumn] {
         switch self {
-        case .accessReport: return table.columns
+        case .accessReport: return table.columns + table.unlistedReferenceColumns
         case .portabilityExport: return table.columns.filter(\.provided)
         }
     }

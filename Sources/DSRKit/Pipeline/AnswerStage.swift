@@ -68,7 +68,7 @@ struct AnswerStage {
         }
         let writers = answers.map(\.writer)
         for table in map.tables {
-            let columns = table.columns
+            let columns = table.columns + table.unlistedReferenceColumns
             // Each document kind shows some of the columns; the query reads them all once.
             var projections: [AnswerKind: (columns: [MappedColumn], indices: [Int])] = [:]
             for kind in Set(writers.map(\.kind)) {

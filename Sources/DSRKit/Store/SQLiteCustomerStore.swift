@@ -66,7 +66,8 @@ public final class SQLiteCustomerStore: CustomerStore {
                     StoreSchema.Column(name: $0.name, declaredType: $0.type, isNotNull: $0.isNotNull,
                                        primaryKeyPosition: $0.primaryKeyIndex > 0 ? $0.primaryKeyIndex : nil)
                 }
-                tables[name] = StoreSchema.Table(name: name, columns: columns, indexes: try Self.indexes(of: name, columns: columns, db))
+                tables[name] = StoreSchema.Table(name: name, columns: columns, indexes: try Self.indexes(of: name, columns: columns, db),
+                                                 foreignKeys: try Self.foreignKeys(of: name, db))
             }
             return StoreSchema(tables: tables)
         }
@@ -91,6 +92,33 @@ public final class SQLiteCustomerStore: CustomerStore {
             if let leading { indexes.append(StoreSchema.Index(name: name, leadingKey: leading)) }
         }
         return indexes
+    }
+
+    /// A table's foreign keys from `pragma_foreign_key_list`, columns in key order; a key
+    /// naming no target columns refers to the target's primary key.
+    static func foreignKeys(of table: String, _ db: Database) throws -> [StoreSchema.ForeignKey] {
+        let rows = try Row.fetchAll(db, sql: #"SELECT id, seq, "table", "from", "to", on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq"#,
+                                    arguments: [table])
+        var keys: [Int: StoreSchema.ForeignKey] = [:]
+        for row in rows {
+            let id: Int = row["id"]
+            let target: String = row["table"]
+            var key = keys[id] ?? StoreSchema.ForeignKey(
+                name: "\(table) foreign key \(id + 1)", table: table, columns: [], targetTable: target, targetColumns: [],
+                onDelete: StoreSchema.ForeignKey.Action(rawValue: (row["on_delete"] as String?)?.uppercased() ?? "") ?? .noAction)
+            key.columns.append(row["from"])
+            if let to: String = row["to"] { key.targetColumns.append(to) }
+            keys[id] = key
+        }
+        var result: [StoreSchema.ForeignKey] = []
+        for (_, var key) in keys.sorted(by: { $0.key < $1.key }) {
+            if key.targetColumns.isEmpty {
+                key.targetColumns = try db.columns(in: key.targetTable).filter { $0.primaryKeyIndex > 0 }
+                    .sorted { $0.primaryKeyIndex < $1.primaryKeyIndex }.map(\.name)
+            }
+            result.append(key)
+        }
+        return result
     }
 
     public func reading<T>(_ work: (StoreSession) throws -> T) throws -> T {

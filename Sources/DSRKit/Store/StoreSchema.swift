@@ -8,6 +8,8 @@ public struct StoreSchema: Sendable {
         public var columns: [Column]
         /// The table's indexes (primary key and unique constraints included).
         public var indexes: [Index] = []
+        /// The table's foreign keys.
+        public var foreignKeys: [ForeignKey] = []
         public func column(named name: String) -> Column? { columns.first { $0.name == name } }
         /// The primary key columns in key order.
         public var primaryKey: [String] {
@@ -22,6 +24,26 @@ public struct StoreSchema: Sendable {
         public var isNotNull: Bool
         /// 1-based position in the primary key, or nil.
         public var primaryKeyPosition: Int?
+    }
+
+    /// A foreign key: `table.columns` refer to `targetTable.targetColumns`.
+    public struct ForeignKey: Sendable, Hashable {
+        public var name: String
+        public var table: String
+        public var columns: [String]
+        public var targetTable: String
+        public var targetColumns: [String]
+        /// What the store does to these rows when the row they refer to is deleted.
+        public var onDelete: Action
+
+        public enum Action: String, Sendable, Hashable {
+            case restrict = "RESTRICT", cascade = "CASCADE", setNull = "SET NULL", setDefault = "SET DEFAULT", noAction = "NO ACTION"
+        }
+
+        /// `orders(customer_id) → customers(id)`.
+        public var description: String {
+            "\(table)(\(columns.joined(separator: ", "))) → \(targetTable)(\(targetColumns.joined(separator: ", ")))"
+        }
     }
 
     /// The store table whose name differs from `name` only in letter case, if any; for a

@@ -7,8 +7,8 @@ extension PostgresCustomerStore {
     static let markerTable = "dsr_loaded_tables"
 
     /// Copies every table of an SQLite store into this database: columns (types mapped to
-    /// bigint, double precision, bytea and text), primary keys, rows (1,000 per statement)
-    /// and indexes. Tables an earlier load made are replaced; any other table of the same
+    /// bigint, double precision, bytea and text), primary keys, rows (1,000 per statement),
+    /// indexes and the foreign keys that refer to a primary key. Tables an earlier load made are replaced; any other table of the same
     /// name stops the load before anything is written.
     public func load(fromSQLite url: URL) throws {
         let source = try DatabaseQueue(path: url.path, configuration: { var c = GRDB.Configuration(); c.readonly = true; return c }())
@@ -39,6 +39,20 @@ extension PostgresCustomerStore {
             try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid")
         }
         _ = try execute(indexes.map { SQLStatement(sql: $0) })
+        // Foreign keys to a primary key, as PostgreSQL requires a unique target (SQLite does not).
+        let keys = try source.read { db in
+            try tables.flatMap { table in
+                try SQLiteCustomerStore.foreignKeys(of: table, db).filter { key in
+                    let primaryKey = try db.columns(in: key.targetTable).filter { $0.primaryKeyIndex > 0 }
+                        .sorted { $0.primaryKeyIndex < $1.primaryKeyIndex }.map(\.name)
+                    return primaryKey == key.targetColumns
+                }
+            }
+        }
+        _ = try execute(keys.map { key in
+            SQLStatement(sql: "ALTER TABLE \(SQL.quote(key.table)) ADD FOREIGN KEY (\(key.columns.map(SQL.quote).joined(separator: ", "))) "
+                         + "REFERENCES \(SQL.quote(key.targetTable)) (\(key.targetColumns.map(SQL.quote).joined(separator: ", "))) ON DELETE \(key.onDelete.rawValue)")
+        })
         for table in tables { _ = try run(SQLStatement(sql: "ANALYZE \(SQL.quote(table))")) }
         cachedSchema = nil
     }

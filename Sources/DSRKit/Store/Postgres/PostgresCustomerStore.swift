@@ -94,6 +94,28 @@ public final class PostgresCustomerStore: CustomerStore {
             guard let leading = StoreSchema.leadingKey(ofIndexDefinition: row[2].canonicalText) else { continue }
             tables[row[0].canonicalText]?.indexes.append(StoreSchema.Index(name: row[1].canonicalText, leadingKey: leading))
         }
+        let keys = try run(SQLStatement(sql: """
+            SELECT c.conname::text, t.relname::text, r.relname::text, c.confdeltype::text,
+                   array_to_string(ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i)
+                                         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), chr(31)),
+                   array_to_string(ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, i)
+                                         JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i), chr(31))
+            FROM pg_constraint c
+            JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+            JOIN pg_namespace n ON n.oid = t.relnamespace
+            WHERE c.contype = 'f' AND n.nspname = current_schema()
+            ORDER BY t.relname, c.conname
+            """)).rows
+        let actions: [String: StoreSchema.ForeignKey.Action] = ["a": .noAction, "r": .restrict, "c": .cascade, "n": .setNull, "d": .setDefault]
+        for row in keys {
+            let table = row[1].canonicalText
+            tables[table]?.foreignKeys.append(StoreSchema.ForeignKey(
+                name: row[0].canonicalText, table: table,
+                columns: row[4].canonicalText.split(separator: "\u{1F}").map(String.init),
+                targetTable: row[2].canonicalText,
+                targetColumns: row[5].canonicalText.split(separator: "\u{1F}").map(String.init),
+                onDelete: actions[row[3].canonicalText] ?? .noAction))
+        }
         let schema = StoreSchema(tables: tables)
         cachedSchema = schema
         return schema
