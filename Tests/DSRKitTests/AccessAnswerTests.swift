@@ -22,7 +22,9 @@ import Testing
     /// Columns of a demo table as the data map lists them, for the direct SQL.
     func columns(_ table: String) throws -> String {
         let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
-        return map.table(named: table)!.columns.map { "\"\($0.name)\"" }.joined(separator: ", ")
+        // Access reports show the mapped columns and the references that tie rows together.
+        let mapped = map.table(named: table)!
+        return (mapped.columns + mapped.unlistedReferenceColumns).map { "\"\($0.name)\"" }.joined(separator: ", ")
     }
 
     @Test func runAnswersTheSampleRequests() {

@@ -173,10 +173,14 @@ import Testing
         let store = folder.appendingPathComponent("store.sqlite")
         try DatabaseQueue(path: store.path).write { try $0.execute(sql: String(contentsOf: fixture.appendingPathComponent("schema.sql"), encoding: .utf8)) }
         try SubjectKeyring.createKeyFile(at: folder.appendingPathComponent("hmac.key"))
-        // Orders are deleted, but their line items are kept and still refer to them.
-        let map = try String(contentsOf: folder.appendingPathComponent("datamap.yaml"), encoding: .utf8)
-        try workspace.write(map.replacingOccurrences(of: "      OrderNo: {category: transaction, erasure: keep}",
-                                                     with: "      OrderNo: {category: transaction, erasure: delete}"), to: "club/datamap.yaml")
+        // The store refuses P-001's erasure with a rule of its own that no data map check can
+        // see (foreign keys the map cannot carry out are refused by `datamap check`).
+        try DatabaseQueue(path: store.path).write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER "keep P-001" BEFORE UPDATE ON "Person" WHEN OLD."PersonID" = 'P-001'
+                BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END
+                """)
+        }
         for (id, person) in [("E-1", "P-001"), ("E-2", "P-003")] {
             try workspace.write("""
                 {"id": "\(id)", "type": "erasure", "received_at": "2026-03-05T10:00:00+01:00", "subject": {"person_id": "\(person)"},
@@ -188,7 +192,7 @@ import Testing
         }
         let summary = try workspace.runNightly(folder.appendingPathComponent("dsr.yaml"))
         #expect(summary.failed.map(\.id) == ["E-1"])
-        #expect(summary.failed.first?.reason.contains("FOREIGN KEY constraint failed") == true)
+        #expect(summary.failed.first?.reason.contains("refused by a trigger") == true)
         #expect(summary.done == ["erasure": 1])
         try DatabaseQueue(path: store.path).read { db in
             // P-001's shipment events were deleted before the orders failed: rolled back.

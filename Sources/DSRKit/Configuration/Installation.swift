@@ -19,13 +19,18 @@ public final class Installation {
     /// The customer store named by the configuration.
     public func store() throws -> CustomerStore {
         if let openedStore { return openedStore }
-        let store: CustomerStore
-        switch configuration.store {
-        case .sqlite(let url): store = try SQLiteCustomerStore(url: url, keyring: try keyring())
-        case .postgres(let location): store = try PostgresCustomerStore(location: location, keyring: try keyring(), logger: logger)
-        }
+        let store = try Self.store(of: configuration, keyring: try keyring(), logger: logger)
         openedStore = store
         return store
+    }
+
+    /// The store a configuration names, opened without a data map (`dsr datamap scaffold`
+    /// writes the first one); without a keyring it cannot pseudonymise.
+    public static func store(of configuration: Configuration, keyring: SubjectKeyring?, logger: Logger) throws -> CustomerStore {
+        switch configuration.store {
+        case .sqlite(let url): return try SQLiteCustomerStore(url: url, keyring: keyring)
+        case .postgres(let location): return try PostgresCustomerStore(location: location, keyring: keyring, logger: logger)
+        }
     }
 
     /// The data map checked against the live store.

@@ -110,7 +110,7 @@ public struct DataMapCheck: Sendable {
                 if parent.erasureDeletesRows {
                     let store = key.onDelete == .cascade ? "the store would delete them with it"
                         : key.onDelete == .setNull || key.onDelete == .setDefault ? "the store would change them"
-                        : "the store refuses to delete it"
+                        : "the store refuses to delete them"
                     error("tables.\(parent.name).erasure", "erasure deletes rows of '\(parent.name)' while rows of '\(child.name)' that refer to them "
                           + "(\(key.description)) are \(why): \(store). Fix: delete the rows of '\(child.name)' too (erasure: delete), "
                           + "or keep the rows of '\(parent.name)' and erase their columns instead")

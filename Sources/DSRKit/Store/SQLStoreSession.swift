@@ -174,7 +174,9 @@ struct SQLStoreSession: StoreSession {
         return primaryKey.isEmpty ? [dialect.rowIdentity] : primaryKey
     }
 
-    /// `"id" IN (?, ?)` or, for a composite key, `("a", "b") IN (VALUES (?, ?), …)`.
+    /// `"id" IN (?, ?)` or, for a composite key, `("a" = ? AND "b" = ?) OR …`: each value
+    /// beside the column it is compared with, so PostgreSQL types it from that column
+    /// (inside `VALUES` it would be text, and `bigint = text` does not exist).
     private func keyMatch(_ table: MappedTable, _ keys: [[StoreValue]], _ arguments: inout [SQLStatement.Argument]) -> String {
         let columns = keyColumns(of: table)
         arguments += keys.flatMap { $0.map { .value($0) } }
@@ -182,8 +184,8 @@ struct SQLStoreSession: StoreSession {
         if columns.count == 1 {
             return "\(quoted[0]) IN (\(Self.placeholders(keys.count)))"
         }
-        let tuple = "(" + Self.placeholders(columns.count) + ")"
-        return "(\(quoted.joined(separator: ", "))) IN (VALUES \(Array(repeating: tuple, count: keys.count).joined(separator: ", ")))"
+        let oneKey = "(" + quoted.map { "\($0) = ?" }.joined(separator: " AND ") + ")"
+        return "(" + Array(repeating: oneKey, count: keys.count).joined(separator: " OR ") + ")"
     }
 
     static func placeholders(_ count: Int) -> String {
