@@ -33,13 +33,7 @@ import Testing
         }
     }
 
-    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] {
-        var result: [[String]] = []
-        try workspace.installation(configuration).store().fetch(SQLStatement(sql: sql)) { row in
-            result.append(row.map { $0 == .null ? "NULL" : $0.canonicalText })
-        }
-        return result
-    }
+    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] { try workspace.storeRows(configuration, sql) }
 
     func request(_ id: String, _ type: String, email: String) -> String {
         """
@@ -259,18 +253,23 @@ import Testing
         #expect(!trail.stdout.contains("C-000006"))
     }
 
+    /// A second access request by the demo's REQ-DEMO-0001 person, received on `day`.
+    func writeSecondAccess(receivedOn day: String) throws {
+        try workspace.write("""
+            id: REQ-AGAIN
+            type: access
+            received_at: \(day)T10:00:00+01:00
+            subject: {email: kari.nordmann1@example.no}
+            verification: {method: bankid, verified_at: \(day)T10:05:00+01:00}
+            """, to: "demo/inbox/REQ-AGAIN.yaml")
+    }
+
     /// Art. 12(5): a second access request by the same person within the window goes to
     /// the officer with the earlier request's id; `--retry` answers it.
     @Test func aRepeatedRequestWithinTheWindowNeedsReview() throws {
         let configuration = try workspace.demo()
         try workspace.runNightly(configuration, at: night)
-        try workspace.write("""
-            id: REQ-AGAIN
-            type: access
-            received_at: 2026-11-23T10:00:00+01:00
-            subject: {email: kari.nordmann1@example.no}
-            verification: {method: bankid, verified_at: 2026-11-23T10:05:00+01:00}
-            """, to: "demo/inbox/REQ-AGAIN.yaml")
+        try writeSecondAccess(receivedOn: "2026-11-23")
         let second = try workspace.runNightly(configuration, at: "2026-11-24T01:00:00Z")
         let review = try #require(second.needsReview.first { $0.id == "REQ-AGAIN" })
         #expect(review.reason.hasPrefix("repeats REQ-DEMO-0001 completed on 2026-11-22"))
@@ -287,13 +286,7 @@ import Testing
         let text = try String(contentsOf: configuration, encoding: .utf8)
         try Data((text + "repeat_window_days: 1\n").utf8).write(to: configuration)
         try workspace.runNightly(configuration, at: night)
-        try workspace.write("""
-            id: REQ-AGAIN
-            type: access
-            received_at: 2026-11-25T10:00:00+01:00
-            subject: {email: kari.nordmann1@example.no}
-            verification: {method: bankid, verified_at: 2026-11-25T10:05:00+01:00}
-            """, to: "demo/inbox/REQ-AGAIN.yaml")
+        try writeSecondAccess(receivedOn: "2026-11-25")
         let second = try workspace.runNightly(configuration, at: "2026-11-26T01:00:00Z")
         #expect(second.done["access"] == 1)
     }

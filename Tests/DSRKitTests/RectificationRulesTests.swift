@@ -14,13 +14,7 @@ import Testing
         workspace = try TestWorkspace()
     }
 
-    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] {
-        var result: [[String]] = []
-        try workspace.installation(configuration).store().fetch(SQLStatement(sql: sql)) { row in
-            result.append(row.map { $0 == .null ? "NULL" : $0.canonicalText })
-        }
-        return result
-    }
+    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] { try workspace.storeRows(configuration, sql) }
 
     func rectification(_ id: String, customer: String, _ changes: String) -> String {
         """

@@ -15,14 +15,7 @@ import Testing
         workspace = try TestWorkspace()
     }
 
-    /// The rows of a query on the installation's own store, each value as text ("NULL" for null).
-    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] {
-        var result: [[String]] = []
-        try workspace.installation(configuration).store().fetch(SQLStatement(sql: sql)) { row in
-            result.append(row.map { $0 == .null ? "NULL" : $0.canonicalText })
-        }
-        return result
-    }
+    func rows(_ configuration: URL, _ sql: String) throws -> [[String]] { try workspace.storeRows(configuration, sql) }
 
     func value(_ configuration: URL, _ sql: String) throws -> String { try rows(configuration, sql)[0][0] }
 

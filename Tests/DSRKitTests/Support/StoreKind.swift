@@ -36,6 +36,16 @@ enum TestPostgres {
 }
 
 extension TestWorkspace {
+    /// The rows of a query on an installation's own store (SQLite or PostgreSQL), each value
+    /// as text ("NULL" for null).
+    func storeRows(_ configuration: URL, _ sql: String) throws -> [[String]] {
+        var result: [[String]] = []
+        try installation(configuration).store().fetch(SQLStatement(sql: sql)) { row in
+            result.append(row.map { $0 == .null ? "NULL" : $0.canonicalText })
+        }
+        return result
+    }
+
     /// The demo installation, with its shop in the store of `kind`.
     func demo(on kind: StoreKind) throws -> URL {
         try moved(try demo(), to: kind)
