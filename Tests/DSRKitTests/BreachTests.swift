@@ -118,6 +118,8 @@ import Testing
         for format in OutputFormat.allCases {
             written.append(try register.report("BR-DEMO-001", phase: .initial, format: format, to: nil, now: now))
         }
+        _ = try register.submitted("BR-DEMO-001", phase: .initial, at: now.addingTimeInterval(600), channel: "web form",
+                                   reference: "DT-26/01234", now: now.addingTimeInterval(900))
         let later = try breachFile("later.yaml", "measures_taken: The partner deleted the file and its backups.\n")
         try register.update("BR-DEMO-001", with: later, now: now.addingTimeInterval(3600))
         for phase in [BreachReportPhase.followUp, .final] {
@@ -125,6 +127,9 @@ import Testing
                 written.append(try register.report("BR-DEMO-001", phase: phase, format: format, to: nil, now: now.addingTimeInterval(7200)))
             }
         }
+        #expect(try register.ledger.breach("BR-DEMO-001").finalAt == nil, "written is not received")
+        _ = try register.submitted("BR-DEMO-001", phase: .final, at: now.addingTimeInterval(7300), channel: nil, reference: nil,
+                                   now: now.addingTimeInterval(7400))
         let validator = try XMLSchemaValidator(schemaURL: ExternalTools.schema("breach-notification.xsd"))
         for file in written where file.pathExtension == "xml" {
             #expect(validator.errors(validating: file) == [], "\(file.lastPathComponent)")
@@ -135,6 +140,8 @@ import Testing
         let changes = followUp["changes"] as! [[String: Any]]
         #expect(changes.map { $0["field"] as! String } == ["measures_taken"])
         #expect(followUp["phase"] as? String == "follow-up")
+        #expect((followUp["timeline"] as? [String: Any])?["authority_case_reference"] as? String == "DT-26/01234")
+        #expect(try String(contentsOf: written[3], encoding: .utf8).contains("<authorityCaseReference>DT-26/01234</authorityCaseReference>"))
         let attributes = try FileManager.default.attributesOfItem(atPath: written[0].path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try register.ledger.breach("BR-DEMO-001").finalAt != nil)
@@ -160,7 +167,31 @@ import Testing
         let timeline = document["timeline"] as! [String: Any]
         #expect(timeline["late"] as? Bool == true)
         #expect((timeline["reasons_for_delay"] as? String)?.contains("weekend") == true)
+        #expect(try register.ledger.breach("BR-DEMO-001").notifiedAt == nil, "a draft is not a notification")
+        _ = try register.submitted("BR-DEMO-001", phase: .initial, at: late.addingTimeInterval(60), channel: nil, reference: nil,
+                                   now: late.addingTimeInterval(120))
         #expect(try register.ledger.breach("BR-DEMO-001").notifiedLate)
+    }
+
+    /// Only the authority's receipt stops the clock, and lateness is judged against it.
+    @Test func aDraftKeepsTheClockRunningUntilTheAuthorityReceivesIt() throws {
+        let register = try register()
+        try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
+        let record = try register.ledger.breach("BR-DEMO-001")
+        let due = record.breach.notificationDueAt
+        _ = try register.report("BR-DEMO-001", phase: .initial, format: .xml, to: nil, now: due.addingTimeInterval(-7200))
+        let clocks = { (at: Date) in BreachClock.open(try register.ledger.breaches(), now: at, zone: TimeZone(identifier: "Europe/Oslo")!) }
+        #expect(try clocks(due.addingTimeInterval(60)).map(\.overdue) == [true], "a draft does not stop the clock")
+        // Received after the due time, without reasons for the delay: refused (65).
+        let late = #expect(throws: DSRError.self) {
+            try register.submitted("BR-DEMO-001", phase: .initial, at: due.addingTimeInterval(60), channel: nil, reference: nil, now: due.addingTimeInterval(120))
+        }
+        #expect(late?.status == .dataError && late?.message.contains("reasons_for_delay") == true)
+        // Received an hour before the due time: notified on time.
+        let received = try register.submitted("BR-DEMO-001", phase: .initial, at: due.addingTimeInterval(-3600), channel: "e-mail",
+                                              reference: nil, now: due.addingTimeInterval(120))
+        #expect(received.notifiedAt == due.addingTimeInterval(-3600) && !received.notifiedLate)
+        #expect(try clocks(due.addingTimeInterval(600)).isEmpty)
     }
 
     @Test func anOverdueBreachMakesTheHourlyJobExitOne() throws {

@@ -182,12 +182,35 @@ import Testing
         #expect(report.status == 0)
         let written = URL(fileURLWithPath: report.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(try XMLSchemaValidator(schemaURL: ExternalTools.schema("breach-notification.xsd")).errors(validating: written) == [])
+        // A written notification is a draft: the clock runs on, and no follow-up comes before
+        // the authority has the initial one.
+        let drafted = try ExternalTools.dsr(["deadlines", "--json"] + config)
+        let draftClocks = (try JSONSerialization.jsonObject(with: Data(drafted.stdout.utf8)) as! [String: Any])["breaches"] as! [[String: Any]]
+        #expect(draftClocks.map { $0["status"] as? String } == ["draft"])
         let early = try ExternalTools.dsr(["breach", "report", "BR-DEMO-001", "--phase", "follow-up", "--format", "json", "--out",
                                            workspace.url("follow-up.json").path] + config)
-        #expect(early.status == 0)
+        #expect(early.status == 65 && early.stderr.contains("record the initial notification's submission"))
+        let received = try ExternalTools.dsr(["breach", "submitted", "BR-DEMO-001", "--phase", "initial", "--at", Timestamp.format(Date()),
+                                              "--channel", "Datatilsynet's web form", "--reference", "DT-26/01234", "--json"] + config)
+        #expect(received.status == 0, "\(received.stderr)")
+        let shown = try JSONSerialization.jsonObject(with: Data(received.stdout.utf8)) as! [String: Any]
+        #expect(shown["status"] as? String == "submitted" && shown["authority_reference"] as? String == "DT-26/01234")
+        #expect((shown["phases"] as? [[String: Any]])?.first?["submitted"] != nil)
+        #expect(shown["due_at"] is String && shown["minutes_remaining"] is Int)
+        let twice = try ExternalTools.dsr(["breach", "submitted", "BR-DEMO-001", "--phase", "initial", "--at", Timestamp.format(Date())] + config)
+        #expect(twice.status == 65)
+        let rewrite = try ExternalTools.dsr(["breach", "report", "BR-DEMO-001", "--phase", "initial", "--format", "json"] + config)
+        #expect(rewrite.status == 65 && rewrite.stderr.contains("not written again"))
+        let followUp = try ExternalTools.dsr(["breach", "report", "BR-DEMO-001", "--phase", "follow-up", "--format", "json", "--out",
+                                              workspace.url("follow-up.json").path] + config)
+        #expect(followUp.status == 0)
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("follow-up.json"))) as! [String: Any]
+        #expect((document["timeline"] as? [String: Any])?["authority_case_reference"] as? String == "DT-26/01234")
         let overriding = try ExternalTools.dsr(["breach", "assess", "BR-DEMO-001", "--risk", "unlikely"] + config)
         #expect(overriding.status == 64 && overriding.stderr.contains("needs --reason"))
         let list = try ExternalTools.dsr(["breach", "list"] + config)
-        #expect(list.status == 0 && list.stdout.contains("BR-DEMO-001") && list.stdout.contains("notified"))
+        #expect(list.status == 0 && list.stdout.contains("BR-DEMO-001") && list.stdout.contains("notified: received"))
+        let after = try ExternalTools.dsr(["deadlines", "--json"] + config)
+        #expect(((try JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as! [String: Any])["breaches"] as! [[String: Any]]).isEmpty)
     }
 }

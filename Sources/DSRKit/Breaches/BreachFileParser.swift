@@ -184,6 +184,23 @@ public struct BreachFileParser: Sendable {
         return entries
     }
 
+    /// One end of a range: a date (`2024-06-30`), an ISO 8601 time with its offset, or a
+    /// number. Anything else would be compared as text and choose rows by accident.
+    private func rangeEnd(_ node: DocumentNode) throws(InputProblem) -> String {
+        let text = try node.nonEmptyString()
+        guard Self.kind(of: text) != nil else {
+            throw node.problem("a range end must be a date (YYYY-MM-DD), a time with its UTC offset, or a number")
+        }
+        return text
+    }
+
+    /// Whether a range end is a point in time or a number (nil: neither).
+    private static func kind(of text: String) -> String? {
+        if CalendarDay(iso: text) != nil || Timestamp.parse(text) != nil { return "time" }
+        if Double(text) != nil { return "number" }
+        return nil
+    }
+
     /// `column: value`, `column: [values]`, `column: {in: [values]}` or
     /// `column: {from: X, to: Y}` (either end may be left out).
     private func conditions(_ node: DocumentNode, table: MappedTable) throws(InputProblem) -> [ColumnCondition] {
@@ -200,9 +217,13 @@ public struct BreachFileParser: Sendable {
                 if let values = fields.optional("in") {
                     conditions.append(ColumnCondition(column: column, test: .oneOf(try values.stringList())))
                 } else {
-                    let from = try fields.optional("from")?.nonEmptyString()
-                    let to = try fields.optional("to")?.nonEmptyString()
-                    guard from != nil || to != nil else { throw test.problem("give 'in', or 'from' and/or 'to'") }
+                    let fromNode = fields.optional("from")
+                    let toNode = fields.optional("to")
+                    guard fromNode != nil || toNode != nil else { throw test.problem("give 'in', or 'from' and/or 'to'") }
+                    let from = try fromNode.map(rangeEnd)
+                    let to = try toNode.map(rangeEnd)
+                    let kinds = Set([from, to].compactMap { $0 }.compactMap(Self.kind))
+                    guard kinds.count == 1 else { throw test.problem("both ends of a range must be dates, or both numbers") }
                     conditions.append(ColumnCondition(column: column, test: .range(from: from, to: to)))
                 }
                 try fields.finish()

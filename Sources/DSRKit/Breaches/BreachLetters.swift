@@ -23,19 +23,29 @@ public struct BreachLetters {
         let phone = contacts.first { $0.normalization == .phone }?.column
         let columns = [email, phone].compactMap { $0 } + map.subject.nameColumns + map.subject.addressColumns
         let subjectLine = "Important: a personal data breach at \(controller.name) involving your data"
-        // Letters differ only in their greeting: the rest is escaped once, not per person.
-        let rest = ",\n\n" + letterBody
-        let jsonRest = String(JSONStreamWriter.quoted(rest).dropFirst())
-        let csvRest = rest.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        // Letters differ in their greeting and in the categories of the person's own rows:
+        // the rest is escaped once per set of categories (few), not per person.
+        var rests: [[DataCategory]: (json: String, csv: String)] = [:]
+        func rest(for categories: [DataCategory]) -> (json: String, csv: String) {
+            if let cached = rests[categories] { return cached }
+            let rest = ",\n\n" + letterBody(categories: categories)
+            let escaped = (String(JSONStreamWriter.quoted(rest).dropFirst()), rest.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            rests[categories] = escaped
+            return escaped
+        }
         var count = 0
         try DurableFile.createFolder(folder)
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
             try DurableFile.write(to: folder.appendingPathComponent(Self.csvName)) { csv in
                 try csv.write(CSVRecord.line(Self.csvHeader))
-                let affected = ScopeQuery(dialect: try store.dialect).affectedSubjects(selections, columns: columns, map: map)
+                let (affected, tables) = ScopeQuery(dialect: try store.dialect).affectedSubjectsByTable(selections, columns: columns, map: map)
+                let categoriesOfTable = tables.map { table in measurement.tables.first { $0.table == table.name }?.categories ?? [] }
                 try store.fetch(affected) { row in
                     count += 1
                     let key = row[0]
+                    let flags = row.suffix(tables.count)
+                    let own = Set(zip(flags, categoriesOfTable).filter { $0.0.count == 1 }.flatMap(\.1)).sorted()
+                    let (jsonRest, csvRest) = rest(for: own)
                     var value = row.dropFirst().makeIterator()
                     let emailValue = email != nil ? Self.text(value.next()!) : nil
                     let phoneValue = phone != nil ? Self.text(value.next()!) : nil
@@ -60,13 +70,14 @@ public struct BreachLetters {
     /// disproportionate effort (Art. 34(3)(c)).
     public func writePublicNotice(into folder: URL) throws {
         try DurableFile.createFolder(folder)
-        let text = "Notice of a personal data breach at \(controller.name)\n\n" + letterBody
+        let text = "Notice of a personal data breach at \(controller.name)\n\n" + letterBody(categories: measurement.categories)
         try DurableFile.write(Data(text.utf8), to: folder.appendingPathComponent(Self.publicNoticeName))
     }
 
-    /// What happened, what it may mean, what was done, what the person can do, and whom
-    /// to ask (Art. 34(2) with Art. 33(3)(b)–(d)).
-    var letterBody: String {
+    /// What happened, which of the person's data (`categories`: those of their own affected
+    /// rows), what it may mean, what was done and what will be, what the person can do, and
+    /// whom to ask or complain to (Art. 34(2) with Art. 33(3)(b)–(d)).
+    func letterBody(categories involved: [DataCategory]) -> String {
         let zone = controller.timeZone
         let day = { (date: Date) in CalendarDay(date, in: zone).description }
         var when = "We became aware of it on \(day(breach.awareAt))."
@@ -74,8 +85,8 @@ public struct BreachLetters {
             when = (breach.occurredTo.map { "It happened between \(day(from)) and \(day($0))." } ?? "It began on \(day(from)).")
                 + " " + when
         }
-        let categories = measurement.categories.map(Self.plainName)
-        let advice = breach.adviceToIndividuals ?? Self.advice(for: measurement.categories)
+        let categories = involved.map(Self.plainName)
+        let advice = breach.adviceToIndividuals ?? Self.advice(for: involved)
         return """
             We are writing to tell you about a personal data breach at \(controller.name) that involves your personal data.
 
@@ -86,12 +97,14 @@ public struct BreachLetters {
 
             What this may mean for you: \(breach.likelyConsequences)
 
-            What we have done: \(breach.measuresTaken) \(breach.measuresProposed)
+            What we have done: \(breach.measuresTaken)
+
+            What we will do: \(breach.measuresProposed)
 
             What you can do: \(advice)
 
             If you have questions, contact our data protection officer: \(controller.dpoContact).
-            You may also complain to the data protection authority.
+            You may also complain to the data protection authority\(controller.supervisoryAuthority.map { ": \($0)" } ?? "").
 
             \(controller.name)
             """

@@ -23,7 +23,8 @@ public struct BreachNotification {
         let zone = controller.timeZone
         let time = { (date: Date) in ReportTree.text(Timestamp.format(date, in: zone)) }
         let measurement = record.measurement
-        let firstNotified = phase == .initial ? (record.notifiedAt ?? writtenAt) : record.notifiedAt
+        // When the authority received the initial notification: unknown while it is a draft.
+        let firstNotified = record.notifiedAt
         return .object([
             ("document", .text("dsr.breach-notification")),
             ("schema_version", .integer(Self.schemaVersion)),
@@ -45,6 +46,7 @@ public struct BreachNotification {
                 ("aware_at", time(breach.awareAt)),
                 ("notification_due_at", time(breach.notificationDueAt)),
                 ("first_notified_at", firstNotified.map(time)),
+                ("authority_case_reference", record.authorityReference.map(ReportTree.text)),
                 ("hours_after_awareness", .integer(Int(writtenAt.timeIntervalSince(breach.awareAt) / 3600))),
                 ("late", .bool(late)),
                 ("reasons_for_delay", late ? breach.reasonsForDelay.map(ReportTree.text) : nil),

@@ -9,11 +9,17 @@ extension BreachRecord {
 
     /// Where the breach stands with the authority.
     public func status(now: Date, zone: TimeZone) -> String {
-        if finalAt != nil { return "closed" }
-        if !breach.notifyAuthority { return "not notified (by decision)" }
-        if let notifiedAt { return "notified \(Timestamp.format(notifiedAt, in: zone))" + (notifiedLate ? " (late)" : "") }
-        return isOverdue(at: now) ? "OVERDUE since \(Timestamp.format(breach.notificationDueAt, in: zone))"
-            : "due \(Timestamp.format(breach.notificationDueAt, in: zone))"
+        let due = Timestamp.format(breach.notificationDueAt, in: zone)
+        switch authorityStatus {
+        case .closed: return "closed (final notification received \(Timestamp.format(finalAt!, in: zone)))"
+        case .notToBeNotified: return "not notified (by decision)"
+        case .submitted:
+            return "notified: received \(Timestamp.format(notifiedAt!, in: zone))" + (notifiedLate ? " (late)" : "")
+                + (authorityReference.map { ", case \($0)" } ?? "")
+        case .draft, .notWritten:
+            let written = authorityStatus == .draft ? "draft written, not submitted" : "not written"
+            return isOverdue(at: now) ? "OVERDUE since \(due) (\(written))" : "due \(due) (\(written))"
+        }
     }
 
     /// The whole record for `dsr breach show`.
@@ -42,7 +48,12 @@ extension BreachRecord {
             lines.append("people: \(communication.rawValue)" + (letters.map { ", \($0) letters" } ?? "")
                          + (communicationDetail.map { " — \($0)" } ?? ""))
         }
-        lines += reports.map { "report: \($0.phase.rawValue) \($0.format.rawValue) version \($0.version) at \(Timestamp.format($0.writtenAt, in: zone))\($0.late ? " (late)" : ""): \($0.file)" }
+        lines += reports.map { "draft: \($0.phase.rawValue) \($0.format.rawValue) version \($0.version) at \(Timestamp.format($0.writtenAt, in: zone))\($0.late ? " (late)" : ""): \($0.file)" }
+        lines += submissions.map { submission in
+            "submitted: \(submission.phase.rawValue) received \(Timestamp.format(submission.submittedAt, in: zone))"
+                + (submission.channel.map { " via \($0)" } ?? "") + (submission.reference.map { ", case \($0)" } ?? "")
+                + (submission.late ? " (late)" : "")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -46,36 +46,36 @@ public struct BreachRegister {
         try ledger.assessBreach(id, risk: risk, reason: reason, now: now)
     }
 
-    /// Writes the Art. 33 notification of a phase; returns the file and the record.
+    /// Writes the Art. 33 notification of a phase, a draft until `submitted` records that
+    /// the authority received it; returns the file.
     ///
-    /// An initial notification after the 72 hours without `reasons_for_delay` is refused
-    /// (Art. 33(1)); a follow-up or final one needs the initial one first, and nothing
-    /// follows the final one.
+    /// An initial notification that cannot reach the authority within the 72 hours needs
+    /// `reasons_for_delay` (Art. 33(1)); a follow-up or final one needs the initial one
+    /// received first; a phase the authority received is never written again (a follow-up
+    /// carries the changes), and nothing follows the final one.
     public func report(_ id: String, phase: BreachReportPhase, format: OutputFormat, to output: URL?, now: Date) throws -> URL {
         let record = try ledger.breach(id)
         let breach = record.breach
         guard breach.notifyAuthority else {
             throw DSRError.badInput("breach \(id) is registered as not to be notified (\(breach.reasonNotNotified ?? "no reason")); record notify_authority: true with 'dsr breach update' first")
         }
-        if record.finalAt != nil && phase != .final {
-            throw DSRError.badInput("breach \(id) was closed by its final notification")
+        if record.finalAt != nil {
+            throw DSRError.badInput("breach \(id) was closed when the authority received its final notification")
+        }
+        if let submitted = record.submission(phase) {
+            throw DSRError.badInput("breach \(id): the authority received the \(phase.rawValue) notification on \(Timestamp.format(submitted.submittedAt, in: controller.timeZone)); it is not written again — a follow-up carries what changed")
         }
         let late: Bool
         if phase == .initial {
-            late = record.notifiedAt.map { _ in record.notifiedLate } ?? (now > breach.notificationDueAt)
+            late = now > breach.notificationDueAt
             if late && breach.reasonsForDelay == nil {
-                let hours = Int(now.timeIntervalSince(breach.awareAt) / 3600)
-                throw DSRError.badInput("""
-                    breach \(id): the notification is late (\(hours) hours after awareness; it was due \
-                    \(Timestamp.format(breach.notificationDueAt, in: controller.timeZone))) and Art. 33(1) requires the reasons \
-                    for the delay: record reasons_for_delay with 'dsr breach update \(id) FILE', then report again
-                    """)
+                throw lateWithoutReasons(breach, at: now)
             }
         } else {
-            guard record.notifiedAt != nil else {
-                throw DSRError.badInput("breach \(id): write the initial notification before a \(phase.rawValue) one")
+            guard let initial = record.submission(.initial) else {
+                throw DSRError.badInput("breach \(id): record the initial notification's submission ('dsr breach submitted \(id) --phase initial --at TIME') before a \(phase.rawValue) one")
             }
-            late = record.notifiedLate
+            late = initial.late
         }
         var changes: [BreachChange] = []
         // Since the last notification made, not counting this same one in another format.
@@ -92,6 +92,44 @@ public struct BreachRegister {
         try ledger.recordBreachReport(id, BreachRecord.Report(phase: phase, version: record.version, format: format, writtenAt: now,
                                                               late: late, file: destination.path, sha256: digest))
         return destination
+    }
+
+    /// Records that the authority received a phase's notification at `at` (its receipt, or
+    /// the portal's confirmation): the initial phase stops the 72-hour clock, judged late
+    /// against that instant; the final one closes the breach. The phase must have been
+    /// written first.
+    public func submitted(_ id: String, phase: BreachReportPhase, at: Date, channel: String?, reference: String?, now: Date) throws -> BreachRecord {
+        let record = try ledger.breach(id)
+        let breach = record.breach
+        guard record.reports.contains(where: { $0.phase == phase }) else {
+            throw DSRError.badInput("breach \(id): no \(phase.rawValue) notification was written; write it with 'dsr breach report' first")
+        }
+        guard at <= now.addingTimeInterval(300) else { throw DSRError.badInput("--at is in the future") }
+        guard at >= breach.awareAt else { throw DSRError.badInput("--at is before the controller became aware of the breach") }
+        let late: Bool
+        if phase == .initial {
+            late = at > breach.notificationDueAt
+            if late && breach.reasonsForDelay == nil { throw lateWithoutReasons(breach, at: at) }
+        } else {
+            guard let initial = record.submission(.initial) else {
+                throw DSRError.badInput("breach \(id): record the initial notification's submission first")
+            }
+            guard at >= initial.submittedAt else { throw DSRError.badInput("--at is before the initial notification was received") }
+            late = initial.late
+        }
+        try ledger.recordBreachSubmission(id, BreachRecord.Submission(phase: phase, submittedAt: at, channel: channel,
+                                                                      reference: reference, late: late), now: now)
+        return try ledger.breach(id)
+    }
+
+    /// Art. 33(1): a notification after the 72 hours must give the reasons for the delay.
+    private func lateWithoutReasons(_ breach: Breach, at: Date) -> DSRError {
+        let hours = Int(at.timeIntervalSince(breach.awareAt) / 3600)
+        return DSRError.badInput("""
+            breach \(breach.id): the notification is late (\(hours) hours after awareness; it was due \
+            \(Timestamp.format(breach.notificationDueAt, in: controller.timeZone))) and Art. 33(1) requires the reasons \
+            for the delay: record reasons_for_delay with 'dsr breach update \(breach.id) FILE', then try again
+            """)
     }
 
     /// What `notify` did.

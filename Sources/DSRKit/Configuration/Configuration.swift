@@ -40,6 +40,8 @@ public struct Configuration: Sendable {
         public var fiscalYearEnd: MonthDay
         /// The controller's working days, for Art. 12(3) due dates.
         public var deadlineCalendar: DeadlineCalendar
+        /// The lead supervisory authority, name and address, as letters name it.
+        public var supervisoryAuthority: String? = nil
     }
 
     /// The kind and place of the customer store.
@@ -114,13 +116,14 @@ public struct Configuration: Sendable {
                 extraHolidays.insert(day)
             }
         }
-        let controller = Controller(
+        var controller = Controller(
             name: try controllerFields.required("name").nonEmptyString(),
             dpoContact: try controllerFields.required("dpo_contact").nonEmptyString(),
             timeZone: zone,
             defaultPhoneRegion: phoneRegion,
             fiscalYearEnd: fiscalYearEnd,
             deadlineCalendar: DeadlineCalendar(holidays: holidays, extraHolidays: extraHolidays))
+        controller.supervisoryAuthority = try controllerFields.optional("supervisory_authority")?.nonEmptyString()
         try controllerFields.finish()
 
         let storeFields = try fields.required("store").fields()

@@ -20,9 +20,10 @@ enum EmailSpellings {
 
     /// The spellings of a folded value, the value itself first; nil past `limit`.
     static func of(_ folded: String) -> [String]? {
+        // Nearly every address: plain ASCII without `ss`, which only one spelling folds to.
+        if folded.utf8.allSatisfy({ $0 < 0x80 }) && !folded.contains("ss") { return [folded] }
         let scalars = Array(folded.unicodeScalars)
         // Alternatives per position: (scalars consumed, spellings of them).
-        var total = 1
         var choices: [[(length: Int, spellings: [String])]] = []
         for start in scalars.indices {
             var here: [(length: Int, spellings: [String])] = []
@@ -44,9 +45,8 @@ enum EmailSpellings {
             }
             counts[start] = count
         }
-        total = counts[0]
         var results: [String] = []
-        results.reserveCapacity(total)
+        results.reserveCapacity(counts[0])
         func spell(from start: Int, _ prefix: String) {
             guard start < scalars.count else { results.append(prefix); return }
             spell(from: start + 1, prefix + String(Character(scalars[start])))

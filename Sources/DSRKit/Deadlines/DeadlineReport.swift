@@ -71,19 +71,20 @@ public struct BreachClock: Sendable, Codable, Equatable {
     /// Negative once overdue.
     public var minutesRemaining: Int
     public var overdue: Bool
+    /// `not-written` or `draft`: a draft does not stop the clock.
+    public var status: BreachRecord.AuthorityStatus
 
     enum CodingKeys: String, CodingKey {
-        case id, awareAt = "aware_at", dueAt = "due_at", minutesRemaining = "minutes_remaining", overdue
+        case id, awareAt = "aware_at", dueAt = "due_at", minutesRemaining = "minutes_remaining", overdue, status
     }
 
-    /// The clocks of the breaches still to be notified.
+    /// The clocks of the breaches the authority has not received yet (drafts included).
     public static func open(_ records: [BreachRecord], now: Date, zone: TimeZone) -> [BreachClock] {
-        records.filter { $0.breach.notifyAuthority && $0.notifiedAt == nil }.map { record in
-            let due = record.breach.notificationDueAt
-            return BreachClock(id: record.breach.id, awareAt: Timestamp.format(record.breach.awareAt, in: zone),
-                               dueAt: Timestamp.format(due, in: zone),
-                               minutesRemaining: Int((due.timeIntervalSince(now) / 60).rounded(.down)),
-                               overdue: record.isOverdue(at: now))
+        records.filter { [.notWritten, .draft].contains($0.authorityStatus) }.map { record in
+            BreachClock(id: record.breach.id, awareAt: Timestamp.format(record.breach.awareAt, in: zone),
+                        dueAt: Timestamp.format(record.breach.notificationDueAt, in: zone),
+                        minutesRemaining: record.minutesRemaining(at: now), overdue: record.isOverdue(at: now),
+                        status: record.authorityStatus)
         }
     }
 }

@@ -29,16 +29,35 @@ public struct BreachRecord: Sendable, Codable, Equatable {
     public var assessedRisk: RiskLevel?
     public var assessmentReason: String?
     public var assessedAt: Date?
-    /// When the initial notification was written.
+    /// When the authority received the initial notification (`breach submitted`): what
+    /// stops the 72-hour clock. Writing the document does not.
     public var notifiedAt: Date?
     public var notifiedLate: Bool
-    /// When the final notification was written; the breach is closed after it.
+    /// When the authority received the final notification; the breach is closed after it.
     public var finalAt: Date?
     public var communication: BreachCommunication?
     public var communicationDetail: String?
     public var communicatedAt: Date?
     public var letters: Int?
     public var reports: [Report]
+    /// The phases the authority received.
+    public var submissions: [Submission] = []
+
+    /// A phase the authority received: when, by which channel, under which case reference.
+    public struct Submission: Sendable, Codable, Equatable {
+        public var phase: BreachReportPhase
+        public var submittedAt: Date
+        public var channel: String?
+        public var reference: String?
+        /// The initial phase after the 72 hours (a later phase is late when the initial was).
+        public var late: Bool
+    }
+
+    /// The authority's case reference, once a submission recorded one.
+    public var authorityReference: String? { submissions.compactMap(\.reference).first }
+
+    /// The submission of a phase, if the authority received it.
+    public func submission(_ phase: BreachReportPhase) -> Submission? { submissions.first { $0.phase == phase } }
 
     /// One notification document written.
     public struct Report: Sendable, Codable, Equatable {
@@ -97,8 +116,7 @@ extension Ledger {
         }
     }
 
-    /// Records a notification document written; the first initial one marks the breach
-    /// notified, a final one closes it.
+    /// Records a notification document written: a draft until the authority receives it.
     public func recordBreachReport(_ id: String, _ report: BreachRecord.Report) throws {
         try write { db in
             try db.execute(sql: """
@@ -106,15 +124,35 @@ extension Ledger {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, report.phase.rawValue, report.version, report.format.rawValue, report.writtenAt,
                                  report.late, report.file, report.sha256])
-            if report.phase == .initial {
-                try db.execute(sql: "UPDATE breach SET notified_at = ?, notified_late = ? WHERE id = ? AND notified_at IS NULL",
-                               arguments: [report.writtenAt, report.late, id])
-            }
-            if report.phase == .final {
-                try db.execute(sql: "UPDATE breach SET final_at = coalesce(final_at, ?) WHERE id = ?", arguments: [report.writtenAt, id])
-            }
-            try Self.appendAudit(db, action: "breach report", detail: "\(id) \(report.phase.rawValue) \(report.format.rawValue) version \(report.version)"
+            try Self.appendAudit(db, action: "breach report", detail: "\(id) \(report.phase.rawValue) \(report.format.rawValue) version \(report.version) draft"
                                  + (report.late ? " late" : ""), at: report.writtenAt)
+        }
+    }
+
+    /// Records that the authority received a phase: the initial one stops the clock, the
+    /// final one closes the breach. A phase is received once.
+    public func recordBreachSubmission(_ id: String, _ submission: BreachRecord.Submission, now: Date) throws {
+        try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM breach_submission WHERE breach_id = ? AND phase = ?",
+                                 arguments: [id, submission.phase.rawValue]) == true {
+                throw DSRError.badInput("breach \(id): the \(submission.phase.rawValue) notification is already recorded as submitted")
+            }
+            try db.execute(sql: """
+                INSERT INTO breach_submission (breach_id, phase, submitted_at, channel, reference, late, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, submission.phase.rawValue, submission.submittedAt, submission.channel, submission.reference,
+                                 submission.late, now])
+            switch submission.phase {
+            case .initial:
+                try db.execute(sql: "UPDATE breach SET notified_at = ?, notified_late = ? WHERE id = ?",
+                               arguments: [submission.submittedAt, submission.late, id])
+            case .final:
+                try db.execute(sql: "UPDATE breach SET final_at = ? WHERE id = ?", arguments: [submission.submittedAt, id])
+            case .followUp:
+                break
+            }
+            try Self.appendAudit(db, action: "breach submitted", detail: "\(id) \(submission.phase.rawValue)"
+                                 + (submission.reference.map { " case \($0)" } ?? "") + (submission.late ? " late" : ""), at: now)
         }
     }
 
@@ -183,7 +221,12 @@ extension Ledger {
             notifiedLate: row["notified_late"], finalAt: row["final_at"],
             communication: (row["communication"] as String?).flatMap(BreachCommunication.init(rawValue:)),
             communicationDetail: row["communication_detail"], communicatedAt: row["communicated_at"], letters: row["letters"],
-            reports: reports)
+            reports: reports,
+            submissions: try Row.fetchAll(db, sql: "SELECT * FROM breach_submission WHERE breach_id = ? ORDER BY submitted_at",
+                                          arguments: [id]).map { row in
+                BreachRecord.Submission(phase: BreachReportPhase(rawValue: row["phase"])!, submittedAt: row["submitted_at"],
+                                        channel: row["channel"], reference: row["reference"], late: row["late"])
+            })
     }
 
     private static func encode<T: Encodable>(_ value: T) throws -> String {

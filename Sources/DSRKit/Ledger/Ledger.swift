@@ -198,6 +198,21 @@ public final class Ledger: Sendable {
             try db.alter(table: "request") { table in table.add(column: "repeat_confirmed", .boolean).notNull().defaults(to: false) }
             try db.create(index: "request_completed_subject", on: "request", columns: ["subject_reference", "type", "completed_at"])
         }
+        migrator.registerMigration("v10 breach submissions") { db in
+            try db.create(table: "breach_submission") { table in
+                table.column("breach_id", .text).notNull().references("breach")
+                table.column("phase", .text).notNull()
+                table.column("submitted_at", .datetime).notNull()
+                table.column("channel", .text)
+                table.column("reference", .text)
+                table.column("late", .boolean).notNull()
+                table.column("recorded_at", .datetime).notNull()
+                table.primaryKey(["breach_id", "phase"])
+            }
+            // Writing a notification used to stop the clock; only the authority's receipt
+            // does now. Breaches only drafted are on the clock again until `breach submitted`.
+            try db.execute(sql: "UPDATE breach SET notified_at = NULL, notified_late = 0, final_at = NULL")
+        }
         return migrator
     }
 

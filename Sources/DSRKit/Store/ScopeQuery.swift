@@ -51,19 +51,35 @@ struct ScopeQuery {
         return Statement(sql: parts.joined(separator: " UNION "), arguments: arguments)
     }
 
-    /// The number of distinct people in the scope.
+    /// The number of distinct people in the scope: `DISTINCT` also for a scope of one table,
+    /// where no `UNION` removes the repeats (one person, many orders).
     func peopleCount(_ selections: [ScopeSelection], map: DataMap) -> Statement {
         let keys = subjectKeys(selections, map: map)
-        return Statement(sql: "SELECT count(*) FROM (\(keys.sql)) AS affected", arguments: keys.arguments)
+        return Statement(sql: "SELECT count(DISTINCT subject_key) FROM (\(keys.sql)) AS affected", arguments: keys.arguments)
     }
 
-    /// The affected people's subject-table rows (key first, then `columns`), in key order.
-    func affectedSubjects(_ selections: [ScopeSelection], columns: [String], map: DataMap) -> Statement {
-        let keys = subjectKeys(selections, map: map)
+    /// The affected people's subject-table rows (key first, then `columns`, then one 0/1
+    /// flag per table of `tables`: whether the person has rows in that table's part of the
+    /// scope), in key order: the people of a letter run and what each one's letter names,
+    /// in one statement.
+    func affectedSubjectsByTable(_ selections: [ScopeSelection], columns: [String], map: DataMap) -> (statement: Statement, tables: [MappedTable]) {
+        var parts: [String] = []
+        var arguments: [Argument] = []
+        let groups = grouped(selections)
+        for (index, (table, rows)) in groups.enumerated() {
+            let (path, condition) = predicate(table, rows, map: map)
+            parts.append("SELECT \(path.subjectKey) AS subject_key, \(index) AS part FROM \(path.fromClause) WHERE \(condition.sql)")
+            arguments += condition.arguments
+        }
+        let flags = groups.indices.map { "max(CASE WHEN part = \($0) THEN 1 ELSE 0 END) AS in_\($0)" }.joined(separator: ", ")
         let key = "s.\(SQL.quote(map.subject.key))"
-        let selected = ([key] + columns.map { "s.\(SQL.quote($0))" }).joined(separator: ", ")
-        return Statement(sql: "SELECT \(selected) FROM \(SQL.quote(map.subject.table)) AS s WHERE \(key) IN (\(keys.sql)) ORDER BY \(key)",
-                         arguments: keys.arguments)
+        let selected = ([key] + columns.map { "s.\(SQL.quote($0))" } + groups.indices.map { "p.in_\($0)" }).joined(separator: ", ")
+        let sql = """
+            SELECT \(selected) FROM \(SQL.quote(map.subject.table)) AS s
+            JOIN (SELECT subject_key, \(flags) FROM (\(parts.joined(separator: " UNION ALL "))) AS affected GROUP BY subject_key) AS p
+            ON \(key) = p.subject_key ORDER BY \(key)
+            """
+        return (Statement(sql: sql, arguments: arguments), groups.map(\.0))
     }
 
     /// Selections of the same table, in map order, so one statement serves each table.

@@ -6,7 +6,7 @@ struct BreachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "breach",
         abstract: "The breach register (Art. 33(5)), the 72-hour clock, the notification to the authority and the letters to the people.",
-        subcommands: [Open.self, Update.self, List.self, Show.self, Assess.self, Report.self, Notify.self])
+        subcommands: [Open.self, Update.self, List.self, Show.self, Assess.self, Report.self, Submitted.self, Notify.self])
 
     /// The breach a subcommand works on.
     struct BreachID: ParsableArguments {
@@ -58,8 +58,9 @@ struct BreachCommand: ParsableCommand {
                 let installation = try options.installation()
                 let records = try installation.ledger().breaches()
                 let zone = installation.configuration.controller.timeZone
-                output.print(text: records.isEmpty ? "no breaches registered" : records.map { $0.line(now: Date(), zone: zone) }.joined(separator: "\n"),
-                             json: ReportJSON.text(["breaches": records], snakeCase: true))
+                let now = Date()
+                output.print(text: records.isEmpty ? "no breaches registered" : records.map { $0.line(now: now, zone: zone) }.joined(separator: "\n"),
+                             json: ReportJSON.text(["breaches": records.map { BreachStatusReport(record: $0, now: now, zone: zone) }], snakeCase: true))
                 return .success
             }
         }
@@ -119,6 +120,40 @@ struct BreachCommand: ParsableCommand {
         }
     }
 
+    struct Submitted: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Records that the supervisory authority received a phase's notification: only this stops the 72-hour clock.",
+            discussion: """
+                Writing a notification (`breach report`) makes a draft. When the authority has it (the portal's \
+                receipt, the e-mail's delivery), record the time it was received; an initial notification \
+                received after the 72 hours needs reasons_for_delay in the breach's facts (exit 65 without). \
+                A phase is received once; later facts go in a follow-up.
+                """)
+        @OptionGroup var breach: BreachID
+        @Option(help: ArgumentHelp("initial, follow-up or final.", valueName: "phase")) var phase: BreachReportPhase
+        @Option(help: ArgumentHelp("When the authority received it, ISO 8601 with its UTC offset.", valueName: "time")) var at: String
+        @Option(help: ArgumentHelp("How it was sent, e.g. the authority's web form or e-mail.", valueName: "text")) var channel: String?
+        @Option(help: ArgumentHelp("The authority's case reference, carried in every later notification.", valueName: "case")) var reference: String?
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            guard Timestamp.parse(at) != nil else {
+                throw ValidationError("--at must be an ISO 8601 time with its UTC offset, e.g. 2026-11-23T10:15:00+01:00")
+            }
+        }
+
+        func run() throws {
+            try withExitStatus {
+                let installation = try options.installation()
+                let record = try installation.breachRegister().submitted(breach.id, phase: phase, at: Timestamp.parse(at)!,
+                                                                          channel: channel, reference: reference, now: Date())
+                output.print(record, zone: installation.configuration.controller.timeZone)
+                return .success
+            }
+        }
+    }
+
     struct Notify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Writes the Art. 34 letters to the affected people (JSON Lines and CSV), or records an Art. 34(3) exception.")
@@ -145,7 +180,8 @@ struct BreachCommand: ParsableCommand {
 extension OutputOptions {
     /// Prints one breach of the register, whole.
     func print(_ record: BreachRecord, zone: TimeZone) {
-        print(text: record.details(now: Date(), zone: zone), json: ReportJSON.text(record, snakeCase: true))
+        let now = Date()
+        print(text: record.details(now: now, zone: zone), json: ReportJSON.text(BreachStatusReport(record: record, now: now, zone: zone), snakeCase: true))
     }
 }
 

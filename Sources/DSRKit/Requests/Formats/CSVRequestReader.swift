@@ -2,9 +2,7 @@
 /// `received_at`, `subject.email`, `verification.method`, `formats` …; a dot nests, `|`
 /// separates list items), and every further row is one request.
 ///
-/// Hand-written (RFC 4180: quotes, doubled quotes, line breaks inside quotes) because
-/// dsr must name the line of every bad record, which the CSV packages on the machine's
-/// list do not report.
+/// Records are read by `CSVStream`.
 enum CSVRequestReader {
     static let listFields: Set<String> = ["formats", "scope.purposes", "scope.channels"]
 
@@ -90,46 +88,14 @@ enum CSVRequestReader {
     /// RFC 4180 records with the line each starts on.
     static func parse(_ text: String, file: String) throws(InputProblem) -> [(line: Int, fields: [String])] {
         var records: [(line: Int, fields: [String])] = []
-        var fields: [String] = []
-        var field = ""
-        var inQuotes = false
-        var line = 1
-        var recordLine = 1
-        var characters = text.makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? characters.next() {
-            pending = nil
-            if inQuotes {
-                if character == "\"" {
-                    let next = characters.next()
-                    if next == "\"" { field.append("\"") } else { inQuotes = false; pending = next }
-                } else {
-                    if character == "\n" || character == "\r\n" { line += 1 }
-                    field.append(character)
-                }
-                continue
-            }
-            switch character {
-            case "\"" where field.isEmpty:
-                inQuotes = true
-            case ",":
-                fields.append(field)
-                field = ""
-            case "\n", "\r\n", "\r":
-                fields.append(field)
-                records.append((recordLine, fields))
-                fields = []
-                field = ""
-                line += 1
-                recordLine = line
-            default:
-                field.append(character)
-            }
-        }
-        if inQuotes { throw InputProblem(SourceLocation(file: file, line: recordLine), "a quoted field is not closed") }
-        if !field.isEmpty || !fields.isEmpty {
-            fields.append(field)
-            records.append((recordLine, fields))
+        var stream = CSVStream()
+        do {
+            try stream.feed(text.utf8) { line, fields in records.append((line, fields)) }
+            try stream.finish { line, fields in records.append((line, fields)) }
+        } catch let problem as CSVStream.Problem {
+            throw InputProblem(SourceLocation(file: file, line: problem.line), problem.reason)
+        } catch {
+            throw InputProblem(SourceLocation(file: file), "cannot be read")
         }
         return records
     }
