@@ -5,7 +5,7 @@ import Foundation
 /// person per line.
 enum AffectedIdentities {
     /// The most identities looked up in one statement.
-    static let chunkSize = 500
+    static let chunkSize = 5000
 
     /// The scope as store selections, with identities files resolved to subject keys.
     static func selections(for scope: [BreachScopeEntry], map: DataMap, store: CustomerStore,

@@ -23,16 +23,18 @@ enum EmailSpellings {
         // Nearly every address: plain ASCII without `ss`, which only one spelling folds to.
         if folded.utf8.allSatisfy({ $0 < 0x80 }) && !folded.contains("ss") { return [folded] }
         let scalars = Array(folded.unicodeScalars)
-        // Alternatives per position: (scalars consumed, spellings of them).
-        var choices: [[(length: Int, spellings: [String])]] = []
+        // Alternatives per position: (scalars consumed, spellings of them). Only a non-ASCII
+        // letter, `ss`, or an ASCII letter with a combining mark after it (`i̇`) has any.
+        var choices = [[(length: Int, spellings: [String])]](repeating: [], count: scalars.count)
         for start in scalars.indices {
-            var here: [(length: Int, spellings: [String])] = []
-            for length in 1...min(2, scalars.count - start) {
+            let hasNext = start + 1 < scalars.count
+            let pairMayMatch = hasNext && (!scalars[start + 1].isASCII || (scalars[start] == "s" && scalars[start + 1] == "s"))
+            guard !scalars[start].isASCII || pairMayMatch else { continue }
+            for length in 1...(pairMayMatch ? 2 : 1) {
                 var key = String.UnicodeScalarView()
                 key.append(contentsOf: scalars[start..<(start + length)])
-                if let spellings = table[String(key)] { here.append((length, spellings)) }
+                if let spellings = table[String(key)] { choices[start].append((length, spellings)) }
             }
-            choices.append(here)
         }
         // Count the spellings (paths through the positions) before making any.
         var counts = [Int](repeating: 0, count: scalars.count + 1)

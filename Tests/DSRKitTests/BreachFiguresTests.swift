@@ -1,0 +1,171 @@
+import DSRKit
+import Foundation
+import Testing
+
+/// The figures of a breach notification and the letters to people, checked against the
+/// store by statements written independently here.
+@Suite struct BreachFiguresTests {
+    let workspace: TestWorkspace
+    /// The demo's breach samples are dated 20–21 November 2026.
+    let now = Timestamp.parse("2026-11-21T10:00:00Z")!
+
+    init() throws {
+        workspace = try TestWorkspace()
+    }
+
+    static let facts = """
+        aware_at: 2026-11-20T12:00:00+01:00
+        types: [confidentiality]
+        description: A test breach.
+        likely_consequences: Phishing.
+        measures_taken: Contained.
+        measures_proposed: Training.
+        notify_authority: true
+        """
+
+    func count(_ configuration: URL, _ sql: String) throws -> Int {
+        Int(try workspace.storeRows(configuration, sql)[0][0])!
+    }
+
+    /// People are distinct subjects whatever the scope's shape; records are rows.
+    @Test(arguments: StoreKind.allCases)
+    func peopleAreDistinctPeopleForEveryShapeOfScope(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let register = try workspace.installation(configuration).breachRegister()
+        try workspace.write("email\nkari.nordmann1@example.no\nKARI.NORDMANN1@example.no\nola.nordmann3@example.no\nnobody@example.no\n",
+                            to: "demo/breaches/people.csv")
+        let scopes: [(id: String, scope: String, people: String, records: String)] = [
+            ("BR-ORDERS", "  - table: orders\n    all: true",
+             "SELECT count(DISTINCT customer_id) FROM orders", "SELECT count(*) FROM orders"),
+            ("BR-TWO", "  - table: orders\n    all: true\n  - table: support_tickets\n    all: true",
+             "SELECT count(*) FROM (SELECT customer_id FROM orders UNION SELECT customer_id FROM support_tickets) AS people",
+             "SELECT (SELECT count(*) FROM orders) + (SELECT count(*) FROM support_tickets)"),
+            ("BR-IDS", "  - table: orders\n    ids_file: people.csv",
+             "SELECT count(DISTINCT customer_id) FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE lower(email) IN ('kari.nordmann1@example.no', 'ola.nordmann3@example.no'))",
+             "SELECT count(*) FROM orders WHERE customer_id IN (SELECT id FROM customers WHERE lower(email) IN ('kari.nordmann1@example.no', 'ola.nordmann3@example.no'))"),
+            ("BR-WHERE", "  - table: orders\n    where: {ordered_at: {from: 2020-01-01, to: 2020-06-30}}",
+             "SELECT count(DISTINCT customer_id) FROM orders WHERE ordered_at >= '2020-01-01' AND ordered_at < '2020-07-01'",
+             "SELECT count(*) FROM orders WHERE ordered_at >= '2020-01-01' AND ordered_at < '2020-07-01'"),
+        ]
+        for scope in scopes {
+            let file = try workspace.write("id: \(scope.id)\ntitle: Test\n\(Self.facts)\nscope:\n\(scope.scope)\n", to: "demo/breaches/\(scope.id).yaml")
+            let record = try register.open(file, now: now)
+            let people = try count(configuration, scope.people)
+            #expect(record.measurement.people == people, "\(scope.id)")
+            #expect(record.measurement.records == (try count(configuration, scope.records)), "\(scope.id)")
+            #expect(people > 0 && record.measurement.records > people, "\(scope.id): several rows a person")
+            let notification = try register.report(scope.id, phase: .initial, format: .json, to: nil, now: now)
+            let affected = (try JSONSerialization.jsonObject(with: Data(contentsOf: notification)) as! [String: Any])["affected"] as! [String: Any]
+            #expect(affected["people_approximate"] as? Int == people, "\(scope.id)")
+        }
+    }
+
+    /// A letter names the categories of the person's own rows: someone only in the
+    /// customers part of BR-DEMO-001 is not told about health information.
+    @Test func eachLetterNamesThePersonsOwnCategories() throws {
+        let configuration = try workspace.demo()
+        let register = try workspace.installation(configuration).breachRegister()
+        try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
+        try register.assess("BR-DEMO-001", risk: .high, reason: nil, now: now)
+        _ = try register.notify("BR-DEMO-001", exception: nil, reason: nil, now: now)
+        let ticketHolders = Set(try workspace.storeRows(configuration, """
+            SELECT DISTINCT customer_id FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'
+            """).map { $0[0] })
+        let lines = try String(contentsOf: workspace.url("demo/outbox/breaches/BR-DEMO-001/letters/letters.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
+        let customersOnly = lines.filter { !ticketHolders.contains($0["customer_key"]!) }
+        let withTickets = lines.filter { ticketHolders.contains($0["customer_key"]!) }
+        #expect(!customersOnly.isEmpty && !withTickets.isEmpty)
+        for letter in customersOnly {
+            #expect(!letter["body"]!.contains("information about your health"), "\(letter["letter_id"]!)")
+            #expect(letter["body"]!.contains("your contact details"))
+        }
+        for letter in withTickets { #expect(letter["body"]!.contains("information about your health")) }
+        let body = lines[0]["body"]!
+        #expect(body.contains("What we have done: The partner deleted the file") && body.contains("What we will do: Exports of support data"))
+        #expect(body.contains("complain to the data protection authority: Datatilsynet, Postboks 458 Sentrum"))
+    }
+
+    /// A 50 MB identities file is read a block at a time: the process stays small.
+    @Test func aLargeIdentitiesFileIsMeasuredInBoundedMemory() throws {
+        let configuration = try workspace.demo()
+        let file = workspace.url("demo/breaches/many.csv")
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.write(contentsOf: Data("email\n".utf8))
+        var block = ""
+        for line in 0..<1_000_000 {
+            block += line % 1000 == 0 ? "kari.nordmann1@example.no\n" : "someone.else.with.a.long.name\(line)@example.invalid\n"
+            if block.utf8.count > 1 << 20 { try handle.write(contentsOf: Data(block.utf8)); block = "" }
+        }
+        try handle.write(contentsOf: Data(block.utf8))
+        try handle.close()
+        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as! Int
+        #expect(size > 50_000_000)
+        try workspace.write("id: BR-MANY\ntitle: Test\n\(Self.facts)\nscope:\n  - table: orders\n    ids_file: many.csv\n", to: "demo/breaches/BR-MANY.yaml")
+        // Python measures the peak memory of exactly this one child process.
+        let script = """
+            import resource, subprocess, sys
+            run = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+            print(run.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+            sys.stderr.write(run.stdout + run.stderr)
+            """
+        let measured = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"), [
+            "python3", "-c", script, ExternalTools.dsrBinary.path, "breach", "open", workspace.url("demo/breaches/BR-MANY.yaml").path,
+            "--json", "--config", configuration.path,
+        ])
+        let fields = measured.stdout.split(separator: " ").map { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(fields.first == 0, "\(measured.stderr.prefix(500))")
+        let peakKB = try #require(fields.last ?? nil)
+        print("peak RSS of breach open with a \(size / 1_000_000) MB identities file: \(peakKB / 1024) MB")
+        #expect(peakKB < 150 * 1024)
+        #expect(measured.stderr.contains("\"identities_listed\" : 1000000") || measured.stderr.contains("\"identities_listed\": 1000000"))
+    }
+
+    /// A file that is not an identities CSV is refused by line and column, quoting nothing.
+    @Test func anIdentitiesFileThatIsNotOneQuotesNothing() throws {
+        let configuration = try workspace.demo()
+        try workspace.write("id: BR-ENV\ntitle: Test\n\(Self.facts)\nscope:\n  - table: orders\n    ids_file: /proc/self/environ\n",
+                            to: "demo/breaches/BR-ENV.yaml")
+        let opened = try ExternalTools.run(ExternalTools.dsrBinary, ["breach", "open", workspace.url("demo/breaches/BR-ENV.yaml").path,
+                                                                      "--config", configuration.path],
+                                           environment: ["DSR_STORE_PASSWORD": "s3cret-value", "PATH": "/usr/bin:/bin"])
+        #expect(opened.status == 65)
+        #expect(opened.stderr.contains("environ:1: column 1 of the header is not an identity of the data map"), "\(opened.stderr)")
+        #expect(!opened.stderr.contains("s3cret") && !opened.stderr.contains("/usr/bin:/bin"))
+    }
+
+    /// Values that a spreadsheet would run as formulas are written as text in every CSV.
+    @Test func formulasInCSVOutputsAreNeutralised() throws {
+        let configuration = try workspace.demo()
+        _ = try workspace.installation(configuration).store().execute([
+            SQLStatement(sql: "UPDATE customers SET first_name = '=HYPERLINK(\"http://evil.example\",\"x\")', last_name = '@SUM(A1)' WHERE id = 1"),
+        ])
+        let register = try workspace.installation(configuration).breachRegister()
+        try workspace.write("id: BR-CSV\ntitle: Test\n\(Self.facts)\nscope:\n  - table: customers\n    where: {id: 1}\n", to: "demo/breaches/BR-CSV.yaml")
+        try register.open(workspace.url("demo/breaches/BR-CSV.yaml"), now: now)
+        try register.assess("BR-CSV", risk: .high, reason: "test", now: now)
+        _ = try register.notify("BR-CSV", exception: nil, reason: nil, now: now)
+        let letters = try String(contentsOf: workspace.url("demo/outbox/breaches/BR-CSV/letters/letters.csv"), encoding: .utf8)
+        #expect(letters.contains(#","'=HYPERLINK(""http://evil.example"",""x"") @SUM(A1)","#), "\(letters)")
+        #expect(letters.contains(#","'+4790000001","#), "a phone number is text too")
+        #expect(!letters.contains(#","=HYPERLINK"#))
+
+        let eligible = try ExternalTools.dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv",
+                                              "--config", configuration.path])
+        #expect(eligible.status == 0, "\(eligible.stderr)")
+        let row = eligible.stdout.split(separator: "\r\n").first { $0.hasPrefix("\"1\",") }
+        if let row { #expect(row.contains(#""'=HYPERLINK"#), "\(row)") }
+        #expect(!eligible.stdout.contains(#","=HYPERLINK"#))
+    }
+
+    @Test func aRangeEndThatIsNeitherADateNorANumberIsRefused() throws {
+        let configuration = try workspace.demo()
+        let register = try workspace.installation(configuration).breachRegister()
+        let file = try workspace.write("id: BR-RANGE\ntitle: Test\n\(Self.facts)\nscope:\n  - table: orders\n    where: {ordered_at: {from: last spring}}\n",
+                                       to: "demo/breaches/BR-RANGE.yaml")
+        let error = #expect(throws: DSRError.self) { try register.open(file, now: now) }
+        #expect(error?.message.contains("scope[0].where.ordered_at.from") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("a range end must be a date") == true)
+    }
+}
