@@ -159,6 +159,50 @@ import Testing
         #expect(!eligible.stdout.contains(#","=HYPERLINK"#))
     }
 
+    /// What the Datatilsynet, IMY and ICO forms ask beyond Art. 33(3) is carried, and the
+    /// notification still validates against its schemas.
+    @Test func theFormsFieldsAreCarriedAndValidate() throws {
+        let configuration = try workspace.demo()
+        let folder = configuration.deletingLastPathComponent()
+        let config = try String(contentsOf: configuration, encoding: .utf8)
+        try config.replacingOccurrences(of: "  name: Demo Shop AS\n", with: "  name: Demo Shop AS\n  organisation_number: \"999 999 999\"\n")
+            .write(to: configuration, atomically: true, encoding: .utf8)
+        let mapURL = folder.appendingPathComponent("datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8)
+        try map.replacingOccurrences(of: "customer_no: {category: identification,", with: "customer_no: {category: national-id,")
+            .write(to: mapURL, atomically: true, encoding: .utf8)
+        let file = try workspace.write("""
+            id: BR-FORMS
+            title: Customer numbers and passwords leaked
+            contact_person: Ola Hansen, IT security, +47 22 00 00 01
+            cyber_incident: true
+            vulnerable_groups: [children, elderly]
+            \(Self.facts)
+            scope:
+              - table: customers
+                columns: [customer_no, email]
+                all: true
+            """, to: "demo/breaches/BR-FORMS.yaml")
+        let register = try workspace.installation(configuration).breachRegister()
+        let record = try register.open(file, now: now)
+        #expect(record.measurement.categories.contains(.nationalID))
+        #expect(record.proposal.reasons.contains("national identity numbers involved (identity theft)"))
+        let json = try register.report("BR-FORMS", phase: .initial, format: .json, to: nil, now: now)
+        let xml = try register.report("BR-FORMS", phase: .initial, format: .xml, to: nil, now: now)
+        #expect(try XMLSchemaValidator(schemaURL: ExternalTools.schema("breach-notification.xsd")).errors(validating: xml) == [])
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("breach-notification.schema.json"), documents: [json]) == [])
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as! [String: Any]
+        let controller = document["controller"] as! [String: Any]
+        #expect(controller["organisation_number"] as? String == "999 999 999")
+        #expect(controller["contact_person"] as? String == "Ola Hansen, IT security, +47 22 00 00 01")
+        #expect((document["nature"] as! [String: Any])["cyber_incident"] as? Bool == true)
+        let affected = document["affected"] as! [String: Any]
+        #expect(affected["vulnerable_groups"] as? [String] == ["children", "elderly"])
+        #expect((affected["data_categories"] as? [String])?.contains("national-id") == true)
+        let text = try String(contentsOf: xml, encoding: .utf8)
+        #expect(text.contains("<vulnerableGroups>") && text.contains("<group>children</group>") && text.contains("<cyberIncident>true</cyberIncident>"))
+    }
+
     @Test func aRangeEndThatIsNeitherADateNorANumberIsRefused() throws {
         let configuration = try workspace.demo()
         let register = try workspace.installation(configuration).breachRegister()

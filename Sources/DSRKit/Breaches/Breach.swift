@@ -37,6 +37,12 @@ public struct Breach: Sendable, Codable, Equatable {
     public var otherNotifications: String?
     /// The person filing the notification, if not the DPO.
     public var reporter: String?
+    /// Whom the authority may contact about the breach, and how (the forms ask for a person).
+    public var contactPerson: String? = nil
+    /// Whether it was a cyber incident (an attack on or through IT systems), as the forms ask.
+    public var cyberIncident: Bool? = nil
+    /// Groups of vulnerable people among those affected (children above all).
+    public var vulnerableGroups: [VulnerableGroup]? = nil
 
     /// 72 hours after awareness, as an instant: DST changes, weekends and holidays do not
     /// move it (Art. 33(1)).
@@ -49,6 +55,13 @@ public struct Breach: Sendable, Codable, Equatable {
 /// The three kinds of breach the Article 29 Working Party's guidance names.
 public enum BreachType: String, Sendable, Codable, CaseIterable {
     case confidentiality, integrity, availability
+}
+
+/// Vulnerable groups of data subjects the authorities' forms ask about.
+public enum VulnerableGroup: String, Sendable, Codable, CaseIterable {
+    case children, elderly, patients, employees
+    case personsWithDisabilities = "persons-with-disabilities"
+    case other
 }
 
 /// What caused the breach, as the authorities' forms sort it.

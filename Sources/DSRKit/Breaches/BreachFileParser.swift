@@ -106,6 +106,18 @@ public struct BreachFileParser: Sendable {
         } ?? []
         let otherNotifications = optionalField("other_notifications", base?.otherNotifications, text)
         let reporter = optionalField("reporter", base?.reporter, text)
+        let contactPerson = optionalField("contact_person", base?.contactPerson, text)
+        let cyberIncident = optionalField("cyber_incident", base?.cyberIncident) { node throws(InputProblem) in try node.bool() }
+        let vulnerableGroups = optionalField("vulnerable_groups", base?.vulnerableGroups) { node throws(InputProblem) -> [VulnerableGroup] in
+            var groups: [VulnerableGroup] = []
+            for element in try node.list() {
+                guard let group = VulnerableGroup(rawValue: try element.nonEmptyString()) else {
+                    throw element.problem("unknown group; expected \(VulnerableGroup.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                if !groups.contains(group) { groups.append(group) }
+            }
+            return groups
+        }
         _ = collect { () throws(InputProblem) in try fields.finish() }
 
         let location = { (field: String) in SourceLocation(file: root.file, field: field, line: root.line) }
@@ -129,7 +141,8 @@ public struct BreachFileParser: Sendable {
             subjectCategories: subjectCategories, dataEncrypted: dataEncrypted, likelyConsequences: consequences,
             measuresTaken: measuresTaken, measuresProposed: measuresProposed, adviceToIndividuals: advice,
             notifyAuthority: notifyAuthority, reasonNotNotified: reasonNotNotified, reasonsForDelay: reasonsForDelay,
-            memberStatesAffected: memberStates, otherNotifications: otherNotifications, reporter: reporter))
+            memberStatesAffected: memberStates, otherNotifications: otherNotifications, reporter: reporter,
+            contactPerson: contactPerson, cyberIncident: cyberIncident, vulnerableGroups: vulnerableGroups))
     }
 
     /// An instant with an offset, or a local time in the controller's zone that names one.

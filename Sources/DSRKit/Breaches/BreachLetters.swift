@@ -123,6 +123,8 @@ public struct BreachLetters {
         case .technical: return "technical data about your account"
         case .preference: return "your preferences"
         case .consent: return "your marketing choices"
+        case .nationalID: return "your national identity number"
+        case .credentials: return "your password or other sign-in details"
         case .health: return "information about your health"
         case .criminal: return "information about offences"
         default: return category.rawValue.replacingOccurrences(of: "-", with: " ")
@@ -134,6 +136,12 @@ public struct BreachLetters {
         var advice: [String] = []
         if categories.contains(.contact) || categories.contains(.identification) {
             advice.append("Be wary of emails, text messages or calls that mention this incident or ask for passwords or payment details; we never ask for your password.")
+        }
+        if categories.contains(.credentials) {
+            advice.append("Change your password with us, and anywhere else you used the same password.")
+        }
+        if categories.contains(.nationalID) {
+            advice.append("Be alert to loans, credit or accounts opened in your name; you can ask the credit agencies to block credit checks on you.")
         }
         if categories.contains(.financial) {
             advice.append("Check your bank and card statements and tell your bank about any payment you do not recognise.")

@@ -35,7 +35,9 @@ public struct BreachNotification {
             ("title", .text(breach.title)),
             ("controller", .object([
                 ("name", .text(controller.name)),
+                ("organisation_number", controller.organisationNumber.map(ReportTree.text)),
                 ("dpo_contact", .text(controller.dpoContact)),
+                ("contact_person", breach.contactPerson.map(ReportTree.text)),
                 ("time_zone", .text(zone.identifier)),
                 ("reporter", breach.reporter.map(ReportTree.text)),
             ])),
@@ -56,11 +58,13 @@ public struct BreachNotification {
                 ("cause", .text(breach.cause.rawValue)),
                 ("description", .text(breach.description)),
                 ("discovered_how", breach.discoveredHow.map(ReportTree.text)),
+                ("cyber_incident", breach.cyberIncident.map(ReportTree.bool)),
             ])),
             ("affected", .object([
                 ("people_approximate", .integer(measurement.people)),
                 ("records_approximate", .integer(measurement.records)),
                 ("subject_categories", .texts("category", breach.subjectCategories)),
+                ("vulnerable_groups", breach.vulnerableGroups.map { .texts("group", $0.map(\.rawValue)) }),
                 ("data_categories", .texts("category", measurement.categories.map(\.rawValue))),
                 ("special_categories_involved", .bool(!measurement.specialCategories.isEmpty)),
                 ("special_categories", .texts("category", measurement.specialCategories.map(\.rawValue))),
@@ -151,6 +155,8 @@ public struct BreachChange: Sendable, Equatable {
             ("measures_taken", breach.measuresTaken), ("measures_proposed", breach.measuresProposed),
             ("member_states_affected", breach.memberStatesAffected.joined(separator: ", ")),
             ("other_notifications", breach.otherNotifications), ("reasons_for_delay", breach.reasonsForDelay),
+            ("contact_person", breach.contactPerson), ("cyber_incident", breach.cyberIncident.map { String($0) }),
+            ("vulnerable_groups", breach.vulnerableGroups?.map(\.rawValue).joined(separator: ", ")),
             ("people_approximate", String(measurement.people)), ("records_approximate", String(measurement.records)),
             ("data_categories", measurement.categories.map(\.rawValue).joined(separator: ", ")),
         ]

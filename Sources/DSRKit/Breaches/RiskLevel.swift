@@ -32,6 +32,9 @@ public struct RiskProposal: Sendable, Codable, Equatable {
         if !measurement.specialCategories.isEmpty {
             severity = 4
             reasons.append("special categories involved: \(measurement.specialCategories.map(\.rawValue).joined(separator: ", "))")
+        } else if categories.contains(.credentials) || categories.contains(.nationalID) {
+            severity = 3
+            reasons.append(categories.contains(.credentials) ? "credentials involved (account takeover)" : "national identity numbers involved (identity theft)")
         } else if categories.contains(.financial) {
             severity = 3
             reasons.append("financial data involved (fraud)")

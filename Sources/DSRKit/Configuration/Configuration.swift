@@ -42,6 +42,8 @@ public struct Configuration: Sendable {
         public var deadlineCalendar: DeadlineCalendar
         /// The lead supervisory authority, name and address, as letters name it.
         public var supervisoryAuthority: String? = nil
+        /// The controller's organisation number (Brønnøysund, Bolagsverket, Companies House).
+        public var organisationNumber: String? = nil
     }
 
     /// The kind and place of the customer store.
@@ -124,6 +126,7 @@ public struct Configuration: Sendable {
             fiscalYearEnd: fiscalYearEnd,
             deadlineCalendar: DeadlineCalendar(holidays: holidays, extraHolidays: extraHolidays))
         controller.supervisoryAuthority = try controllerFields.optional("supervisory_authority")?.nonEmptyString()
+        controller.organisationNumber = try controllerFields.optional("organisation_number")?.nonEmptyString()
         try controllerFields.finish()
 
         let storeFields = try fields.required("store").fields()

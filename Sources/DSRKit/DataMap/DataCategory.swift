@@ -2,6 +2,10 @@
 public enum DataCategory: String, Sendable, CaseIterable, Comparable, Codable {
     case identification, contact, demographic, financial, transaction, behavioural, location
     case communication, technical, preference, consent
+    /// National identity numbers (fødselsnummer, personnummer, NI numbers): identity theft.
+    case nationalID = "national-id"
+    /// Passwords, PINs, security answers and other credentials: account takeover.
+    case credentials
     /// Personal data about criminal convictions and offences (Art. 10).
     case criminal
     // Special categories (Art. 9(1)).
