@@ -211,5 +211,10 @@ import Testing
         let error = #expect(throws: DSRError.self) { try register.open(file, now: now) }
         #expect(error?.message.contains("scope[0].where.ordered_at.from") == true, "\(error?.message ?? "")")
         #expect(error?.message.contains("a range end must be a date") == true)
+        // A value is checked against the live column's type.
+        let typed = try workspace.write("id: BR-TYPE\ntitle: Test\n\(Self.facts)\nscope:\n  - table: orders\n    where: {total_cents: lots}\n",
+                                        to: "demo/breaches/BR-TYPE.yaml")
+        let typeError = #expect(throws: DSRError.self) { try register.open(typed, now: now) }
+        #expect(typeError?.message == "scope[0].where.total_cents: a value does not fit the column's type INTEGER")
     }
 }

@@ -184,7 +184,28 @@ public struct BreachRegister {
     }
 
     private func measure(_ breach: Breach, now: Date) throws -> ScopeMeasurement {
-        try ScopeMeasurement.measure(breach, map: installation.map, store: try installation.store(),
-                                     parser: installation.requestParser(now: now), at: now)
+        try checkConditionTypes(breach)
+        return try ScopeMeasurement.measure(breach, map: installation.map, store: try installation.store(),
+                                            parser: installation.requestParser(now: now), at: now)
+    }
+
+    /// A `where` value must fit its live column: a number for a number column, a date for a
+    /// date or time column; compared otherwise, it would choose rows by accident.
+    private func checkConditionTypes(_ breach: Breach) throws {
+        let schema = try installation.store().schema()
+        for (index, entry) in breach.scope.enumerated() {
+            guard case .matching(let conditions) = entry.rows else { continue }
+            for condition in conditions {
+                let declared = schema.tables[entry.table]?.column(named: condition.column)?.declaredType ?? ""
+                let values: [String]
+                switch condition.test {
+                case .oneOf(let list): values = list
+                case .range(let from, let to): values = [from, to].compactMap { $0 }
+                }
+                if values.contains(where: { Rectification.typedValue($0, declaredType: declared) == nil }) {
+                    throw DSRError.badInput("scope[\(index)].where.\(condition.column): a value does not fit the column's type \(declared)")
+                }
+            }
+        }
     }
 }

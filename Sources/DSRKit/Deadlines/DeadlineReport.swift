@@ -56,6 +56,7 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
                 let hours = abs(clock.minutesRemaining) / 60, minutes = abs(clock.minutesRemaining) % 60
                 let left = "\(hours) h \(minutes) min"
                 return "  \(clock.id) due \(clock.dueAt) — " + (clock.overdue ? "OVERDUE by \(left)" : "\(left) left")
+                    + (clock.status == .draft ? " (draft written, not yet received by the authority)" : " (not written)")
             }
         }
         return lines.joined(separator: "\n")
