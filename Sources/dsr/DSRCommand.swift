@@ -9,8 +9,9 @@ struct DSRCommand: ParsableCommand {
         abstract: "Carries out GDPR data-subject requests against a customer store, in nightly batches.",
         discussion: """
             Exit codes: 0 done · 1 some requests failed, need review or are overdue, or files were rejected · \
-            64 usage · 65 bad input data · 66 missing input file · 73 cannot create output · \
-            74 I/O error · 75 another run holds the lock · 78 bad configuration.
+            64 usage · 65 bad input data · 66 missing input file · 70 an error nothing expected (a defect) · \
+            73 cannot create output · 74 I/O error or another fault of the machine (full disk, store unreachable: \
+            the requests wait untouched, the next run finishes them) · 75 another run holds the lock · 78 bad configuration.
             """,
         subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self,
                       Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, BreachCommand.self, ConsentCommand.self])

@@ -51,6 +51,17 @@ func withExitStatus(_ body: () throws -> ExitStatus) throws {
     } catch let error as DSRError {
         printError("dsr: \(error.message)")
         status = error.status
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        if let fault = MachineFault.of(error) {
+            printError("dsr: \(fault.message)")
+            status = fault.status
+        } else {
+            // Nothing expected this: a defect, told apart from "something needs the officer" (1).
+            printError("dsr \(CommandLine.arguments.dropFirst().first ?? ""): unexpected error (\(type(of: error))); please report it")
+            status = .software
+        }
     }
     if status != .success { throw ExitCode(status.rawValue) }
 }

@@ -303,12 +303,24 @@ public final class Ledger: Sendable {
         public var state: RequestState
         public var reason: String?
         public var subjectReference: String?
+        /// The machine's fault that left the request waiting (not recorded: the run stops on it).
+        public var machineFault: DSRError?
 
         public init(id: String, state: RequestState, reason: String? = nil, subjectReference: String? = nil) {
             self.id = id
             self.state = state
             self.reason = reason
             self.subjectReference = subjectReference
+        }
+
+        /// A request whose work failed: waiting untouched for the next run, using no attempt,
+        /// when the machine failed (the run then stops with 74); failed otherwise (an
+        /// attempt used; three make it need review).
+        public static func failure(of id: String, _ error: Error) -> Transition {
+            guard let fault = MachineFault.of(error) else { return Transition(id: id, state: .failed, reason: "\(error)") }
+            var transition = Transition(id: id, state: .pending, reason: "waiting for the machine: \(fault.message)")
+            transition.machineFault = fault
+            return transition
         }
     }
 
@@ -364,9 +376,11 @@ public final class Ledger: Sendable {
         do { return try database.write(work) } catch { throw Self.wrap(error) }
     }
 
-    /// Database errors become I/O errors naming the ledger; others pass unchanged.
+    /// Database errors become I/O errors naming the ledger (machine faults when the machine
+    /// caused them: a full disk, a locked file); others pass unchanged.
     private static func wrap(_ error: Error) -> Error {
-        guard error is DatabaseError else { return error }
-        return DSRError.io("ledger: \(SQLiteCustomerStore.describe(error))")
+        guard let databaseError = error as? DatabaseError else { return error }
+        let message = "ledger: \(SQLiteCustomerStore.describe(error))"
+        return MachineFault.isMachineFault(databaseError) ? DSRError.machineFault(message) : DSRError.io(message)
     }
 }

@@ -26,7 +26,9 @@ public final class FileOutput {
         self.url = url
         descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw DSRError.cannotCreate("\(url.path): cannot create file (\(String(cString: strerror(errno))))")
+            // dsr's own folders: whatever stops a file being made there is the machine's.
+            throw DSRError.machineFault("\(url.path): cannot create file (\(String(cString: strerror(errno))))",
+                                        status: errno == ENOSPC || errno == EDQUOT || errno == EIO ? .ioError : .cannotCreate)
         }
     }
 
@@ -127,6 +129,6 @@ public final class FileOutput {
     }
 
     private func ioError(_ what: String) -> DSRError {
-        DSRError.io("\(url.path): \(what) (\(String(cString: strerror(errno))))")
+        DSRError.machineFault("\(url.path): \(what) (\(String(cString: strerror(errno))))")
     }
 }

@@ -94,7 +94,7 @@ struct AnswerStage {
 
     private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
         logger.error("answer failed", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
-        return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
+        return .failure(of: item.record.id, error)
     }
 }
 

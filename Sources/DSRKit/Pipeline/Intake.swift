@@ -122,7 +122,7 @@ public struct Intake {
     /// ones to `accepted/`, rejected ones beside their error file in `rejected/`. Killed
     /// between the two, the next run finds the requests known and only moves the files.
     private func take(_ read: [(URL, Result<[Ledger.Submission], RequestFileError>)], now: Date, into taken: inout Taken) throws {
-        let recorded = record(files: read.compactMap { file, result in
+        let recorded = try record(files: read.compactMap { file, result in
             (try? result.get()).map { (file.lastPathComponent, $0) }
         }, now: now)
         var moves: [(file: URL, folder: URL)] = []
@@ -197,13 +197,17 @@ public struct Intake {
     }
 
     /// Records one file's parsed requests, all or none; success says whether any is new.
-    public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) -> Result<Bool, RequestFileError> {
-        submissions(requests, sourceFile: sourceFile).flatMap { record(files: [(sourceFile, $0)], now: now)[sourceFile]! }
+    public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) throws -> Result<Bool, RequestFileError> {
+        switch submissions(requests, sourceFile: sourceFile) {
+        case .success(let submissions): return try record(files: [(sourceFile, submissions)], now: now)[sourceFile]!
+        case .failure(let error): return .failure(error)
+        }
     }
 
     /// Records the requests of many files in one ledger transaction; per file, success
-    /// says whether any of its requests is new.
-    func record(files: [(sourceFile: String, submissions: [Ledger.Submission])], now: Date) -> [String: Result<Bool, RequestFileError>] {
+    /// says whether any of its requests is new. A fault of the machine (the ledger's disk
+    /// full) is thrown: the files are not at fault and stay in the inbox for the next run.
+    func record(files: [(sourceFile: String, submissions: [Ledger.Submission])], now: Date) throws -> [String: Result<Bool, RequestFileError>] {
         do {
             var named: [String: Result<Bool, RequestFileError>] = [:]
             for (file, result) in try ledger.enqueue(files: files, controller: controller, now: now) {
@@ -217,6 +221,7 @@ public struct Intake {
             }
             return named
         } catch {
+            if let fault = MachineFault.of(error) { throw fault }
             return Dictionary(uniqueKeysWithValues: files.map { file in
                 (file.sourceFile, .failure(RequestFileError(problems: [
                     InputProblem(SourceLocation(file: file.sourceFile), "cannot be recorded: \(error)")])))

@@ -213,12 +213,17 @@ public struct JobRun {
         // is durable and in place, so a run killed before it is recorded completes the
         // request on recovery.
         var unrecorded: [Ledger.Transition] = []
+        // A fault of the machine (a full disk, a lost store) stops the run after the batch in
+        // hand: its requests wait untouched, and the next run after the fix finishes them.
+        func machineFault(_ transitions: [Ledger.Transition]) -> DSRError? { transitions.lazy.compactMap(\.machineFault).first }
+        var fault: DSRError?
         do {
             var start = 0
-            while start < answerable.count {
+            while start < answerable.count, fault == nil {
                 let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
                 start += batch.count
                 let settled = Self.tally(unrecorded + publisher.collect(), types: typeByID, into: &summary)
+                fault = fault ?? machineFault(settled)
                 try Self.timed("record", &summary) {
                     try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
@@ -267,6 +272,7 @@ public struct JobRun {
                 summary.phaseSeconds["answer", default: 0] += answered.map(\.seconds).reduce(0, +)
                 summary.phaseSeconds["change", default: 0] += changed.seconds
                 unrecorded += answered.flatMap(\.result) + changed.result
+                fault = fault ?? machineFault(unrecorded)
                 logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
                 progress?(start, answerable.count)
             }
@@ -278,6 +284,13 @@ public struct JobRun {
         let published = Self.timed("publish", &summary) { publisher.finish() }
         let settled = Self.tally(unrecorded + published, types: typeByID, into: &summary)
         try Self.timed("record", &summary) { try ledger.apply(settled, now: clock()) }
+        if let fault = fault ?? machineFault(settled) {
+            let waiting = try ledger.requests(in: [.pending]).count
+            throw DSRError.machineFault("""
+                \(fault.message). The run stopped: \(waiting) request(s) wait untouched (no attempt used) \
+                and the next run carries them out once this is fixed (free space, reach the store).
+                """, status: fault.status)
+        }
     }
 
     /// Counts outcomes into the summary as they are recorded, and passes them on.

@@ -70,7 +70,7 @@ final class OutboxPublisher: @unchecked Sendable {
             let outcomes = items.map { item in
                 guard let error = failures[item.completed.id] else { return item.completed }
                 logger.error("publishing the answer failed", metadata: ["request": "\(item.completed.id)", "error": "\(error)"])
-                return Ledger.Transition(id: item.completed.id, state: .failed, reason: "\(error)")
+                return .failure(of: item.completed.id, error)
             }
             condition.lock()
             published += outcomes

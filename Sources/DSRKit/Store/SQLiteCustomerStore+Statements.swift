@@ -49,7 +49,7 @@ extension SQLiteCustomerStore {
             tally.count(written: changed.reduce(0, +))
             return changed
         } catch let error as DatabaseError {
-            throw DSRError.io("\(displayName): \(Self.describe(error))")
+            throw storeError(error)
         }
     }
 

@@ -133,8 +133,15 @@ public final class SQLiteCustomerStore: CustomerStore {
                 try database.write { db in try work(session(GRDBRunner(db: db, tally: tally))) }
             }
         } catch let error as DatabaseError {
-            throw DSRError.io("\(displayName): \(Self.describe(error))")
+            throw storeError(error)
         }
+    }
+
+    /// A store error: a machine fault when the machine caused it, else an I/O error naming
+    /// the statement's trouble (a constraint, say), which is the request's.
+    func storeError(_ error: DatabaseError) -> DSRError {
+        let message = "\(displayName): \(Self.describe(error))"
+        return MachineFault.isMachineFault(error) ? DSRError.machineFault(message) : DSRError.io(message)
     }
 
     /// A session over a runner; pseudonyms come from the SQL function registered on every
@@ -153,7 +160,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         do {
             return try database.read(work)
         } catch let error as DatabaseError {
-            throw DSRError.io("\(displayName): \(Self.describe(error))")
+            throw storeError(error)
         }
     }
 

@@ -157,7 +157,7 @@ struct StoreChangeStage {
 
     private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {
         context.logger.error("request failed; the subject is untouched", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
-        return Ledger.Transition(id: item.record.id, state: .failed, reason: "\(error)")
+        return .failure(of: item.record.id, error)
     }
 
     private static let doneReason: [RequestType: String] = [.restriction: "processing restricted (Art. 18)"]

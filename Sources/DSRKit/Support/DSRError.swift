@@ -8,10 +8,20 @@ public struct DSRError: Error, CustomStringConvertible, Sendable {
     public var status: ExitStatus
     /// The human-readable message.
     public var message: String
+    /// Whether the machine caused it (a full disk, a lost connection), not the request: the
+    /// request waits untouched, consumes no attempt, and the run stops with 74.
+    public var isMachineFault = false
 
     public init(_ status: ExitStatus, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    /// A fault of the machine: 74, or the status given (73 for a folder dsr cannot write).
+    static func machineFault(_ message: String, status: ExitStatus = .ioError) -> DSRError {
+        var error = DSRError(status, message)
+        error.isMachineFault = true
+        return error
     }
 
     public var description: String { message }

@@ -34,7 +34,7 @@ public enum DurableFile {
     /// caller then syncs the folder once for a whole batch of renames).
     public static func rename(_ source: URL, to destination: URL, syncing: Bool = true) throws {
         guard Foundation.rename(source.path, destination.path) == 0 else {
-            throw DSRError.io("\(destination.path): cannot rename into place (\(String(cString: strerror(errno))))")
+            throw DSRError.machineFault("\(destination.path): cannot rename into place (\(String(cString: strerror(errno))))")
         }
         if syncing { syncFolder(destination.deletingLastPathComponent()) }
     }
@@ -70,7 +70,7 @@ public enum DurableFile {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw DSRError.cannotCreate("\(folder.path): cannot create folder")
+            throw DSRError.machineFault("\(folder.path): cannot create folder (\(String(cString: strerror(errno))))", status: .cannotCreate)
         }
     }
 }

@@ -10,6 +10,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case dataError = 65
     /// An input file does not exist or cannot be read.
     case noInput = 66
+    /// An error nothing expected: a defect of dsr (EX_SOFTWARE).
+    case software = 70
     /// An output file or folder cannot be created.
     case cannotCreate = 73
     /// Reading or writing failed.

@@ -14,8 +14,8 @@ struct RequestFileArguments: ParsableArguments {
 
 /// Checks request files one by one with `check`, printing each file's requests or its
 /// problems; returns 66 if a file is missing, else 65 if one is bad, else 0.
-func checkRequestFiles(_ files: [String], _ check: (URL) -> Result<[DataSubjectRequest], RequestFileError>,
-                       describe: (String, DataSubjectRequest) -> String) -> ExitStatus {
+func checkRequestFiles(_ files: [String], _ check: (URL) throws -> Result<[DataSubjectRequest], RequestFileError>,
+                       describe: (String, DataSubjectRequest) -> String) throws -> ExitStatus {
     var status = ExitStatus.success
     for file in files {
         let url = URL(fileURLWithPath: file)
@@ -24,7 +24,7 @@ func checkRequestFiles(_ files: [String], _ check: (URL) -> Result<[DataSubjectR
             status = .noInput
             continue
         }
-        switch check(url) {
+        switch try check(url) {
         case .success(let requests):
             for request in requests { print(describe(file, request)) }
         case .failure(let error):

@@ -13,9 +13,10 @@ struct Submit: ParsableCommand {
         try withExitStatus {
             let now = Date()
             let intake = try options.installation().intake(now: now)
-            return checkRequestFiles(requestFiles.files, { url in
-                intake.parser.read(url).flatMap { requests in
-                    intake.record(requests, sourceFile: url.lastPathComponent, now: now).map { _ in requests }
+            return try checkRequestFiles(requestFiles.files, { url in
+                switch intake.parser.read(url) {
+                case .success(let requests): return try intake.record(requests, sourceFile: url.lastPathComponent, now: now).map { _ in requests }
+                case .failure(let error): return .failure(error)
                 }
             }, describe: { file, request in "\(file): recorded \(request.id)" })
         }

@@ -12,7 +12,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         try withExitStatus {
             let parser = try options.installation().requestParser(now: Date())
-            return checkRequestFiles(requestFiles.files, { parser.read($0) }) { file, request in
+            return try checkRequestFiles(requestFiles.files, { parser.read($0) }) { file, request in
                 "\(file): ok (\(request.type.rawValue) request \(request.id))"
             }
         }

@@ -200,7 +200,11 @@ public final class PostgresCustomerStore: CustomerStore {
             let result = try connection.query(query, logger: logger).wait()
             return (result.rows.map { row in row.map(Self.storeValue) }, result.metadata.rows ?? 0)
         } catch {
-            throw DSRError.io("\(displayName): \(Self.describe(error))")
+            // A connection lost or refused, a full disk, a shutdown: the machine's; a statement
+            // the server refuses (a constraint, a type): the request's.
+            let message = "\(displayName): \(Self.describe(error))"
+            guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { throw DSRError.machineFault(message) }
+            throw MachineFault.isMachineFault(sqlState: state) ? DSRError.machineFault(message) : DSRError.io(message)
         }
     }
 
@@ -288,7 +292,7 @@ public final class PostgresCustomerStore: CustomerStore {
             default: return DSRError.configuration("\(store): the server refused the connection (SQLSTATE \(state))")
             }
         }
-        return DSRError.io("\(store): cannot connect (\(describe(error)): is the server running and listening there?)")
+        return DSRError.machineFault("\(store): cannot connect (\(describe(error)): is the server running and listening there?)")
     }
 }
 

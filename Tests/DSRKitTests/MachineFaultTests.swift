@@ -1,0 +1,122 @@
+import DSRKit
+import Foundation
+import GRDB
+import Testing
+
+/// A full disk is the machine's fault, never the request's: the run stops with 74, nothing
+/// is rejected, no attempt is used, and the run after the fix finishes every request once.
+/// The disks are small tmpfs folders the tests mount (as root, as `Tests/run` runs in CI).
+@Suite(.serialized, .enabled(if: SmallDisk.canMount, "mounting a small filesystem needs root (run Tests/run as root, as CI does)"))
+struct MachineFaultTests {
+    let workspace: TestWorkspace
+    let night = "2026-11-22T01:00:00Z"
+
+    init() throws {
+        workspace = try TestWorkspace()
+    }
+
+    func states(_ configuration: URL) throws -> [String: (state: String, attempts: Int)] {
+        let ledger = try workspace.installation(configuration).ledger()
+        return Dictionary(uniqueKeysWithValues: try ledger.requests().map { ($0.id, ($0.state.rawValue, $0.attempts)) })
+    }
+
+    @Test func aFullOutboxStopsTheRunAndTheNextRunFinishesIt() throws {
+        let configuration = try workspace.demo()
+        let disk = try SmallDisk(at: workspace.url("small"), kilobytes: 24)
+        defer { disk.unmount() }
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try text.replacingOccurrences(of: "outbox: outbox", with: "outbox: \(disk.folder.path)/outbox").write(to: configuration, atomically: true, encoding: .utf8)
+
+        let error = #expect(throws: DSRError.self) { try workspace.runNightly(configuration, at: night) }
+        #expect(error?.status == .ioError && error?.isMachineFault == true)
+        #expect(error?.message.contains("wait untouched") == true, "\(error?.message ?? "")")
+        let stopped = try states(configuration)
+        #expect(!stopped.values.contains { $0.state == "failed" || $0.attempts > 0 }, "\(stopped)")
+        #expect(stopped.values.filter { $0.state == "needs-review" }.count == 2)  // the demo's two ambiguous requests only
+
+        try disk.grow(kilobytes: 20 * 1024)
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(summary.failed.isEmpty)
+        let finished = try states(configuration)
+        #expect(finished.values.filter { $0.state == "completed" }.count == 7, "\(finished)")
+        for (id, state) in finished where state.state == "completed" {
+            #expect(FileManager.default.fileExists(atPath: disk.folder.appendingPathComponent("outbox/\(id)/manifest.json").path), "\(id)")
+        }
+        let again = try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
+        #expect(again.done.isEmpty)
+    }
+
+    @Test func aFullLedgerDuringIntakeRejectsNothing() throws {
+        let configuration = try workspace.demo()
+        for number in 1...300 {
+            try workspace.write("""
+                id: BULK-\(number)
+                type: access
+                received_at: 2026-11-21T10:00:00+01:00
+                subject: {customer_no: C-\(String(format: "%06d", 100 + number))}
+                verification: {method: bankid, verified_at: 2026-11-21T10:05:00+01:00}
+                note: \(String(repeating: "A request with a long note to fill the ledger. ", count: 20))
+                """, to: "demo/inbox/BULK-\(number).yaml")
+        }
+        let disk = try SmallDisk(at: workspace.url("small"), kilobytes: 320)
+        defer { disk.unmount() }
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try text.replacingOccurrences(of: "ledger: ledger/ledger.sqlite", with: "ledger: \(disk.folder.path)/ledger.sqlite")
+            .write(to: configuration, atomically: true, encoding: .utf8)
+
+        let error = #expect(throws: DSRError.self) { try workspace.runNightly(configuration, at: night) }
+        #expect(error?.status == .ioError && error?.isMachineFault == true, "\(error?.message ?? "")")
+        let rejected = (try? FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox/rejected").path)) ?? []
+        #expect(!rejected.contains { $0.hasPrefix("BULK-") }, "no valid file is rejected for a full disk")
+
+        try disk.grow(kilobytes: 20 * 1024)
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        let accepted = try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox/accepted").path)
+        #expect(accepted.filter { $0.hasPrefix("BULK-") }.count == 300)
+        #expect(summary.intake.rejected.allSatisfy { !$0.file.hasPrefix("BULK-") })
+        let finished = try states(configuration)
+        #expect((1...300).allSatisfy { finished["BULK-\($0)"]?.state == "completed" })
+    }
+
+    /// An error nothing expected (here a ledger row dsr cannot read) exits 70, not 1.
+    @Test func anUnexpectedErrorExitsSeventy() throws {
+        let configuration = try workspace.demo()
+        try workspace.runNightly(configuration, at: night)
+        try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in
+            try db.execute(sql: "UPDATE request SET state = 'no-such-state' WHERE id = 'REQ-DEMO-0001'")
+        }
+        let status = try ExternalTools.dsr(["status", "--config", configuration.path])
+        #expect(status.status == 70, "\(status.stderr)")
+        #expect(status.stderr.contains("dsr status: unexpected error"))
+    }
+}
+
+/// A tmpfs folder of a given size, for tests of a full disk.
+struct SmallDisk {
+    let folder: URL
+
+    static let canMount: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("dsr-mount-probe-\(UUID().uuidString)")
+        guard let disk = try? SmallDisk(at: probe, kilobytes: 64) else { return false }
+        disk.unmount()
+        return true
+    }()
+
+    init(at folder: URL, kilobytes: Int) throws {
+        self.folder = folder
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let mounted = try ExternalTools.run(URL(fileURLWithPath: "/bin/mount"), ["-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", folder.path])
+        guard mounted.status == 0 else { throw DSRError(.ioError, "cannot mount a tmpfs: \(mounted.stderr)") }
+    }
+
+    /// Gives the disk room again, keeping what it holds.
+    func grow(kilobytes: Int) throws {
+        let remounted = try ExternalTools.run(URL(fileURLWithPath: "/bin/mount"), ["-o", "remount,size=\(kilobytes)k", folder.path])
+        guard remounted.status == 0 else { throw DSRError(.ioError, "cannot remount: \(remounted.stderr)") }
+    }
+
+    func unmount() {
+        _ = try? ExternalTools.run(URL(fileURLWithPath: "/bin/umount"), ["-l", folder.path])
+    }
+}
