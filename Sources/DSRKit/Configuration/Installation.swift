@@ -38,7 +38,12 @@ public final class Installation {
         DataMapCheck(map: map, schema: try store().schema())
     }
 
-    public func ledger() throws -> Ledger { try Ledger(url: configuration.ledgerURL) }
+    /// The ledger, bound to this installation's HMAC key (another key stops the command, 78).
+    public func ledger() throws -> Ledger {
+        let ledger = try Ledger(url: configuration.ledgerURL)
+        try ledger.bind(keyFingerprint: try keyring().keyFingerprint, now: Date())
+        return ledger
+    }
 
     /// The breach register, kept in the ledger.
     public func breachRegister() throws -> BreachRegister { try BreachRegister(installation: self) }

@@ -213,7 +213,32 @@ public final class Ledger: Sendable {
             // does now. Breaches only drafted are on the clock again until `breach submitted`.
             try db.execute(sql: "UPDATE breach SET notified_at = NULL, notified_late = 0, final_at = NULL")
         }
+        migrator.registerMigration("v11 key binding") { db in
+            try db.create(table: "key_binding") { table in
+                table.column("fingerprint", .text).notNull()
+                table.column("recorded_at", .datetime).notNull()
+            }
+        }
         return migrator
+    }
+
+    /// Binds the ledger to the HMAC key of its references on first use, and refuses any
+    /// other key after: with another key the suppression list, erased people and legal holds
+    /// would stop matching, silently.
+    public func bind(keyFingerprint fingerprint: String, now: Date) throws {
+        try write { db in
+            guard let bound = try String.fetchOne(db, sql: "SELECT fingerprint FROM key_binding") else {
+                try db.execute(sql: "INSERT INTO key_binding (fingerprint, recorded_at) VALUES (?, ?)", arguments: [fingerprint, now])
+                try Self.appendAudit(db, action: "key bound", detail: "HMAC key fingerprint \(fingerprint.prefix(12))", at: now)
+                return
+            }
+            guard bound == fingerprint else {
+                throw DSRError.configuration("""
+                    the HMAC key (hmac_key_file) is not the key this ledger's references were made with (its fingerprint \
+                    \(bound.prefix(12))…, this key's \(fingerprint.prefix(12))…): restore the ledger's key file; nothing was done
+                    """)
+            }
+        }
     }
 
     /// What happened to a request offered to the ledger.

@@ -17,12 +17,16 @@ public struct SubjectKeyring: @unchecked Sendable {
     }
 
     /// Reads the key file; it must hold at least 32 bytes and be readable by its owner only.
+    ///
+    /// A symbolic link (how Kubernetes and Docker mount secrets) is judged by the mode of the
+    /// file it leads to.
     public init(contentsOf url: URL) throws {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-              let data = FileManager.default.contents(atPath: url.path) else {
+        var status = stat()
+        guard stat(url.path, &status) == 0, let data = FileManager.default.contents(atPath: url.path) else {
             throw DSRError.configuration("\(url.path): HMAC key file not found or unreadable (hmac_key_file)")
         }
-        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+        let mode = Int(status.st_mode) & 0o777
+        if mode & 0o077 != 0 {
             throw DSRError.configuration("\(url.path): HMAC key file is readable by others (mode \(String(mode, radix: 8))); chmod 600 it")
         }
         guard data.count >= Self.minimumKeySize else {
@@ -49,6 +53,10 @@ public struct SubjectKeyring: @unchecked Sendable {
     public func identityReference(name: String, value: String) -> String {
         hex("identity\u{0}\(name)\u{0}\(value)")
     }
+
+    /// What identifies the key without revealing it: an HMAC of a fixed label. The ledger
+    /// records it, so a ledger is never used with another key by mistake.
+    public var keyFingerprint: String { fingerprint(Data("dsr key fingerprint".utf8)) }
 
     /// A fingerprint of content that may hold personal data.
     public func fingerprint(_ data: Data) -> String {
