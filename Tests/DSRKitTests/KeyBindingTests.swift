@@ -44,3 +44,34 @@ import Testing
         #expect(open.status == 78 && open.stderr.contains("mode 644"), "\(open.stderr)")
     }
 }
+
+/// A request file's name may be personal data or hostile: the ledger and its audit trail
+/// keep a keyed reference instead, and what is shown is escaped.
+@Suite struct FileNameTests {
+    @Test func aFileNameNeverReachesTheLedgerOrTheLogs() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        let name = "erasure from Sigrid Nordmann sigrid@example.no\n\u{1B}[31mFORGED.yaml"
+        try workspace.write("""
+            id: REQ-NAMED
+            type: access
+            received_at: 2026-11-21T10:00:00+01:00
+            subject: {email: kari.nordmann1@example.no}
+            verification: {method: bankid, verified_at: 2026-11-21T10:05:00+01:00}
+            """, to: "demo/inbox/\(name)")
+        let log = LogCapture()
+        let summary = try workspace.runNightly(configuration, log: log, at: "2026-11-22T01:00:00Z")
+        #expect(summary.intake.accepted.contains(name))
+        #expect(summary.text.contains("Sigrid") == false || summary.text.contains("\\n\\u{1b}[31mFORGED"))
+        #expect(!summary.text.contains("\u{1B}"))
+        let ledger = try Data(contentsOf: workspace.url("demo/ledger/ledger.sqlite"))
+        let wal = (try? Data(contentsOf: workspace.url("demo/ledger/ledger.sqlite-wal"))) ?? Data()
+        for data in [ledger, wal] {
+            #expect(data.range(of: Data("Sigrid".utf8)) == nil && data.range(of: Data("sigrid@".utf8)) == nil)
+        }
+        let trail = try ExternalTools.dsr(["audit", "show", "--config", configuration.path])
+        #expect(trail.status == 0 && !trail.stdout.contains("Sigrid") && trail.stdout.contains("request from file-"))
+        #expect(!log.text.contains("Sigrid Nordmann sigrid@example.no\n"))
+        #expect(!log.text.contains("\u{1B}"))
+    }
+}

@@ -37,7 +37,8 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     public var contentFingerprint: String
     /// Whether the officer confirmed a request held back as a repeat (Art. 12(5)).
     public var repeatConfirmed: Bool = false
-    /// The file name it arrived in (no folder), for the officer.
+    /// A keyed reference to the name of the file it arrived in (`file-…`): names may be
+    /// personal data, and the audit trail is kept for ever.
     public var sourceFile: String
     public var createdAt: Date
     public var updatedAt: Date

@@ -134,14 +134,14 @@ public struct Intake {
                 moves.append((file, acceptedFolder))
                 if isNew { taken.report.accepted.append(name) } else { taken.report.duplicates.append(name) }
                 for submission in (try? result.get()) ?? [] { taken.requests[submission.request.id] = submission.request }
-                logger.debug("request file accepted", metadata: ["file": "\(name)", "duplicate": "\(!isNew)"])
+                logger.debug("request file accepted", metadata: ["file": "\(name.escapedForDisplay)", "duplicate": "\(!isNew)"])
             case .failure(let error):
                 let problems = error.problems.map(\.description)
                 try writeErrorFile(for: file, problems: problems)
                 rejections = true
                 moves.append((file, rejectedFolder))
                 taken.report.rejected.append(RejectedFile(file: name, problems: problems))
-                logger.notice("request file rejected", metadata: ["file": "\(name)", "problems": "\(problems.count)"])
+                logger.notice("request file rejected", metadata: ["file": "\(name.escapedForDisplay)", "problems": "\(problems.count)"])
             }
         }
         // Error files are durable before their request files move beside them.
@@ -209,8 +209,15 @@ public struct Intake {
     /// full) is thrown: the files are not at fault and stay in the inbox for the next run.
     func record(files: [(sourceFile: String, submissions: [Ledger.Submission])], now: Date) throws -> [String: Result<Bool, RequestFileError>] {
         do {
+            // The ledger and its audit trail know a file by a keyed reference to its name: a
+            // name may be a person's ("erasure from Sigrid Nordmann.yaml") and the trail is
+            // kept for ever. The name itself is only in this run's summary and error file.
+            var nameByReference: [String: String] = [:]
+            for file in files { nameByReference[keyring.fileReference(file.sourceFile)] = file.sourceFile }
+            let referenced = files.map { (sourceFile: keyring.fileReference($0.sourceFile), submissions: $0.submissions) }
             var named: [String: Result<Bool, RequestFileError>] = [:]
-            for (file, result) in try ledger.enqueue(files: files, controller: controller, now: now) {
+            for (reference, result) in try ledger.enqueue(files: referenced, controller: controller, now: now) {
+                let file = nameByReference[reference]!
                 if result.conflicts.isEmpty {
                     named[file] = .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
                 } else {
@@ -236,7 +243,7 @@ public struct Intake {
         let destination = try move(file, into: rejectedFolder, dryRun: true)
         let text = """
             dsr did not accept this request file.
-            file: \(file.lastPathComponent)
+            file: \(file.lastPathComponent.escapedForDisplay)
             problems:
             \(problems.map { "  - \($0)" }.joined(separator: "\n"))
 

@@ -108,7 +108,7 @@ public struct JobRun {
         let tally = store.tally.counts
         (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
-        try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.json())
+        try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: keyring.fileReference).json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
     }

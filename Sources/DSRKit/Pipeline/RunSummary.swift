@@ -59,6 +59,18 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     public func json() -> String { ReportJSON.text(self) }
 
+    /// The summary with every inbox file named by `reference` instead of its name, as the
+    /// ledger keeps it: file names may be personal data, and ledger records outlive them.
+    func naming(filesBy reference: (String) -> String) -> RunSummary {
+        var copy = self
+        copy.intake.accepted = intake.accepted.map(reference)
+        copy.intake.duplicates = intake.duplicates.map(reference)
+        copy.intake.settling = intake.settling.map(reference)
+        copy.intake.rejected = intake.rejected.map { Intake.RejectedFile(file: reference($0.file), problems: []) }
+        copy.intake.notTaken = intake.notTaken.map { Intake.InboxEntry(name: reference($0.name), kind: $0.kind) }
+        return copy
+    }
+
     /// The human summary printed at the end of a run.
     public var text: String {
         var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
@@ -85,11 +97,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
         section("waiting", waiting)
         if !intake.rejected.isEmpty {
             lines.append("rejected files (see inbox/rejected/*.error.txt):")
-            lines += intake.rejected.map { "  \($0.file): \($0.problems.count) problem(s)" }
+            lines += intake.rejected.map { "  \($0.file.escapedForDisplay): \($0.problems.count) problem(s)" }
         }
         if !intake.notTaken.isEmpty {
             lines.append("inbox entries not taken (not regular files; left where they are):")
-            lines += intake.notTaken.map { "  \($0.name): \($0.kind)" }
+            lines += intake.notTaken.map { "  \($0.name.escapedForDisplay): \($0.kind)" }
         }
         if let deadlines { lines.append(deadlines.text) }
         lines.append("answers: \(outbox)")

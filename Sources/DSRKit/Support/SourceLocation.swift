@@ -11,7 +11,7 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = file
+        var text = file.escapedForDisplay
         if let line { text += ":\(line)" }
         if let field, !field.isEmpty { text += ": field '\(field)'" }
         return text

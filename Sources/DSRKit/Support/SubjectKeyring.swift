@@ -58,6 +58,11 @@ public struct SubjectKeyring: @unchecked Sendable {
     /// records it, so a ledger is never used with another key by mistake.
     public var keyFingerprint: String { fingerprint(Data("dsr key fingerprint".utf8)) }
 
+    /// The reference the ledger keeps for a request file's name (`file-` and 16 hex digits).
+    public func fileReference(_ name: String) -> String {
+        "file-" + hex("file\u{0}\(name)").prefix(16)
+    }
+
     /// A fingerprint of content that may hold personal data.
     public func fingerprint(_ data: Data) -> String {
         var hmac = keyed
