@@ -120,8 +120,16 @@ import Testing
         #expect(report.exitStatus == .attentionNeeded)
         let early = DeadlineReport(records: records, today: CalendarDay(iso: "2026-12-15")!, withinDays: 7)
         #expect(early.overdue.isEmpty && early.dueSoon.map(\.id) == ["REQ-DEMO-0003", "REQ-DEMO-0005", "REQ-DEMO-0007"])
-        let output = try ExternalTools.dsr(["deadlines", "--config", configuration.path, "--json"])
-        #expect(output.status == 0)  // nothing is overdue on the real today
+        // The command line on a clock set to 25 November 2026 (faketime, whatever clock the
+        // tests run under), never on today's date.
+        let onTime = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                           ["-u", "FAKETIME", "-u", "LD_PRELOAD", "-u", "FAKETIME_SHARED", "NO_FAKE_STAT=1", "faketime", "2026-11-25 12:00:00", ExternalTools.dsrBinary.path,
+                                            "deadlines", "--config", configuration.path, "--json"])
+        #expect(onTime.status == 0, "\(onTime.stderr)")
+        let late = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"),
+                                         ["-u", "FAKETIME", "-u", "LD_PRELOAD", "-u", "FAKETIME_SHARED", "NO_FAKE_STAT=1", "faketime", "2026-12-22 12:00:00", ExternalTools.dsrBinary.path,
+                                          "deadlines", "--config", configuration.path, "--json"])
+        #expect(late.status == 1, "overdue on 22 December")
     }
 
     @Test func auditTrailChainsEveryChangeAndNamesTheFirstBrokenEntry() throws {

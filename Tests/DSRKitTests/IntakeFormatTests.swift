@@ -148,7 +148,9 @@ import Testing
 
     @Test func aFileStillBeingWrittenWaitsForTheNextRun() throws {
         let url = workspace.url("demo/inbox/fresh.yaml")
-        try Data(Self.formats[0].text.utf8).write(to: url)  // just now
+        try Data(Self.formats[0].text.utf8).write(to: url)
+        // Just now on the clock dsr reads (under faketime the file system's is another).
+        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
         let first = try workspace.runNightly(configuration)
         #expect(first.intake.settling == ["fresh.yaml"] && first.intake.accepted.isEmpty)
         #expect(FileManager.default.fileExists(atPath: url.path))

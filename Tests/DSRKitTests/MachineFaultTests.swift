@@ -120,3 +120,18 @@ struct SmallDisk {
         _ = try? ExternalTools.run(URL(fileURLWithPath: "/bin/umount"), ["-l", folder.path])
     }
 }
+
+/// What a run killed half way leaves behind is swept by the next run, which says so.
+@Suite struct LeftoverTests {
+    @Test func temporaryFilesAndStagingFoldersOfAnInterruptedRunAreSwept() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        try workspace.write("half an error file", to: "demo/inbox/rejected/.bad.yaml.error.txt.6F1C.tmp")
+        try workspace.write("half an answer", to: "demo/outbox/.staging/REQ-GONE/access-report.json")
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        #expect(summary.leftoversRemoved == 2)
+        #expect(summary.text.contains("removed 2 temporary file(s) or folder(s) an interrupted run left"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/inbox/rejected/.bad.yaml.error.txt.6F1C.tmp").path))
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/outbox/.staging/REQ-GONE").path))
+    }
+}

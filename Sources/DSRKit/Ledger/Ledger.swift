@@ -17,7 +17,7 @@ public final class Ledger: Sendable {
         do {
             return Ledger(database: try DatabaseQueue(path: url.path, configuration: configuration), url: url)
         } catch {
-            throw DSRError.io("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
+            throw DSRError.machineFault("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
         }
     }
 
@@ -45,7 +45,7 @@ public final class Ledger: Sendable {
             database = try DatabaseQueue(path: url.path, configuration: configuration)
             try Self.migrator.migrate(database)
         } catch {
-            throw DSRError.io("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
+            throw DSRError.machineFault("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
         }
         chmod(url.path, 0o600)
     }

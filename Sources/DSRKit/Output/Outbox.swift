@@ -45,7 +45,7 @@ public struct Outbox: Sendable {
         if Foundation.rename(staging.path, destination.path) == 0 { return }
         let failure = errno
         guard failure == ENOTEMPTY || failure == EEXIST || failure == ENOTDIR else {
-            throw DSRError.io("\(destination.path): cannot rename into place (\(String(cString: strerror(failure))))")
+            throw DSRError.machineFault("\(destination.path): cannot rename into place (\(String(cString: strerror(failure))))")
         }
         // An incomplete folder (or a file) from elsewhere; a complete one was caught by
         // hasCompleteAnswer before any work was done.

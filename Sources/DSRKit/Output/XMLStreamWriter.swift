@@ -12,7 +12,7 @@ public final class XMLStreamWriter {
         let context = Unmanaged.passUnretained(output).toOpaque()
         guard let buffer = xmlOutputBufferCreateIO(Self.writeCallback, nil, context, nil),
               let writer = xmlNewTextWriter(buffer) else {
-            throw DSRError.io("\(output.url.path): cannot start the XML writer")
+            throw DSRError.machineFault("\(output.url.path): cannot start the XML writer")
         }
         self.writer = writer
         xmlTextWriterSetIndent(writer, 1)
@@ -84,7 +84,7 @@ public final class XMLStreamWriter {
     }
 
     private func check(_ result: Int32) throws {
-        guard result >= 0 else { throw DSRError.io("\(output.url.path): writing XML failed") }
+        guard result >= 0 else { throw DSRError.machineFault("\(output.url.path): writing XML failed") }
     }
 
     static func withXMLString<T>(_ text: String, _ body: (UnsafePointer<xmlChar>) -> T) -> T {

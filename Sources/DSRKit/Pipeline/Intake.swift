@@ -267,7 +267,7 @@ public struct Intake {
                 if syncing { DurableFile.syncFolder(folder) }
                 return destination
             } else if errno != EEXIST {
-                throw DSRError.io("\(destination.path): cannot move the request file here (\(String(cString: strerror(errno))))")
+                throw DSRError.machineFault("\(destination.path): cannot move the request file here (\(String(cString: strerror(errno))))")
             }
             counter += 1
         }

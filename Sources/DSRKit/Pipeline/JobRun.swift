@@ -40,6 +40,7 @@ public struct JobRun {
                             controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
+        summary.leftoversRemoved = Leftovers.sweep(rejected: intake.rejectedFolder, outbox: configuration.outboxURL)
         // Consent hygiene touches neither the inbox nor the requests. Its expiry (a write)
         // runs beside intake; its count of ended soft opt-ins, most of the pass at a million
         // customers, runs beside the rest of the run through a connection of its own, on

@@ -15,6 +15,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var rejected: [Entry] = []
     /// Requests whose answer was already in the outbox from an interrupted run.
     public var recovered = 0
+    /// Temporary files and staging folders an interrupted run left, removed.
+    public var leftoversRemoved = 0
     public var awaitingVerification: [String] = []
     public var needsReview: [Entry] = []
     public var failed: [Entry] = []
@@ -44,7 +46,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
-        case recovered, awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
+        case recovered, leftoversRemoved = "leftovers_removed", awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
         case sweptRows = "swept_rows", deferredRows = "deferred_rows", rowsRead = "rows_read", rowsWritten = "rows_written"
         case consentHygiene = "consent_hygiene", deadlines
         case phaseSeconds = "phase_seconds"
@@ -80,6 +82,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         let doneText = done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append("done: \(doneText.isEmpty ? "none" : doneText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
+        if leftoversRemoved > 0 { lines.append("removed \(leftoversRemoved) temporary file(s) or folder(s) an interrupted run left") }
         lines.append("awaiting verification: \(awaitingVerification.count)")
         lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
         lines.append("store rows: \(rowsRead) read, \(rowsWritten) written")
