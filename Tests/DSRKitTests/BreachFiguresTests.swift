@@ -13,15 +13,8 @@ import Testing
         workspace = try TestWorkspace()
     }
 
-    static let facts = """
-        aware_at: 2026-11-20T12:00:00+01:00
-        types: [confidentiality]
-        description: A test breach.
-        likely_consequences: Phishing.
-        measures_taken: Contained.
-        measures_proposed: Training.
-        notify_authority: true
-        """
+    /// The facts every test breach has, with when dsr's DPO became aware.
+    static let facts = "aware_at: 2026-11-20T12:00:00+01:00\n" + BreachRegisterTests.facts
 
     func count(_ configuration: URL, _ sql: String) throws -> Int {
         Int(try workspace.storeRows(configuration, sql)[0][0])!
