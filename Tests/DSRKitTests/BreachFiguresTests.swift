@@ -147,8 +147,8 @@ import Testing
         let eligible = try ExternalTools.dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv",
                                               "--config", configuration.path])
         #expect(eligible.status == 0, "\(eligible.stderr)")
-        let row = eligible.stdout.split(separator: "\r\n").first { $0.hasPrefix("\"1\",") }
-        if let row { #expect(row.contains(#""'=HYPERLINK"#), "\(row)") }
+        let row = try #require(eligible.stdout.split(separator: "\r\n").first { $0.hasPrefix("\"1\",") }, "customer 1 may get the newsletter")
+        #expect(row.contains(#""'=HYPERLINK"#), "\(row)")
         #expect(!eligible.stdout.contains(#","=HYPERLINK"#))
     }
 
