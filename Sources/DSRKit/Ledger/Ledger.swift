@@ -195,8 +195,9 @@ public final class Ledger: Sendable {
         }
         migrator.registerMigration("v9 repeated requests") { db in
             // Set by `dsr review --retry` on a request held back as a repeat (Art. 12(5)).
+            // The repeat check's lookup is served by the index on subject_reference; another
+            // index would cost every state change of every request.
             try db.alter(table: "request") { table in table.add(column: "repeat_confirmed", .boolean).notNull().defaults(to: false) }
-            try db.create(index: "request_completed_subject", on: "request", columns: ["subject_reference", "type", "completed_at"])
         }
         migrator.registerMigration("v10 breach submissions") { db in
             try db.create(table: "breach_submission") { table in
