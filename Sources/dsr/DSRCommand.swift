@@ -11,7 +11,8 @@ struct DSRCommand: ParsableCommand {
             Exit codes: 0 done · 1 some requests failed, need review or are overdue, or files were rejected · \
             64 usage · 65 bad input data · 66 missing input file · 70 an error nothing expected (a defect) · \
             73 cannot create output · 74 I/O error or another fault of the machine (full disk, store unreachable: \
-            the requests wait untouched, the next run finishes them) · 75 another run holds the lock · 78 bad configuration.
+            the requests wait untouched, the next run finishes them) · 75 another run holds the lock · 78 bad configuration · \
+            143 (130) a run stopped by SIGTERM (SIGINT) after the batch in hand.
             """,
         subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self,
                       Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, BreachCommand.self, ConsentCommand.self])

@@ -135,3 +135,59 @@ struct SmallDisk {
         #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/outbox/.staging/REQ-GONE").path))
     }
 }
+
+/// SIGTERM (systemd stopping the service) ends a night after the batch in hand, with a
+/// summary and 143; the next run finishes the rest, each request once.
+@Suite struct SignalTests {
+    @Test func sigtermStopsAfterTheBatchInHandAndTheNextRunFinishes() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo(customers: 1000)
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try (text + "\nbatch_size: 20\nrepeat_window_days: 0\n").write(to: configuration, atomically: true, encoding: .utf8)
+        // Only the bulk file in the inbox, so every waiting request is one of it.
+        for name in try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox").path) {
+            try FileManager.default.removeItem(at: workspace.url("demo/inbox/\(name)"))
+        }
+        var rows = "id,type,received_at,subject.customer_no,verification.method,verification.verified_at\n"
+        for customer in 1...1000 {
+            for type in ["access", "export"] {
+                rows += "BULK-\(type)-\(customer),\(type),2026-11-21T10:00:00+01:00,C-\(String(format: "%06d", customer)),bankid,2026-11-21T10:05:00+01:00\n"
+            }
+        }
+        try workspace.write(rows, to: "demo/inbox/bulk.csv")
+
+        let process = Process()
+        process.executableURL = ExternalTools.dsrBinary
+        process.arguments = ["run", "nightly", "--config", configuration.path]
+        let output = workspace.url("night.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // As soon as the first answers are in place, systemd stops the service.
+        let outbox = workspace.url("demo/outbox")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []).filter({ $0.hasPrefix("BULK-") }).count < 5 {
+            usleep(20_000)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 143)
+        let summary = try String(contentsOf: output, encoding: .utf8)
+        #expect(summary.contains("stopped by SIGTERM after the batch in hand"), "\(summary)")
+
+        let ledger = try workspace.installation(configuration).ledger()
+        let bulk = try ledger.requests().filter { $0.id.hasPrefix("BULK-") }
+        #expect(bulk.count == 2000)
+        #expect(bulk.allSatisfy { $0.state == .completed || $0.state == .pending }, "\(Set(bulk.map(\.state)))")
+        let doneFirst = bulk.filter { $0.state == .completed }.count
+        #expect(doneFirst > 0 && doneFirst < 2000, "stopped part way: \(doneFirst)")
+
+        let waiting = try ledger.requests(in: [.pending]).count
+        let rest = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(rest.done.values.reduce(0, +) == waiting, "each waiting request done once")
+        #expect(try ledger.requests().filter { $0.id.hasPrefix("BULK-") }.allSatisfy { $0.state == .completed })
+        let folders = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("BULK-") }
+        #expect(folders.count == 2000)
+    }
+}

@@ -13,6 +13,8 @@ public struct JobRun {
     let lock: RunLock
     /// Told after each batch how many of the queued requests are done; for a progress bar.
     public var progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?
+    /// Asked between batches whether a signal wants the run to stop.
+    public var stop: RunStop?
 
     public init(context: RunContext, lock: RunLock, ledger: Ledger, job: Job = Job.builtIn["nightly"]!) {
         self.context = context
@@ -221,6 +223,10 @@ public struct JobRun {
         do {
             var start = 0
             while start < answerable.count, fault == nil {
+                if let signal = stop?.signal {
+                    summary.stoppedBy = signal == SIGINT ? "SIGINT" : "SIGTERM"
+                    break
+                }
                 let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
                 start += batch.count
                 let settled = Self.tally(unrecorded + publisher.collect(), types: typeByID, into: &summary)

@@ -17,6 +17,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var recovered = 0
     /// Temporary files and staging folders an interrupted run left, removed.
     public var leftoversRemoved = 0
+    /// The signal that stopped the run before every queued request was taken (SIGTERM,
+    /// SIGINT); the rest wait for the next run.
+    public var stoppedBy: String?
     public var awaitingVerification: [String] = []
     public var needsReview: [Entry] = []
     public var failed: [Entry] = []
@@ -46,7 +49,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
-        case recovered, leftoversRemoved = "leftovers_removed", awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
+        case recovered, leftoversRemoved = "leftovers_removed", stoppedBy = "stopped_by", awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
         case sweptRows = "swept_rows", deferredRows = "deferred_rows", rowsRead = "rows_read", rowsWritten = "rows_written"
         case consentHygiene = "consent_hygiene", deadlines
         case phaseSeconds = "phase_seconds"
@@ -76,6 +79,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// The human summary printed at the end of a run.
     public var text: String {
         var lines = ["dsr run \(Timestamp.format(startedAt)) – \(String(format: "%.2f", finishedAt.timeIntervalSince(startedAt))) s"]
+        if let stoppedBy {
+            lines.append("stopped by \(stoppedBy) after the batch in hand: the requests not taken wait for the next run")
+        }
         lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected"
                      + (intake.settling.isEmpty ? "" : ", \(intake.settling.count) still being written (next run)")
                      + (intake.notTaken.isEmpty ? "" : ", \(intake.notTaken.count) not taken (not regular files)"))

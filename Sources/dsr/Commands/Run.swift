@@ -27,10 +27,31 @@ struct Run: ParsableCommand {
             }
             var run = try installation.jobRun(try Job.resolve(job, configuration: installation.configuration))
             if isatty(STDERR_FILENO) != 0 && !output.json { run.progress = ProgressBar.draw }
+            let stop = RunStop()
+            let handlers = Self.stopOnSignals(stop)
+            run.stop = stop
             let summary = try run.run()
+            withExtendedLifetime(handlers) {}
             if run.progress != nil { ProgressBar.clear() }
             output.print(text: summary.text, json: summary.json())
+            if let signal = stop.signal { throw ExitCode(128 + signal) }
             return summary.exitStatus
+        }
+    }
+
+    /// SIGTERM (systemd stopping the service) and SIGINT (Ctrl-C): the first asks the run to
+    /// stop after the batch in hand; a second ends the process at once, which is as safe as
+    /// any kill (every step is transactional and resumable).
+    private static func stopOnSignals(_ stop: RunStop) -> [DispatchSourceSignal] {
+        [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.signal != nil { _exit(128 + number) }
+                stop.request(by: number)
+            }
+            source.resume()
+            return source
         }
     }
 }
