@@ -59,10 +59,12 @@ import Testing
             subject: {email: kari.nordmann1@example.no}
             verification: {method: bankid, verified_at: 2026-11-21T10:05:00+01:00}
             """, to: "demo/inbox/\(name)")
+        // A bad file with such a name is listed in the summary, escaped.
+        try workspace.write("not: a request\n", to: "demo/inbox/bad\n\u{1B}[2Jname.yaml")
         let log = LogCapture()
         let summary = try workspace.runNightly(configuration, log: log, at: "2026-11-22T01:00:00Z")
         #expect(summary.intake.accepted.contains(name))
-        #expect(summary.text.contains("Sigrid") == false || summary.text.contains("\\n\\u{1b}[31mFORGED"))
+        #expect(summary.text.contains("bad\\n\\u{1b}[2Jname.yaml: "), "\(summary.text)")
         #expect(!summary.text.contains("\u{1B}"))
         let ledger = try Data(contentsOf: workspace.url("demo/ledger/ledger.sqlite"))
         let wal = (try? Data(contentsOf: workspace.url("demo/ledger/ledger.sqlite-wal"))) ?? Data()

@@ -202,7 +202,7 @@ public struct BreachRegister {
                 case .oneOf(let list): values = list
                 case .range(let from, let to): values = [from, to].compactMap { $0 }
                 }
-                if values.contains(where: { Rectification.typedValue($0, declaredType: declared) == nil }) {
+                if values.contains(where: { !ColumnTypeFamily(declaredType: declared).accepts($0) }) {
                     throw DSRError.badInput("scope[\(index)].where.\(condition.column): a value does not fit the column's type \(declared)")
                 }
             }

@@ -243,16 +243,25 @@ enum ColumnTypeFamily: Equatable {
         else { self = .other }
     }
 
-    func accepts(_ value: String) -> Bool {
+    /// A value given as text as a column of this family takes it, or nil when it does not
+    /// fit: the one rule for rewrite values, rectifications and breach scopes.
+    func typedValue(_ text: String) -> StoreValue? {
         switch self {
-        case .integer: return Int64(value) != nil
-        case .real: return Double(value) != nil
-        case .boolean: return ["true", "false", "0", "1"].contains(value.lowercased())
-        case .date: return CalendarDay(iso: value) != nil
-        case .timestamp: return Timestamp.parse(value) != nil || CalendarDay(iso: value) != nil
-        case .text, .other: return true
+        case .integer: return Int64(text).map(StoreValue.integer)
+        case .real: return Double(text).map(StoreValue.real)
+        case .date: return CalendarDay(iso: text).map { _ in .text(text) }
+        case .timestamp: return Timestamp.parse(text) != nil || CalendarDay(iso: text) != nil ? .text(text) : nil
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1": return .integer(1)
+            case "false", "0": return .integer(0)
+            default: return nil
+            }
+        case .text, .other: return .text(text)
         }
     }
+
+    func accepts(_ value: String) -> Bool { typedValue(value) != nil }
 }
 
 extension DataMapCheck {

@@ -211,7 +211,7 @@ public struct RequestFileParser: Sendable {
             throw node.problem("the data map does not mark this column rectifiable (keys, references and records the law says to keep are never rectified)")
         }
         if let declared = schema?.tables[table.name]?.column(named: column)?.declaredType,
-           Rectification.typedValue(value, declaredType: declared) == nil {
+           !ColumnTypeFamily(declaredType: declared).accepts(value) {
             throw node.problem("the new value does not fit the column's type \(declared)")
         }
         return value

@@ -34,7 +34,7 @@ struct Rectification: StoreChange {
         for (target, text) in request.changes.sorted(by: { $0.key < $1.key }) {
             let (tableName, column) = try Self.split(target)
             let declared = schema.tables[tableName]?.column(named: column)?.declaredType ?? ""
-            guard let value = Self.typedValue(text, declaredType: declared) else {
+            guard let value = ColumnTypeFamily(declaredType: declared).typedValue(text) else {
                 throw RequestRejection(reason: "changes.\(target): the new value does not fit the column's type \(declared)")
             }
             byTable[tableName, default: []].append(ColumnChange(column: column, kind: .value(value)))
@@ -68,23 +68,6 @@ struct Rectification: StoreChange {
     static func split(_ target: String) throws -> (String, String) {
         guard let dot = target.lastIndex(of: ".") else { throw DSRError.badInput("changes.\(target): must be table.column") }
         return (String(target[..<dot]), String(target[target.index(after: dot)...]))
-    }
-
-    /// A new value as the store's column takes it, or nil when it does not fit the type.
-    static func typedValue(_ text: String, declaredType: String) -> StoreValue? {
-        switch ColumnTypeFamily(declaredType: declaredType) {
-        case .integer: return Int64(text).map(StoreValue.integer)
-        case .real: return Double(text).map(StoreValue.real)
-        case .date: return CalendarDay(iso: text).map { _ in .text(text) }
-        case .timestamp: return Timestamp.parse(text) != nil || CalendarDay(iso: text) != nil ? .text(text) : nil
-        case .boolean:
-            switch text.lowercased() {
-            case "true", "1": return .integer(1)
-            case "false", "0": return .integer(0)
-            default: return nil
-            }
-        case .text, .other: return .text(text)
-        }
     }
 }
 
