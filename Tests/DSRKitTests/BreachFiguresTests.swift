@@ -83,7 +83,7 @@ import Testing
     @Test func aLargeIdentitiesFileIsMeasuredInBoundedMemory() throws {
         let configuration = try workspace.demo()
         let file = workspace.url("demo/breaches/many.csv")
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
         try handle.write(contentsOf: Data("email\n".utf8))
         var block = ""

@@ -242,9 +242,9 @@ import Testing
         let workspace = try TestWorkspace()
         let configuration = try workspace.demo()
         let installation = try workspace.installation(configuration)
-        let reference = try installation.subjectReference(identities: ["customer_no": "C-000530"])
-        try installation.ledger().placeLegalHold(subjectReference: reference, reason: "case 2026-17", now: Date())
-        #expect(throws: DSRError.self) { try installation.subjectReference(identities: ["customer_no": "C-999999"]) }
+        let references = try installation.subjectReferences(identities: ["customer_no": "C-000530"])
+        try installation.ledger().placeLegalHold(subjectReferences: references, reason: "case 2026-17", now: Date())
+        #expect(throws: DSRError.self) { try installation.subjectReferences(identities: ["customer_no": "C-999999"]) }
 
         let held = try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
         #expect(held.waiting.map(\.id) == ["REQ-DEMO-0006"])
@@ -254,7 +254,7 @@ import Testing
         } }
         #expect(try name() == "Astrid")
 
-        #expect(try installation.ledger().liftLegalHold(subjectReference: reference, now: Date()))
+        #expect(try installation.ledger().liftLegalHold(subjectReferences: references, now: Date()))
         let lifted = try workspace.runNightly(configuration, at: "2026-11-23T03:00:00Z")
         #expect(lifted.done == ["erasure": 1])
         #expect(try name() == "erased")

@@ -29,6 +29,65 @@ import Testing
         #expect(try ExternalTools.dsr(["status", "--config", configuration.path]).status == 0)
     }
 
+    /// A rotation keeps every lookup of what the ledger holds: the erased person stays off
+    /// the marketing list and is erased again in a restored backup, a hold placed before
+    /// still stops an erasure after, and new references use the new key.
+    @Test func aRotatedKeyKeepsTheErasedErasedAndTheHeldHeld() throws {
+        let configuration = try workspace.demo()
+        let store = workspace.url("demo/store.sqlite")
+        let backup = workspace.url("backup.sqlite")
+        #expect(try eligibleCustomers(configuration).contains("530"), "the demo's erasure names someone the newsletter may reach")
+        try FileManager.default.copyItem(at: store, to: backup)
+        #expect(try dsr(["legal-hold", "place", "--identity", "customer_no=C-000600", "--reason", "case 2026-31"], configuration).status == 0)
+        #expect(try workspace.runNightly(configuration, at: night).done["erasure"] == 1)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store.path + suffix) }
+        try FileManager.default.copyItem(at: backup, to: store)
+        #expect(try !eligibleCustomers(configuration).contains("530"))
+
+        let rotated = try dsr(["key", "rotate", "--new", workspace.url("demo/secrets/hmac-2.key").path], configuration)
+        #expect(rotated.status == 0, "\(rotated.stderr)")
+        let written = try String(contentsOf: configuration, encoding: .utf8)
+        #expect(written.contains("hmac_keys:") && !written.contains("hmac_key_file:"))
+        #expect(written.contains("  - \"secrets/hmac-2.key\"\n  - \"secrets/hmac.key\""), "\(written)")
+        #expect(try dsr(["key", "rotate", "--new", workspace.url("demo/secrets/hmac-2.key").path], configuration)
+            .stdout.contains("already the current key"))
+        #expect(try dsr(["audit", "show"], configuration).stdout.contains("key rotated"))
+
+        #expect(try !eligibleCustomers(configuration).contains("530"), "the erased person stays suppressed under the new key")
+        let reapplied = try dsr(["erasure", "reapply", "--json"], configuration)
+        #expect(reapplied.status == 0, "\(reapplied.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(reapplied.stdout.utf8)) as? [String: Any])
+        #expect(report["found"] as? Int == 1 && report["re_erased"] as? Int == 1, "\(report)")
+
+        try workspace.write("""
+            id: REQ-HELD
+            type: erasure
+            received_at: 2026-11-22T10:00:00+01:00
+            subject: {customer_no: C-000600}
+            verification: {method: bankid, verified_at: 2026-11-22T10:05:00+01:00}
+            """, to: "demo/inbox/held.yaml")
+        let later = try workspace.runNightly(configuration, at: "2026-11-23T01:00:00Z")
+        #expect(later.waiting.map(\.id) == ["REQ-HELD"], "the hold placed with the old key still stands")
+
+        // The old key alone no longer fits: the ledger now holds references of the new one.
+        try written.replacingOccurrences(of: "  - \"secrets/hmac-2.key\"\n", with: "").write(to: configuration, atomically: true, encoding: .utf8)
+        let withoutNew = try dsr(["status"], configuration)
+        #expect(withoutNew.status == 78 && withoutNew.stderr.contains("that hmac_keys does not list"), "\(withoutNew.stderr)")
+    }
+
+    private func dsr(_ arguments: [String], _ configuration: URL) throws -> ExternalTools.Output {
+        try ExternalTools.dsr(arguments + ["--config", configuration.path])
+    }
+
+    /// The customer keys `consent eligible` lists for the newsletter by email.
+    private func eligibleCustomers(_ configuration: URL) throws -> Set<String> {
+        let result = try dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv"], configuration)
+        #expect(result.status == 0, "\(result.stderr)")
+        return Set(result.stdout.split(separator: "\r\n").dropFirst().compactMap { row in
+            row.split(separator: ",").first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        })
+    }
+
     /// Kubernetes and Docker mount secrets as links to read-only files: judged by the target.
     @Test func aKeyFileReachedThroughALinkIsJudgedByItsTarget() throws {
         let configuration = try workspace.demo()

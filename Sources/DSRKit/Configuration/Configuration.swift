@@ -19,8 +19,9 @@ public struct Configuration: Sendable {
     public var outboxURL: URL
     /// The ledger database: dsr's own state, never inside the customer store.
     public var ledgerURL: URL
-    /// The secret key for pseudonymous subject references in the ledger.
-    public var hmacKeyURL: URL
+    /// The secret keys for pseudonymous subject references in the ledger: the current key
+    /// first, then keys it replaced (`hmac_keys:`), which lookups still try.
+    public var hmacKeyURLs: [URL]
     /// How many requests are resolved and answered together.
     public var batchSize: Int
     /// An inbox file changed more recently than this is still being written and waits.
@@ -170,6 +171,23 @@ public struct Configuration: Sendable {
             repeatWindow = try windowNode.integer()
             guard (0...3650).contains(repeatWindow) else { throw windowNode.problem("must be between 0 and 3650") }
         }
+        func keyFiles() throws(InputProblem) -> [URL] {
+            let fileNode = fields.optional("hmac_key_file")
+            let listNode = fields.optional("hmac_keys")
+            switch (fileNode, listNode) {
+            case (let fileNode?, nil): return [try path(fileNode)]
+            case (nil, let listNode?):
+                let files = try listNode.list().map { (node) throws(InputProblem) in (node, try path(node)) }
+                guard !files.isEmpty else { throw listNode.problem("must list at least the current key file") }
+                var seen: Set<String> = []
+                for (node, url) in files where !seen.insert(url.path).inserted {
+                    throw node.problem("lists the same key file twice")
+                }
+                return files.map(\.1)
+            case (_?, let listNode?): throw listNode.problem("give hmac_key_file or hmac_keys, not both")
+            case (nil, nil): throw root.problem("hmac_key_file (or hmac_keys, the current key first) is required")
+            }
+        }
         var configuration = Configuration(
             fileURL: fileURL,
             controller: controller,
@@ -178,7 +196,7 @@ public struct Configuration: Sendable {
             inboxURL: try path(try fields.required("inbox")),
             outboxURL: try path(try fields.required("outbox")),
             ledgerURL: try path(try fields.required("ledger")),
-            hmacKeyURL: try path(try fields.required("hmac_key_file")),
+            hmacKeyURLs: try keyFiles(),
             batchSize: batchSize,
             inboxSettleSeconds: settle)
         configuration.repeatWindowDays = repeatWindow

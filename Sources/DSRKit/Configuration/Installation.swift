@@ -38,17 +38,17 @@ public final class Installation {
         DataMapCheck(map: map, schema: try store().schema())
     }
 
-    /// The ledger, bound to this installation's HMAC key (another key stops the command, 78).
+    /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).
     public func ledger() throws -> Ledger {
         let ledger = try Ledger(url: configuration.ledgerURL)
-        try ledger.bind(keyFingerprint: try keyring().keyFingerprint, now: Date())
+        try ledger.bind(keyFingerprints: try keyring().keyFingerprints, now: Date())
         return ledger
     }
 
     /// The breach register, kept in the ledger.
     public func breachRegister() throws -> BreachRegister { try BreachRegister(installation: self) }
 
-    public func keyring() throws -> SubjectKeyring { try SubjectKeyring(contentsOf: configuration.hmacKeyURL) }
+    public func keyring() throws -> SubjectKeyring { try SubjectKeyring(contentsOf: configuration.hmacKeyURLs) }
 
     /// A parser of request files against this installation's data map and, when the store
     /// can be reached, its live column types.
@@ -89,14 +89,15 @@ public final class Installation {
         return ErasureReapply(context: try runContext(clock: Date.init), lock: lock, ledger: try ledger())
     }
 
-    /// The subject reference of the one person some identities name, for commands that act
-    /// on a person rather than a request (legal holds).
-    public func subjectReference(identities: [String: String]) throws -> String {
+    /// The subject references (under every key, the current key's first) of the one person
+    /// some identities name, for commands that act on a person rather than a request
+    /// (legal holds).
+    public func subjectReferences(identities: [String: String]) throws -> [String] {
         let normalized = try normalizedIdentities(identities)
         let probe = DataSubjectRequest(id: "probe", type: .access, receivedAt: Date(), identities: normalized,
                                        verification: nil, formats: [], changes: [:], scope: nil, note: nil)
         switch try SubjectResolver(store: try store(), map: map).resolve([probe])["probe"] ?? .notFound {
-        case .found(let subject): return try keyring().subjectReference(table: map.subject.table, key: subject)
+        case .found(let subject): return try keyring().subjectReferences(table: map.subject.table, key: subject)
         case .notFound: throw DSRError.badInput("no one in the store matches these identities")
         case .needsReview(let reason): throw DSRError.badInput("the identities do not name one person: \(reason)")
         }

@@ -67,13 +67,16 @@ public struct ConsentEligibility {
             guard key != previous else { return }
             previous = key
             var values = row[ConsentQuery.Column.firstSubjectColumn.rawValue...].makeIterator()
-            var suppressed = !erased.isEmpty && erased.contains(keyring.subjectReference(table: map.subject.table, key: key))
+            // Every key's reference: a person erased before a key rotation stays suppressed.
+            var suppressed = !erased.isEmpty
+                && keyring.subjectReferences(table: map.subject.table, key: key).contains(where: erased.contains)
             for identity in identities {
                 let value = values.next()!
                 guard !suppressed, suppressedIdentities?.contains(identity.name) ?? true, value != .null else { continue }
                 let normalized = identity.normalization.storedForm(value.canonicalText)
-                let scopes = suppressions[keyring.identityReference(name: identity.name, value: normalized)] ?? []
-                suppressed = !scopes.isDisjoint(with: suppressingScopes)
+                suppressed = keyring.identityReferences(name: identity.name, value: normalized).contains { reference in
+                    !(suppressions[reference] ?? []).isDisjoint(with: suppressingScopes)
+                }
             }
             let contact = contactColumns.map { _ in values.next()!.canonicalText }.joined(separator: ", ")
             let name = map.subject.nameColumns.compactMap { _ in values.next().flatMap { $0 == .null ? nil : $0.canonicalText } }

@@ -15,32 +15,36 @@ extension Ledger {
         }
     }
 
-    /// Places a hold on a subject; one that already stands is left as it is.
+    /// Places a hold on a subject, known by its reference under every key, the current
+    /// key's first; one that already stands is left as it is.
     @discardableResult
-    public func placeLegalHold(subjectReference: String, reason: String, now: Date) throws -> LegalHold {
+    public func placeLegalHold(subjectReferences references: [String], reason: String, now: Date) throws -> LegalHold {
         try write { db in
-            if let standing = try Self.standingHold(subjectReference, db) { return standing }
+            if let standing = try Self.standingHold(references, db) { return standing }
             try db.execute(sql: "INSERT INTO legal_hold (subject_reference, reason, placed_at) VALUES (?, ?, ?)",
-                           arguments: [subjectReference, reason, now])
-            try Self.appendAudit(db, action: "legal-hold placed", subjectReference: subjectReference, at: now)
-            return LegalHold(id: db.lastInsertedRowID, subjectReference: subjectReference, reason: reason, placedAt: now, liftedAt: nil)
+                           arguments: [references[0], reason, now])
+            let id = db.lastInsertedRowID
+            for reference in references {
+                try db.execute(sql: "INSERT INTO legal_hold_reference (reference, hold_id) VALUES (?, ?)", arguments: [reference, id])
+            }
+            try Self.appendAudit(db, action: "legal-hold placed", subjectReference: references[0], at: now)
+            return LegalHold(id: id, subjectReference: references[0], reason: reason, placedAt: now, liftedAt: nil)
         }
     }
 
     /// Lifts the standing hold on a subject; false when there was none.
-    public func liftLegalHold(subjectReference: String, now: Date) throws -> Bool {
+    public func liftLegalHold(subjectReferences references: [String], now: Date) throws -> Bool {
         try write { db in
-            try db.execute(sql: "UPDATE legal_hold SET lifted_at = ? WHERE subject_reference = ? AND lifted_at IS NULL",
-                           arguments: [now, subjectReference])
-            guard db.changesCount > 0 else { return false }
-            try Self.appendAudit(db, action: "legal-hold lifted", subjectReference: subjectReference, at: now)
+            guard let standing = try Self.standingHold(references, db) else { return false }
+            try db.execute(sql: "UPDATE legal_hold SET lifted_at = ? WHERE id = ?", arguments: [now, standing.id])
+            try Self.appendAudit(db, action: "legal-hold lifted", subjectReference: standing.subjectReference, at: now)
             return true
         }
     }
 
-    /// The hold standing on a subject, if any.
-    public func standingLegalHold(subjectReference: String) throws -> LegalHold? {
-        try read { db in try Self.standingHold(subjectReference, db) }
+    /// The hold standing on a subject known by any of these references, if any.
+    public func standingLegalHold(subjectReferences references: [String]) throws -> LegalHold? {
+        try read { db in try Self.standingHold(references, db) }
     }
 
     /// Every hold, standing or lifted, newest first.
@@ -48,9 +52,12 @@ extension Ledger {
         try read { db in try Row.fetchAll(db, sql: "SELECT * FROM legal_hold ORDER BY placed_at DESC, id DESC").map(Self.hold) }
     }
 
-    private static func standingHold(_ subjectReference: String, _ db: Database) throws -> LegalHold? {
-        try Row.fetchOne(db, sql: "SELECT * FROM legal_hold WHERE subject_reference = ? AND lifted_at IS NULL",
-                         arguments: [subjectReference]).map(hold)
+    private static func standingHold(_ references: [String], _ db: Database) throws -> LegalHold? {
+        try Row.fetchOne(db, sql: """
+            SELECT legal_hold.* FROM legal_hold JOIN legal_hold_reference ON legal_hold_reference.hold_id = legal_hold.id
+            WHERE legal_hold_reference.reference IN (\(databaseQuestionMarks(count: references.count))) AND lifted_at IS NULL
+            LIMIT 1
+            """, arguments: StatementArguments(references)).map(hold)
     }
 
     private static func hold(_ row: Row) -> LegalHold {

@@ -220,26 +220,66 @@ public final class Ledger: Sendable {
                 table.column("recorded_at", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v12 legal hold references") { db in
+            // A hold is found by the person's reference under any key the ledger has used,
+            // so deferred rows recorded before a key rotation still meet a hold placed after.
+            try db.create(table: "legal_hold_reference") { table in
+                table.column("reference", .text).notNull()
+                table.column("hold_id", .integer).notNull().references("legal_hold")
+                table.primaryKey(["reference", "hold_id"])
+            }
+            try db.execute(sql: "INSERT INTO legal_hold_reference (reference, hold_id) SELECT subject_reference, id FROM legal_hold")
+        }
         return migrator
     }
 
-    /// Binds the ledger to the HMAC key of its references on first use, and refuses any
-    /// other key after: with another key the suppression list, erased people and legal holds
-    /// would stop matching, silently.
-    public func bind(keyFingerprint fingerprint: String, now: Date) throws {
+    /// Binds the ledger to the HMAC keys of its references on first use, and refuses any
+    /// other set of keys after: with another key the suppression list, erased people and
+    /// legal holds would stop matching, silently. A new key joins only through `rotate`.
+    public func bind(keyFingerprints fingerprints: [String], now: Date) throws {
         try write { db in
-            guard let bound = try String.fetchOne(db, sql: "SELECT fingerprint FROM key_binding") else {
-                try db.execute(sql: "INSERT INTO key_binding (fingerprint, recorded_at) VALUES (?, ?)", arguments: [fingerprint, now])
-                try Self.appendAudit(db, action: "key bound", detail: "HMAC key fingerprint \(fingerprint.prefix(12))", at: now)
+            let bound = try Self.boundKeys(db)
+            guard !bound.isEmpty else {
+                for fingerprint in fingerprints { try Self.recordKey(fingerprint, action: "key bound", now: now, db) }
                 return
             }
-            guard bound == fingerprint else {
+            if let stranger = fingerprints.first(where: { !bound.contains($0) }) {
                 throw DSRError.configuration("""
-                    the HMAC key (hmac_key_file) is not the key this ledger's references were made with (its fingerprint \
-                    \(bound.prefix(12))…, this key's \(fingerprint.prefix(12))…): restore the ledger's key file; nothing was done
+                    the HMAC key (hmac_key_file, hmac_keys) is not the key this ledger's references were made with (its \
+                    fingerprint \(stranger.prefix(12))… is not one of the ledger's \(bound.map { "\($0.prefix(12))…" }.sorted().joined(separator: ", "))): \
+                    restore the ledger's key file, or add a new key with `dsr key rotate --new FILE`; nothing was done
+                    """)
+            }
+            if let missing = bound.subtracting(fingerprints).sorted().first {
+                throw DSRError.configuration("""
+                    the ledger holds references made with a key that hmac_keys does not list (fingerprint \(missing.prefix(12))…): \
+                    list every key the ledger has used, the current one first; nothing was done
                     """)
             }
         }
+    }
+
+    /// Adds a new key to the ledger's keys (`dsr key rotate`): references made from now on
+    /// use it, lookups keep trying the older ones. Adding a key already there changes nothing.
+    public func rotate(to fingerprint: String, now: Date) throws {
+        try write { db in
+            guard !(try Self.boundKeys(db).contains(fingerprint)) else { return }
+            try Self.recordKey(fingerprint, action: "key rotated", now: now, db)
+        }
+    }
+
+    /// The fingerprints of every key the ledger's references were made with.
+    public func keyFingerprints() throws -> Set<String> {
+        try read { db in try Self.boundKeys(db) }
+    }
+
+    private static func boundKeys(_ db: Database) throws -> Set<String> {
+        Set(try String.fetchAll(db, sql: "SELECT fingerprint FROM key_binding"))
+    }
+
+    private static func recordKey(_ fingerprint: String, action: String, now: Date, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO key_binding (fingerprint, recorded_at) VALUES (?, ?)", arguments: [fingerprint, now])
+        try appendAudit(db, action: action, detail: "HMAC key fingerprint \(fingerprint.prefix(12))", at: now)
     }
 
     /// What happened to a request offered to the ledger.
@@ -252,8 +292,9 @@ public final class Ledger: Sendable {
     }
 
     /// A request to record, with its content as JSON (keys sorted) and the keyed
-    /// fingerprint of that content.
-    public typealias Submission = (request: DataSubjectRequest, content: Data, fingerprint: String)
+    /// fingerprints of that content under every key, the current key's first (the same
+    /// file dropped again after a key rotation is still the same request).
+    public typealias Submission = (request: DataSubjectRequest, content: Data, fingerprints: [String])
 
     /// Records the requests of many files in one transaction. Each file's requests are
     /// added together or not at all (a savepoint per file): each is added in `received` and
@@ -284,10 +325,10 @@ public final class Ledger: Sendable {
 
     private static func enqueue(_ submission: Submission, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
-            let (request, fingerprint) = (submission.request, submission.fingerprint)
+            let (request, fingerprint) = (submission.request, submission.fingerprints[0])
             let known = try String.fetchOne(db.cachedStatement(sql: "SELECT content_fingerprint FROM request WHERE id = ?"),
                                             arguments: [request.id])
-            if let known { return known == fingerprint ? .duplicate : .conflict }
+            if let known { return submission.fingerprints.contains(known) ? .duplicate : .conflict }
             let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
             let calendar = controller.deadlineCalendar
             let state: RequestState = request.verification == nil ? .awaitingVerification : .pending

@@ -111,7 +111,7 @@ public struct Intake {
         do {
             return .success(try requests.map { request in
                 let content = try request.ledgerContent()
-                return (request, content, keyring.fingerprint(content))
+                return (request, content, keyring.fingerprints(content))
             })
         } catch {
             return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: sourceFile), "cannot be recorded: \(error)")]))

@@ -36,17 +36,20 @@ struct RepeatedRequests {
     func holdBack(_ resolutions: inout [String: SubjectResolver.Resolution], of candidates: [Candidate]) throws {
         guard windowDays > 0 else { return }
         let window = Double(windowDays) * 86_400
-        var checked: [(candidate: Candidate, key: Ledger.RepeatKey)] = []
+        // The person's reference under every key: a request completed before a key rotation
+        // is found too.
+        var checked: [(candidate: Candidate, keys: [Ledger.RepeatKey])] = []
         for candidate in candidates where !candidate.confirmed && Self.applies(to: candidate.type) {
             guard case .found(let subject) = resolutions[candidate.id] else { continue }
-            let reference = keyring.subjectReference(table: map.subject.table, key: subject)
-            checked.append((candidate, Ledger.RepeatKey(subjectReference: reference, type: candidate.type)))
+            let references = keyring.subjectReferences(table: map.subject.table, key: subject)
+            checked.append((candidate, references.map { Ledger.RepeatKey(subjectReference: $0, type: candidate.type) }))
         }
         guard let earliest = checked.map(\.candidate.receivedAt).min() else { return }
-        let completed = try ledger.completedRequests(of: Set(checked.map(\.key.subjectReference)),
+        let completed = try ledger.completedRequests(of: Set(checked.flatMap { $0.keys.map(\.subjectReference) }),
                                                      since: earliest.addingTimeInterval(-window))
-        for (candidate, key) in checked {
-            guard let earlier = completed[key], earlier.id != candidate.id,
+        for (candidate, keys) in checked {
+            guard let earlier = keys.compactMap({ completed[$0] }).max(by: { $0.completedAt < $1.completedAt }),
+                  earlier.id != candidate.id,
                   earlier.completedAt >= candidate.receivedAt.addingTimeInterval(-window) else { continue }
             let day = CalendarDay(earlier.completedAt, in: zone)
             resolutions[candidate.id] = .needsReview(

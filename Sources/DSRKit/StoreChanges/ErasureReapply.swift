@@ -51,8 +51,13 @@ public struct ErasureReapply {
         let requestByReference = Dictionary(erased.map { ($0.subjectReference, $0.requestID) }, uniquingKeysWith: { first, _ in first })
         var found: [(subject: StoreValue, requestID: String, reference: String)] = []
         try store.forEachSubjectKey(in: map) { key in
-            let reference = context.keyring.subjectReference(table: map.subject.table, key: key)
-            if let requestID = requestByReference[reference] { found.append((key, requestID, reference)) }
+            // Every key's reference: erasures recorded before a key rotation are found too.
+            for reference in context.keyring.subjectReferences(table: map.subject.table, key: key) {
+                if let requestID = requestByReference[reference] {
+                    found.append((key, requestID, reference))
+                    break
+                }
+            }
         }
         var report = Report(recorded: requestByReference.count, found: found.count)
         let planner = ErasurePlanner(map: map, today: context.today(at: now),

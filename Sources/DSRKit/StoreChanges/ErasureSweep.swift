@@ -15,7 +15,7 @@ struct ErasureSweep {
         var erasedRows = 0
         var failures = 0
         for (reference, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
-            guard try ledger.standingLegalHold(subjectReference: reference) == nil else { continue }
+            guard try ledger.standingLegalHold(subjectReferences: [reference]) == nil else { continue }
             do {
                 erasedRows += try store.writing { session in
                     var count = 0

@@ -91,8 +91,9 @@ struct StoreChangeStage {
             let recorded = try ledger.recordedChange(requestID: item.record.id)
             return Planned(item: item, change: change, reference: recorded?.subjectReference, recordedReceipt: recorded?.receipt)
         }
-        let reference = keyring.subjectReference(table: map.subject.table, key: subject)
-        if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReference: reference) {
+        let references = keyring.subjectReferences(table: map.subject.table, key: subject)
+        let reference = references[0]
+        if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReferences: references) {
             throw Waiting(reason: "waits for the legal-claims hold placed \(Timestamp.format(hold.placedAt)) to be lifted (Art. 17(3)(e))")
         }
         return Planned(item: item, change: change, reference: reference)

@@ -3,27 +3,45 @@ import Foundation
 
 /// Keyed HMACs that stand for people in the ledger: stable for the same person, meaningless
 /// without the key, which lives in its own file outside the ledger.
+///
+/// After a rotation (`hmac_keys:`) the keyring holds the current key and the older ones: new
+/// references are made with the current key, and lookups of what the ledger already holds
+/// (erased people, suppressions, legal holds, earlier requests) try every key, since a
+/// reference made with an older key cannot be made again with the new one.
 public struct SubjectKeyring: @unchecked Sendable {
-    /// The HMAC with the key already absorbed: each reference copies it and adds its text,
-    /// instead of setting the key up again (eligibility lists compute millions).
-    /// `@unchecked`: it is never changed after `init`; every use works on a copy.
-    private let keyed: HMAC<SHA256>
+    /// The HMACs with the keys already absorbed, the current key first: each reference
+    /// copies one and adds its text, instead of setting the key up again (eligibility lists
+    /// compute millions). `@unchecked`: they are never changed after `init`; every use works
+    /// on a copy.
+    private let keyed: [HMAC<SHA256>]
 
     /// The smallest key accepted, in bytes.
     public static let minimumKeySize = 32
 
-    public init(key: SymmetricKey) {
-        keyed = HMAC<SHA256>(key: key)
+    /// A keyring of the current key and, for lookups only, older ones.
+    public init(key: SymmetricKey, older: [SymmetricKey] = []) {
+        keyed = ([key] + older).map { HMAC<SHA256>(key: $0) }
     }
 
-    /// Reads the key file; it must hold at least 32 bytes and be readable by its owner only.
-    ///
-    /// A symbolic link (how Kubernetes and Docker mount secrets) is judged by the mode of the
-    /// file it leads to.
+    /// Reads one key file as the only key.
     public init(contentsOf url: URL) throws {
+        try self.init(contentsOf: [url])
+    }
+
+    /// Reads key files, the current key first; each must hold at least 32 bytes and be
+    /// readable by its owner only.
+    public init(contentsOf urls: [URL]) throws {
+        let keys = try urls.map(Self.readKey)
+        guard let current = keys.first else { throw DSRError.configuration("no HMAC key file given (hmac_keys)") }
+        self.init(key: current, older: Array(keys.dropFirst()))
+    }
+
+    /// A key file's key. A symbolic link (how Kubernetes and Docker mount secrets) is judged
+    /// by the mode of the file it leads to.
+    private static func readKey(at url: URL) throws -> SymmetricKey {
         var status = stat()
         guard stat(url.path, &status) == 0, let data = FileManager.default.contents(atPath: url.path) else {
-            throw DSRError.configuration("\(url.path): HMAC key file not found or unreadable (hmac_key_file)")
+            throw DSRError.configuration("\(url.path): HMAC key file not found or unreadable (hmac_key_file, hmac_keys)")
         }
         let mode = Int(status.st_mode) & 0o777
         if mode & 0o077 != 0 {
@@ -32,7 +50,7 @@ public struct SubjectKeyring: @unchecked Sendable {
         guard data.count >= Self.minimumKeySize else {
             throw DSRError.configuration("\(url.path): HMAC key file holds \(data.count) bytes; at least \(Self.minimumKeySize) are needed")
         }
-        self.init(key: SymmetricKey(data: data))
+        return SymmetricKey(data: data)
     }
 
     /// Writes a new random key file (mode 0600); refuses to replace an existing one, since
@@ -47,6 +65,12 @@ public struct SubjectKeyring: @unchecked Sendable {
         hex("subject\u{0}\(table)\u{0}\(key.canonicalText)")
     }
 
+    /// The subject's reference under every key, the current one first: what a lookup of
+    /// references the ledger already holds must try.
+    public func subjectReferences(table: String, key: StoreValue) -> [String] {
+        hexes("subject\u{0}\(table)\u{0}\(key.canonicalText)")
+    }
+
     /// The reference for a person's normalised identity (`email`, `kari@example.no`), as
     /// the suppression list keeps it: a later import can be checked without dsr keeping
     /// who it was.
@@ -54,17 +78,34 @@ public struct SubjectKeyring: @unchecked Sendable {
         hex("identity\u{0}\(name)\u{0}\(value)")
     }
 
+    /// The identity's reference under every key, the current one first.
+    public func identityReferences(name: String, value: String) -> [String] {
+        hexes("identity\u{0}\(name)\u{0}\(value)")
+    }
+
     /// What identifies the key without revealing it: an HMAC of a fixed label. The ledger
     /// records it, so a ledger is never used with another key by mistake.
-    public var keyFingerprint: String { fingerprint(Data("dsr key fingerprint".utf8)) }
+    public var keyFingerprint: String { keyFingerprints[0] }
+
+    /// Every key's fingerprint, the current key's first.
+    public var keyFingerprints: [String] { fingerprints(Data("dsr key fingerprint".utf8)) }
 
     /// The reference the ledger keeps for a request file's name (`file-` and 16 hex digits).
     public func fileReference(_ name: String) -> String {
         "file-" + hex("file\u{0}\(name)").prefix(16)
     }
 
-    /// A fingerprint of content that may hold personal data.
+    /// A fingerprint of content that may hold personal data, made with the current key.
     public func fingerprint(_ data: Data) -> String {
+        Self.fingerprint(data, with: keyed[0])
+    }
+
+    /// The content's fingerprint under every key, the current one first.
+    public func fingerprints(_ data: Data) -> [String] {
+        keyed.map { Self.fingerprint(data, with: $0) }
+    }
+
+    private static func fingerprint(_ data: Data, with keyed: HMAC<SHA256>) -> String {
         var hmac = keyed
         hmac.update(data: data)
         return Data(hmac.finalize()).hexString
@@ -88,6 +129,7 @@ public struct SubjectKeyring: @unchecked Sendable {
     }
 
     private func hex(_ text: String) -> String { fingerprint(Data(text.utf8)) }
+    private func hexes(_ text: String) -> [String] { fingerprints(Data(text.utf8)) }
 }
 
 extension Data {

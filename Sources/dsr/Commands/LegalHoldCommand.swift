@@ -31,8 +31,8 @@ struct LegalHoldCommand: ParsableCommand {
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
-                let reference = try installation.subjectReference(identities: person.pairs)
-                let hold = try installation.ledger().placeLegalHold(subjectReference: reference, reason: reason, now: Date())
+                let references = try installation.subjectReferences(identities: person.pairs)
+                let hold = try installation.ledger().placeLegalHold(subjectReferences: references, reason: reason, now: Date())
                 print("legal hold \(hold.id) stands since \(Timestamp.format(hold.placedAt))")
                 return .success
             }
@@ -47,8 +47,8 @@ struct LegalHoldCommand: ParsableCommand {
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
-                let reference = try installation.subjectReference(identities: person.pairs)
-                guard try installation.ledger().liftLegalHold(subjectReference: reference, now: Date()) else {
+                let references = try installation.subjectReferences(identities: person.pairs)
+                guard try installation.ledger().liftLegalHold(subjectReferences: references, now: Date()) else {
                     throw DSRError(.dataError, "no legal hold stands on this person")
                 }
                 print("legal hold lifted")
