@@ -145,7 +145,7 @@ import Testing
         #expect(!letters.contains(#","=HYPERLINK"#))
 
         let eligible = try ExternalTools.dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv",
-                                              "--config", configuration.path])
+                                              "--at", "2026-11-22T10:00:00Z", "--config", configuration.path])
         #expect(eligible.status == 0, "\(eligible.stderr)")
         let row = try #require(eligible.stdout.split(separator: "\r\n").first { $0.hasPrefix("\"1\",") }, "customer 1 may get the newsletter")
         #expect(row.contains(#""'=HYPERLINK"#), "\(row)")

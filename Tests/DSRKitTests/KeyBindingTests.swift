@@ -81,7 +81,8 @@ import Testing
 
     /// The customer keys `consent eligible` lists for the newsletter by email.
     private func eligibleCustomers(_ configuration: URL) throws -> Set<String> {
-        let result = try dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv"], configuration)
+        let result = try dsr(["consent", "eligible", "--channel", "email", "--purpose", "newsletter", "--format", "csv", "--at", night],
+                             configuration)
         #expect(result.status == 0, "\(result.stderr)")
         return Set(result.stdout.split(separator: "\r\n").dropFirst().compactMap { row in
             row.split(separator: ",").first.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }

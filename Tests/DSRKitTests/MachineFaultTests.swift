@@ -1,6 +1,7 @@
-import DSRKit
+@testable import DSRKit
 import Foundation
 import GRDB
+import Logging
 import Testing
 
 /// A full disk is the machine's fault, never the request's: the run stops with 74, nothing
@@ -142,38 +143,15 @@ struct SmallDisk {
     @Test func sigtermStopsAfterTheBatchInHandAndTheNextRunFinishes() throws {
         let workspace = try TestWorkspace()
         let configuration = try workspace.demo(customers: 1000)
-        let text = try String(contentsOf: configuration, encoding: .utf8)
-        try (text + "\nbatch_size: 20\nrepeat_window_days: 0\n").write(to: configuration, atomically: true, encoding: .utf8)
-        // Only the bulk file in the inbox, so every waiting request is one of it.
-        for name in try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox").path) {
-            try FileManager.default.removeItem(at: workspace.url("demo/inbox/\(name)"))
+        let rows = (1...1000).flatMap { customer in
+            ["access", "export"].map { BulkNight.row("BULK-\($0)-\(customer)", $0, customer: customer) }
         }
-        var rows = "id,type,received_at,subject.customer_no,verification.method,verification.verified_at\n"
-        for customer in 1...1000 {
-            for type in ["access", "export"] {
-                rows += "BULK-\(type)-\(customer),\(type),2026-11-21T10:00:00+01:00,C-\(String(format: "%06d", customer)),bankid,2026-11-21T10:05:00+01:00\n"
-            }
-        }
-        try workspace.write(rows, to: "demo/inbox/bulk.csv")
-
-        let process = Process()
-        process.executableURL = ExternalTools.dsrBinary
-        process.arguments = ["run", "nightly", "--config", configuration.path]
-        let output = workspace.url("night.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: output)
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let night = try BulkNight(workspace: workspace, configuration: configuration, rows: rows)
         // As soon as the first answers are in place, systemd stops the service.
-        let outbox = workspace.url("demo/outbox")
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline, ((try? FileManager.default.contentsOfDirectory(atPath: outbox.path)) ?? []).filter({ $0.hasPrefix("BULK-") }).count < 5 {
-            usleep(20_000)
-        }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 143)
-        let summary = try String(contentsOf: output, encoding: .utf8)
+        night.waitForAnswers(5, prefix: "BULK-")
+        kill(night.process.processIdentifier, SIGTERM)
+        let (status, summary) = try night.finish()
+        #expect(status == 143)
         #expect(summary.contains("stopped by SIGTERM after the batch in hand"), "\(summary)")
 
         let ledger = try workspace.installation(configuration).ledger()
@@ -187,7 +165,48 @@ struct SmallDisk {
         let rest = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
         #expect(rest.done.values.reduce(0, +) == waiting, "each waiting request done once")
         #expect(try ledger.requests().filter { $0.id.hasPrefix("BULK-") }.allSatisfy { $0.state == .completed })
-        let folders = try FileManager.default.contentsOfDirectory(atPath: outbox.path).filter { $0.hasPrefix("BULK-") }
+        let folders = try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/outbox").path).filter { $0.hasPrefix("BULK-") }
         #expect(folders.count == 2000)
+    }
+}
+
+/// A PostgreSQL store lost in the middle of a night (the server restarted, the connection
+/// cut) is the machine's fault: the run stops with 74, the requests it had not finished wait
+/// untouched without using an attempt, and the next run finishes them once.
+@Suite struct LostStoreTests {
+    @Test func aStoreLostMidNightStopsTheRunAndTheNextRunFinishesIt() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo(on: .postgres)
+        let database = try #require(try String(contentsOf: configuration, encoding: .utf8)
+            .split(separator: "\n").first { $0.contains("url: postgres://") }?.split(separator: "/").last.map(String.init))
+        let rows = (1...900).flatMap { customer in
+            ["access", "export"].map { BulkNight.row("BULK-\($0)-\(customer)", $0, customer: customer) }
+        } + (901...950).map { BulkNight.row("BULK-erasure-\($0)", "erasure", customer: $0) }
+        let night = try BulkNight(workspace: workspace, configuration: configuration, rows: rows)
+        night.waitForAnswers(5, prefix: "BULK-")
+        // The server cuts every connection to the shop's database, as a restart would.
+        let server = try PostgresCustomerStore(location: try TestPostgres.server(), keyring: nil, logger: Logger(label: "dsr-test"))
+        _ = try server.run(SQLStatement(sql: """
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()
+            """))
+        let (status, printed) = try night.finish()
+        #expect(status == 74, "\(printed)")
+        #expect(printed.contains("wait untouched"), "\(printed)")
+
+        let ledger = try workspace.installation(configuration).ledger()
+        let bulk = try ledger.requests().filter { $0.id.hasPrefix("BULK-") }
+        #expect(bulk.count == 1850)
+        #expect(bulk.allSatisfy { ($0.state == .completed || $0.state == .pending) && $0.attempts == 0 },
+                "\(Set(bulk.map { "\($0.state.rawValue)/\($0.attempts)" }))")
+        let waiting = bulk.filter { $0.state == .pending }.count
+        #expect(waiting > 0, "the connection was cut before the night ended")
+        let rejected = (try? FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox/rejected").path)) ?? []
+        #expect(rejected.isEmpty)
+
+        let rest = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(rest.done.values.reduce(0, +) == waiting, "each waiting request done once")
+        #expect(try ledger.requests().filter { $0.id.hasPrefix("BULK-") }.allSatisfy { $0.state == .completed })
+        let left = try workspace.storeRows(configuration, "SELECT count(*) FROM customers WHERE id BETWEEN 901 AND 950 AND first_name <> 'erased'")
+        #expect(left == [["0"]], "every erasure of the night was carried out")
     }
 }

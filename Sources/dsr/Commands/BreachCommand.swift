@@ -131,22 +131,16 @@ struct BreachCommand: ParsableCommand {
                 """)
         @OptionGroup var breach: BreachID
         @Option(help: ArgumentHelp("initial, follow-up or final.", valueName: "phase")) var phase: BreachReportPhase
-        @Option(help: ArgumentHelp("When the authority received it, ISO 8601 with its UTC offset.", valueName: "time")) var at: String
+        @Option(help: ArgumentHelp("When the authority received it, ISO 8601 with its UTC offset.", valueName: "time")) var at: Instant
         @Option(help: ArgumentHelp("How it was sent, e.g. the authority's web form or e-mail.", valueName: "text")) var channel: String?
         @Option(help: ArgumentHelp("The authority's case reference, carried in every later notification.", valueName: "case")) var reference: String?
         @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
-        func validate() throws {
-            guard Timestamp.parse(at) != nil else {
-                throw ValidationError("--at must be an ISO 8601 time with its UTC offset, e.g. 2026-11-23T10:15:00+01:00")
-            }
-        }
-
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
-                let record = try installation.breachRegister().submitted(breach.id, phase: phase, at: Timestamp.parse(at)!,
+                let record = try installation.breachRegister().submitted(breach.id, phase: phase, at: at.date,
                                                                           channel: channel, reference: reference, now: Date())
                 output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success

@@ -32,19 +32,23 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: ArgumentHelp("csv or json.", valueName: "format")) var format: ConsentEligibility.Format = .csv
         @Option(help: ArgumentHelp("Write the list to this file (mode 0600) instead of standard output.", valueName: "file"))
         var out: String?
+        @Option(help: ArgumentHelp("The moment the contacts will be made, ISO 8601 with its UTC offset (default: now); consents that have ended by then are left out.",
+                                   valueName: "time"))
+        var at: Instant?
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
+                let now = at?.date ?? Date()
                 let eligibility = ConsentEligibility(installation: try options.installation(), channel: channel, purpose: purpose)
                 var counts = ConsentEligibility.Counts()
                 if let out {
                     try DurableFile.write(to: URL(fileURLWithPath: out)) { file in
-                        counts = try eligibility.write(format, now: Date()) { try file.write($0) }
+                        counts = try eligibility.write(format, now: now) { try file.write($0) }
                     }
                 } else {
                     let stdout = BufferedStandardOutput()
-                    counts = try eligibility.write(format, now: Date()) { stdout.write($0) }
+                    counts = try eligibility.write(format, now: now) { stdout.write($0) }
                     stdout.flush()
                 }
                 printError("\(counts.eligible) eligible, \(counts.suppressed) left out by the suppression list")

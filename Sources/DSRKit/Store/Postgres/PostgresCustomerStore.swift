@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// A customer store in PostgreSQL, through postgres-nio, on one connection used
 /// synchronously (dsr's pipeline is a batch job; one connection does one thing at a time).
@@ -17,6 +18,10 @@ public final class PostgresCustomerStore: CustomerStore {
     public let displayName: String
     private let location: PostgresLocation
     private let connection: PostgresConnection
+    /// The statement being waited for. postgres-nio can leave a statement sent on a
+    /// connection the server has just cut (a restart, `pg_terminate_backend`) waiting for
+    /// ever; the connection's close fails it instead, so a lost store stops the night (74).
+    private let inFlight = Mutex<EventLoopPromise<PostgresQueryResult>?>(nil)
     private let logger: Logger
     private let keyring: SubjectKeyring?
     public let tally: StoreTally
@@ -36,6 +41,7 @@ public final class PostgresCustomerStore: CustomerStore {
                 database: location.database, tls: try Self.tls(location.tls))
             connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                         id: 1, logger: logger).wait()
+            connection.closeFuture.whenComplete { [weak self] _ in self?.failStatementInFlight() }
         } catch let error as DSRError {
             throw error
         } catch {
@@ -197,7 +203,12 @@ public final class PostgresCustomerStore: CustomerStore {
         }
         let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(statement.sql), binds: bindings)
         do {
-            let result = try connection.query(query, logger: logger).wait()
+            let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+            inFlight.withLock { $0 = answer }
+            defer { inFlight.withLock { $0 = nil } }
+            if connection.isClosed { failStatementInFlight() }
+            connection.query(query, logger: logger).cascade(to: answer)
+            let result = try answer.futureResult.wait()
             return (result.rows.map { row in row.map(Self.storeValue) }, result.metadata.rows ?? 0)
         } catch {
             // A connection lost or refused, a full disk, a shutdown: the machine's; a statement
@@ -207,6 +218,15 @@ public final class PostgresCustomerStore: CustomerStore {
             throw MachineFault.isMachineFault(sqlState: state) ? DSRError.machineFault(message) : DSRError.io(message)
         }
     }
+
+    /// Fails the statement being waited for: the connection is closed. A promise already
+    /// answered is left as it is.
+    private func failStatementInFlight() {
+        inFlight.withLock { $0?.fail(ConnectionClosed()) }
+    }
+
+    /// The server closed the connection while a statement waited for its answer.
+    private struct ConnectionClosed: Error {}
 
     /// `?` placeholders as PostgreSQL's `$1`, `$2`…, leaving quoted text and names alone.
     static func numberedPlaceholders(_ sql: String) -> String {
