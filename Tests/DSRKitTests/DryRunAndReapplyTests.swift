@@ -65,6 +65,70 @@ import Testing
         #expect(done == erasure.receipt)
     }
 
+    /// The dry run and the night share every decision: what the preview says of each
+    /// request is what the real run then does with it, and the sweep it announces is the
+    /// sweep that runs (a legal hold keeps a person's held rows in both).
+    @Test func theDryRunPlansWhatTheRealRunDoes() throws {
+        func request(_ id: String, _ type: String, _ customer: String, verified: Bool = true,
+                     received: String = "2026-11-21T10:00:00+01:00") throws {
+            try workspace.write("""
+                id: \(id)
+                type: \(type)
+                received_at: \(received)
+                subject: {customer_no: \(customer)}
+                \(verified ? "verification: {method: bankid, verified_at: 2026-11-21T10:05:00+01:00}" : "")
+                """, to: "demo/inbox/\(id).yaml")
+        }
+        let installation = try workspace.installation(configuration)
+        try request("FIRST-ACCESS", "access", "C-000100")
+        for customer in 532...539 { try request("ERASE-\(customer)", "erasure", "C-000\(customer)") }
+        try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
+
+        try installation.ledger().placeLegalHold(subjectReferences: try installation.subjectReferences(identities: ["customer_no": "C-000600"]),
+                                                 reason: "case 2026-40", now: Date())
+        try request("DRY-HELD", "erasure", "C-000600")
+        try request("DRY-REPEAT", "access", "C-000100", received: "2026-11-22T12:00:00+01:00")
+        try request("DRY-UNVERIFIED", "access", "C-000101", verified: false)
+        try request("DRY-NONE", "access", "C-999999")
+        try request("DRY-ERASE", "erasure", "C-000531")
+        try request("DRY-EXPORT", "export", "C-000102")
+        let night = "2026-11-23T03:00:00Z"
+        let plan = try installation.dryRun(clock: { Timestamp.parse(night)! }).run()
+        let summary = try workspace.runNightly(configuration, at: night)
+        let ledger = try installation.ledger()
+        let planned = plan.entries.filter { $0.id?.hasPrefix("DRY-") == true }
+        #expect(planned.count == 6)
+        for entry in planned {
+            let id = try #require(entry.id)
+            let record = try #require(try ledger.requests(id: id).first)
+            let expected: RequestState = switch entry.outcome {
+            case let outcome where outcome.hasPrefix("would wait for identity"): .awaitingVerification
+            case let outcome where outcome.hasPrefix("would wait"): .pending
+            case let outcome where outcome.hasPrefix("would need review"): .needsReview
+            default: .completed
+            }
+            #expect(record.state == expected, "\(id): the dry run said \(entry.outcome); the night left it \(record.state)")
+        }
+        #expect(summary.waiting.map(\.id) == ["DRY-HELD"])
+        #expect(summary.needsReview.map(\.id).contains("DRY-REPEAT"))
+        let erased = try #require(planned.first { $0.id == "DRY-ERASE" }?.receipt)
+        #expect(try ledger.recordedChange(requestID: "DRY-ERASE")?.receipt == erased)
+
+        // After the year's end the bookkeeping hold of the erased customers' last orders has
+        // ended; a legal hold on one of them keeps that person's rows, in the preview as in
+        // the sweep.
+        let later = "2027-01-10T03:00:00Z"
+        let ended = try ledger.deferredErasures(endedBefore: CalendarDay(iso: "2027-01-10")!)
+        let keyring = try installation.keyring()
+        let held = try #require((530...539).map { keyring.subjectReference(table: "customers", key: .integer($0)) }
+            .first { reference in ended.contains { $0.subjectReference == reference } })
+        #expect(Set(ended.map(\.subjectReference)).count > 1, "the sweep has more than the held person's rows")
+        try ledger.placeLegalHold(subjectReferences: [held], reason: "case 2027-2", now: Date())
+        let sweepPlan = try installation.dryRun(clock: { Timestamp.parse(later)! }).run()
+        #expect(sweepPlan.sweepDueRows > 0 && sweepPlan.sweepDueRows < ended.count, "\(sweepPlan.sweepDueRows) of \(ended.count)")
+        #expect(try workspace.runNightly(configuration, at: later).sweptRows == sweepPlan.sweepDueRows)
+    }
+
     @Test func reapplyOnARestoredBackupEqualsTheErasedStore() throws {
         let store = workspace.url("demo/store.sqlite")
         let backup = workspace.url("backup.sqlite")

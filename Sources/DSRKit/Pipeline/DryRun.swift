@@ -64,6 +64,11 @@ public struct DryRun {
                     entry.outcome = "would write the \(AnswerKind(for: item.type).fileStem)"
                     break
                 }
+                if let ledger, let reason = try ChangeGate(ledger: ledger, keyring: context.keyring, map: map)
+                    .waitingReason(for: item.type, subject: subject) {
+                    entry.outcome = "would wait: \(reason)"
+                    break
+                }
                 do {
                     entry.receipt = try store.reading { session in
                         try change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
@@ -77,7 +82,10 @@ public struct DryRun {
             }
             report.entries.append(entry)
         }
-        report.sweepDueRows = try ledger?.deferredErasures(endedBefore: context.today(at: now)).count ?? 0
+        report.sweepDueRows = try ledger.map { ledger in
+            try ErasureSweep(store: store, map: map, ledger: ledger, logger: context.logger).due(today: context.today(at: now))
+                .reduce(0) { $0 + $1.rows.count }
+        } ?? 0
         return report
     }
 }

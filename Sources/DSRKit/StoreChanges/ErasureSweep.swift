@@ -9,13 +9,23 @@ struct ErasureSweep {
     let ledger: Ledger
     let logger: Logger
 
+    /// The held rows whose hold has ended, by subject reference, leaving out the subjects a
+    /// legal-claims hold stands on: what the sweep erases, and what the dry run says it would.
+    func due(today: CalendarDay) throws -> [(subjectReference: String, rows: [Ledger.DeferredErasure])] {
+        var due: [(subjectReference: String, rows: [Ledger.DeferredErasure])] = []
+        let ended = Dictionary(grouping: try ledger.deferredErasures(endedBefore: today), by: \.subjectReference)
+        for (reference, rows) in ended.sorted(by: { $0.key < $1.key })
+        where try ledger.standingLegalHold(subjectReferences: [reference]) == nil {
+            due.append((reference, rows))
+        }
+        return due
+    }
+
     /// Erases what is due; returns how many rows were erased and how many subjects failed.
     func run(today: CalendarDay, now: Date) throws -> (rows: Int, failures: Int) {
-        let due = try ledger.deferredErasures(endedBefore: today)
         var erasedRows = 0
         var failures = 0
-        for (reference, rows) in Dictionary(grouping: due, by: \.subjectReference).sorted(by: { $0.key < $1.key }) {
-            guard try ledger.standingLegalHold(subjectReferences: [reference]) == nil else { continue }
+        for (_, rows) in try due(today: today) {
             do {
                 erasedRows += try store.writing { session in
                     var count = 0

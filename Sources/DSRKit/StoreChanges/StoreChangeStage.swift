@@ -91,12 +91,10 @@ struct StoreChangeStage {
             let recorded = try ledger.recordedChange(requestID: item.record.id)
             return Planned(item: item, change: change, reference: recorded?.subjectReference, recordedReceipt: recorded?.receipt)
         }
-        let references = keyring.subjectReferences(table: map.subject.table, key: subject)
-        let reference = references[0]
-        if item.record.type == .erasure, let hold = try ledger.standingLegalHold(subjectReferences: references) {
-            throw Waiting(reason: "waits for the legal-claims hold placed \(Timestamp.format(hold.placedAt)) to be lifted (Art. 17(3)(e))")
+        if let reason = try ChangeGate(ledger: ledger, keyring: keyring, map: map).waitingReason(for: item.record.type, subject: subject) {
+            throw Waiting(reason: reason)
         }
-        return Planned(item: item, change: change, reference: reference)
+        return Planned(item: item, change: change, reference: keyring.subjectReference(table: map.subject.table, key: subject))
     }
 
     /// Carries out the batch in one store transaction, a savepoint per subject, and records
