@@ -196,9 +196,11 @@ struct SmallDisk {
         let ledger = try workspace.installation(configuration).ledger()
         let bulk = try ledger.requests().filter { $0.id.hasPrefix("BULK-") }
         #expect(bulk.count == 1850)
-        #expect(bulk.allSatisfy { ($0.state == .completed || $0.state == .pending) && $0.attempts == 0 },
+        // Not done: pending, or in progress (the batch in hand, which the next run's recovery
+        // finishes as after a kill); none used an attempt.
+        #expect(bulk.allSatisfy { [.completed, .pending, .inProgress].contains($0.state) && $0.attempts == 0 },
                 "\(Set(bulk.map { "\($0.state.rawValue)/\($0.attempts)" }))")
-        let waiting = bulk.filter { $0.state == .pending }.count
+        let waiting = bulk.filter { $0.state != .completed }.count
         #expect(waiting > 0, "the connection was cut before the night ended")
         let rejected = (try? FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/inbox/rejected").path)) ?? []
         #expect(rejected.isEmpty)

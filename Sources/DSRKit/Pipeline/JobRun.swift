@@ -286,18 +286,24 @@ public struct JobRun {
         } catch {
             // What earlier batches did is recorded even when a later step fails.
             try? ledger.apply(unrecorded + publisher.finish(), now: clock())
-            throw error
+            guard let fault = MachineFault.of(error) else { throw error }
+            throw try stopped(by: fault)
         }
         let published = Self.timed("publish", &summary) { publisher.finish() }
         let settled = Self.tally(unrecorded + published, types: typeByID, into: &summary)
         try Self.timed("record", &summary) { try ledger.apply(settled, now: clock()) }
-        if let fault = fault ?? machineFault(settled) {
-            let waiting = try ledger.requests(in: [.pending]).count
-            throw DSRError.machineFault("""
-                \(fault.message). The run stopped: \(waiting) request(s) wait untouched (no attempt used) \
-                and the next run carries them out once this is fixed (free space, reach the store).
-                """, status: fault.status)
-        }
+        if let fault = fault ?? machineFault(settled) { throw try stopped(by: fault) }
+    }
+
+    /// The error that stops a run on a fault of the machine. The requests not done wait
+    /// untouched: pending ones as they were, and those of the batch in hand (in progress) for
+    /// the next run's recovery, as after a kill.
+    private func stopped(by fault: DSRError) throws -> DSRError {
+        let waiting = try ledger.requests(in: [.pending, .inProgress]).count
+        return DSRError.machineFault("""
+            \(fault.message). The run stopped: \(waiting) request(s) wait untouched (no attempt used) \
+            and the next run carries them out once this is fixed (free space, reach the store).
+            """, status: fault.status)
     }
 
     /// Counts outcomes into the summary as they are recorded, and passes them on.
