@@ -1,5 +1,6 @@
 import DSRKit
 import Foundation
+import GRDB
 import Testing
 
 /// The ledger is bound to the HMAC key its references were made with.
@@ -135,5 +136,44 @@ import Testing
         #expect(trail.status == 0 && !trail.stdout.contains("Sigrid") && trail.stdout.contains("request from file-"))
         #expect(!log.text.contains("Sigrid Nordmann sigrid@example.no\n"))
         #expect(!log.text.contains("\u{1B}"))
+    }
+
+    /// A ledger of an earlier version kept file names in its requests and run summaries: the
+    /// first command that opens it with the key replaces them, and the old text is gone
+    /// from the file, not only from the rows.
+    @Test func namesAnEarlierVersionKeptAreReplacedByReferences() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        let name = "erasure from Sigrid Nordmann sigrid@example.no.yaml"
+        let ledgerURL = workspace.url("demo/ledger/ledger.sqlite")
+        let earlier = try DatabaseQueue(path: ledgerURL.path)
+        let id = try earlier.write { db in
+            try db.execute(sql: "DROP TABLE file_name_pending")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v13 file names to references'")
+            let id = try #require(try String.fetchOne(db, sql: "SELECT id FROM request ORDER BY id LIMIT 1"))
+            try db.execute(sql: "UPDATE request SET source_file = ? WHERE id = ?", arguments: [name, id])
+            let summary = #"{"done":{"access":1},"intake":{"accepted":["\#(name)"],"duplicates":[],"settling":[],"#
+                + #""rejected":[{"file":"bad \#(name)","problems":["line 2: type: unknown"]}],"not_taken":[{"kind":"folder","name":"\#(name)"}]}}"#
+            try db.execute(sql: "UPDATE run SET summary = ?", arguments: [summary])
+            return id
+        }
+        try earlier.close()
+
+        #expect(try ExternalTools.dsr(["status", "--config", configuration.path]).status == 0)
+        let keyring = try workspace.installation(configuration).keyring()
+        let ledger = try DatabaseQueue(path: ledgerURL.path)
+        try ledger.read { db in
+            #expect(try String.fetchOne(db, sql: "SELECT source_file FROM request WHERE id = ?", arguments: [id]) == keyring.fileReference(name))
+            let summary = try #require(try String.fetchOne(db, sql: "SELECT summary FROM run ORDER BY id LIMIT 1"))
+            #expect(summary.contains(keyring.fileReference(name)) && summary.contains(keyring.fileReference("bad " + name)), "\(summary)")
+            #expect(!summary.contains("line 2"))
+            #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM file_name_pending") == 0)
+        }
+        try ledger.close()
+        for suffix in ["", "-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: ledgerURL.path + suffix))) ?? Data()
+            #expect(bytes.range(of: Data("Sigrid".utf8)) == nil, "ledger\(suffix)")
+        }
     }
 }

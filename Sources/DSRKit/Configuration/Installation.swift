@@ -41,7 +41,9 @@ public final class Installation {
     /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).
     public func ledger() throws -> Ledger {
         let ledger = try Ledger(url: configuration.ledgerURL)
-        try ledger.bind(keyFingerprints: try keyring().keyFingerprints, now: Date())
+        let keyring = try keyring()
+        try ledger.bind(keyFingerprints: keyring.keyFingerprints, now: Date())
+        try ledger.replaceFileNames(by: keyring.fileReference)
         return ledger
     }
 

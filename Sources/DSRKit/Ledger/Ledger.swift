@@ -230,6 +230,20 @@ public final class Ledger: Sendable {
             }
             try db.execute(sql: "INSERT INTO legal_hold_reference (reference, hold_id) SELECT subject_reference, id FROM legal_hold")
         }
+        migrator.registerMigration("v13 file names to references") { db in
+            // Ledgers of earlier versions kept request file names; `replaceFileNames` turns
+            // the rows listed here into keyed references once the key is known.
+            try db.create(table: "file_name_pending") { table in
+                table.column("kind", .text).notNull()
+                table.column("row_id", .text).notNull()
+                table.primaryKey(["kind", "row_id"])
+            }
+            try db.execute(sql: """
+                INSERT INTO file_name_pending (kind, row_id)
+                SELECT 'request', id FROM request WHERE NOT (source_file GLOB 'file-[0-9a-f]*' AND length(source_file) = 21)
+                """)
+            try db.execute(sql: "INSERT INTO file_name_pending (kind, row_id) SELECT 'run', id FROM run WHERE summary IS NOT NULL")
+        }
         return migrator
     }
 

@@ -95,6 +95,11 @@ public struct SubjectKeyring: @unchecked Sendable {
         "file-" + hex("file\u{0}\(name)").prefix(16)
     }
 
+    /// Whether a recorded file name is already a reference (`file-` and 16 hex digits).
+    public static func isFileReference(_ name: String) -> Bool {
+        name.utf8.count == 21 && name.hasPrefix("file-") && name.dropFirst(5).allSatisfy(\.isHexDigit)
+    }
+
     /// A fingerprint of content that may hold personal data, made with the current key.
     public func fingerprint(_ data: Data) -> String {
         Self.fingerprint(data, with: keyed[0])

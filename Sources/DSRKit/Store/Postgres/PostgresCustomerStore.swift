@@ -21,7 +21,7 @@ public final class PostgresCustomerStore: CustomerStore {
     /// The statement being waited for. postgres-nio can leave a statement sent on a
     /// connection the server has just cut (a restart, `pg_terminate_backend`) waiting for
     /// ever; the connection's close fails it instead, so a lost store stops the night (74).
-    private let inFlight = Mutex<EventLoopPromise<PostgresQueryResult>?>(nil)
+    private let inFlight = StatementInFlight()
     private let logger: Logger
     private let keyring: SubjectKeyring?
     public let tally: StoreTally
@@ -41,7 +41,7 @@ public final class PostgresCustomerStore: CustomerStore {
                 database: location.database, tls: try Self.tls(location.tls))
             connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                         id: 1, logger: logger).wait()
-            connection.closeFuture.whenComplete { [weak self] _ in self?.failStatementInFlight() }
+            connection.closeFuture.whenComplete { [inFlight] _ in inFlight.fail() }
         } catch let error as DSRError {
             throw error
         } catch {
@@ -204,9 +204,9 @@ public final class PostgresCustomerStore: CustomerStore {
         let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(statement.sql), binds: bindings)
         do {
             let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
-            inFlight.withLock { $0 = answer }
-            defer { inFlight.withLock { $0 = nil } }
-            if connection.isClosed { failStatementInFlight() }
+            inFlight.waitFor(answer)
+            defer { inFlight.waitFor(nil) }
+            if connection.isClosed { inFlight.fail() }
             connection.query(query, logger: logger).cascade(to: answer)
             let result = try answer.futureResult.wait()
             return (result.rows.map { row in row.map(Self.storeValue) }, result.metadata.rows ?? 0)
@@ -219,10 +219,19 @@ public final class PostgresCustomerStore: CustomerStore {
         }
     }
 
-    /// Fails the statement being waited for: the connection is closed. A promise already
-    /// answered is left as it is.
-    private func failStatementInFlight() {
-        inFlight.withLock { $0?.fail(ConnectionClosed()) }
+    /// The answer a connection's statement is waited for with, failed when the connection
+    /// closes.
+    private final class StatementInFlight: Sendable {
+        private let answer = Mutex<EventLoopPromise<PostgresQueryResult>?>(nil)
+
+        func waitFor(_ promise: EventLoopPromise<PostgresQueryResult>?) {
+            answer.withLock { $0 = promise }
+        }
+
+        /// Fails the statement being waited for; an answer already given is left as it is.
+        func fail() {
+            answer.withLock { $0?.fail(ConnectionClosed()) }
+        }
     }
 
     /// The server closed the connection while a statement waited for its answer.
