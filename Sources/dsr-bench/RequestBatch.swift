@@ -38,7 +38,7 @@ struct RequestBatch {
                 """
             let url = inbox.appendingPathComponent("\(request.id).yaml")
             try Data(text.utf8).write(to: url)
-            try FileManager.default.setAttributes([.modificationDate: yesterday], ofItemAtPath: url.path)
+            try FileTimes.setModified(url, to: yesterday)
         }
     }
 }

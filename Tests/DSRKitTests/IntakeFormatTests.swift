@@ -115,7 +115,7 @@ import Testing
             }
             let url = workspace.url("demo/inbox/\(file)")
             try data.write(to: url)
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: url.path)
+            try FileTimes.setModified(url, to: Date(timeIntervalSinceNow: -60))
             originals[file] = data
         }
         let summary = try workspace.runNightly(configuration)
@@ -150,7 +150,7 @@ import Testing
         let url = workspace.url("demo/inbox/fresh.yaml")
         try Data(Self.formats[0].text.utf8).write(to: url)
         // Just now on the clock dsr reads (under faketime the file system's is another).
-        try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: url.path)
+        try FileTimes.setModified(url, to: Date())
         let first = try workspace.runNightly(configuration)
         #expect(first.intake.settling == ["fresh.yaml"] && first.intake.accepted.isEmpty)
         #expect(FileManager.default.fileExists(atPath: url.path))

@@ -41,7 +41,7 @@ public enum DemoSetup {
             let destination = inbox.appendingPathComponent(name)
             try copy(samples.appendingPathComponent(name), to: destination)
             // Dropped in earlier in the day, so intake does not wait for them to settle.
-            try manager.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -600)], ofItemAtPath: destination.path)
+            try FileTimes.setModified(destination, to: Date(timeIntervalSinceNow: -600))
         }
         let breaches = folder.appendingPathComponent("breaches", isDirectory: true)
         try DurableFile.createFolder(breaches)

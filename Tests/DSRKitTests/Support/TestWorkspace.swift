@@ -23,15 +23,14 @@ final class TestWorkspace {
         try Data(text.utf8).write(to: url)
         // Written a minute ago, as if dropped in earlier: intake waits only for files
         // changed in the last seconds.
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: url.path)
+        try FileTimes.setModified(url, to: Date(timeIntervalSinceNow: -60))
         return url
     }
 
     /// Dates every file of a folder a minute back, as files dropped in earlier would be.
     func settle(_ folder: String) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: url(folder).path) {
-            try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)],
-                                                  ofItemAtPath: url(folder).appendingPathComponent(name).path)
+            try FileTimes.setModified(url(folder).appendingPathComponent(name), to: Date(timeIntervalSinceNow: -60))
         }
     }
 
