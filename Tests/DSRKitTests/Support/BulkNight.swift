@@ -22,7 +22,7 @@ struct BulkNight {
         try workspace.write(header + rows.joined(separator: "\n") + "\n", to: "demo/inbox/bulk.csv")
 
         output = workspace.url("night.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = ExternalTools.dsrBinary
         process.arguments = ["run", "nightly", "--config", configuration.path]
         process.standardOutput = try FileHandle(forWritingTo: output)
