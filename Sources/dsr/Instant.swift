@@ -11,6 +11,4 @@ struct Instant: ExpressibleByArgument {
         guard let date = Timestamp.parse(argument) else { return nil }
         self.date = date
     }
-
-    static var defaultValueDescription: String { "ISO 8601 with its UTC offset, e.g. 2026-11-23T10:15:00+01:00" }
 }

@@ -36,7 +36,7 @@ extension Ledger {
     }
 
     /// A stored run summary with the file names of its intake replaced; one that cannot be
-    /// read as a summary keeps only what names no file.
+    /// read as JSON is emptied (`{}`), since it may hold names.
     static func summary(_ text: String, namingFilesBy named: (String) -> String) -> String {
         guard var root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return "{}" }
         if var intake = root["intake"] as? [String: Any] {
