@@ -21,11 +21,8 @@ struct Report {
         if let generationSeconds { line("store generation", String(format: "%.1f s", generationSeconds)) }
         if let loadSeconds { line("postgres load", String(format: "%.1f s", loadSeconds)) }
         line("store", store)
-        let phases = [("intake", "intake"), ("queue", "queue"), ("resolve", "resolve"), ("answer", "answer (access, export)"),
-                      ("change", "change (erasure)"), ("publish", "publish"), ("record", "record"), ("sweep", "sweep"),
-                      ("consent-hygiene", "consent hygiene"), ("deadlines", "deadlines (report)")]
-        for (phase, label) in phases {
-            line("  \(label)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
+        for phase in NightPhase.allCases {
+            line("  \(phase.label)", String(format: "%.2f s", summary.phaseSeconds[phase] ?? 0))
         }
         line("nightly run (wall)", String(format: "%.2f s", child.wallSeconds))
         line("requests per second", String(format: "%.0f", Double(requests) / child.wallSeconds))

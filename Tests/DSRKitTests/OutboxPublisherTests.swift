@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import Testing
 
-/// The publisher thread between the threads that write answers and the ledger: every
+/// The publisher between the threads that write answers and the ledger: every
 /// folder handed to it comes back exactly once, completed only when it is in place.
 @Suite struct OutboxPublisherTests {
     struct DiskFull: Error, CustomStringConvertible {
@@ -17,7 +17,7 @@ import Testing
         let failing: Set<String> = ["R-07", "R-23"]
         let publisher = OutboxPublisher(outbox: outbox, logger: Logger(label: "test")) { folders, outbox in
             // Publishing fails for two folders, as a full disk would fail their manifests.
-            var failures = StagedFolder.publish(folders.filter { !failing.contains($0.requestID) }, in: outbox)
+            var failures = ClosedFolder.publish(folders.filter { !failing.contains($0.requestID) }, in: outbox)
             for folder in folders where failing.contains(folder.requestID) { failures[folder.requestID] = DiskFull() }
             return failures
         }
@@ -53,7 +53,7 @@ import Testing
                 let file = try folder.create("answer.json")
                 try file.write("{\"id\": \"\(id)\"}\n")
                 try file.close(syncing: false)
-                return (folder, Ledger.Transition(id: id, state: .completed, subjectReference: "subject-\(id)"))
+                return (folder.closed(), Ledger.Transition(id: id, state: .completed, subjectReference: "subject-\(id)"))
             }
             publisher.submit(items)
         }

@@ -3,7 +3,7 @@ import Foundation
 /// The nightly consent hygiene (a job step): consents past their stated duration are marked
 /// expired, and the existing-customer exceptions that ended since the last pass are
 /// counted (they need no marking: eligibility computes them from the relationships).
-public struct ConsentHygiene {
+public struct ConsentHygiene: Sendable {
     let context: RunContext
     let ledger: Ledger
 
@@ -27,19 +27,15 @@ public struct ConsentHygiene {
 
     /// Counts the existing-customer exceptions that ended since the last pass, reading
     /// through `store` (a read of a day window of every relationship row: most of the pass
-    /// at a million customers), and records the pass. `pinned` is called once the read sees
-    /// the store as it counts it: changes committed after that are not counted.
-    func finish(expired: Int, now: Date, reading store: CustomerStore, pinned: () -> Void) throws -> Outcome {
+    /// at a million customers), and records the pass. The night reads through a snapshot
+    /// taken before its changes, so they are not counted.
+    func finish(expired: Int, now: Date, reading store: CustomerStore) throws -> Outcome {
         let query = try ConsentQuery(map: context.map, store: context.store)
         let today = context.today(at: now)
         var ended = 0
         let since = min(try ledger.lastConsentHygieneDay() ?? today.adding(days: -1), today)
         if let statement = query.softOptInsEnded(since..<today) {
-            try withoutActuallyEscaping(pinned) { pinned in
-                try store.fetch(statement, pinned: pinned) { row in ended = row[0].count }
-            }
-        } else {
-            pinned()
+            try store.fetch(statement) { row in ended = row[0].count }
         }
         try ledger.recordConsentHygiene(day: today, expired: expired, softOptInsEnded: ended, now: now)
         return Outcome(consentsExpired: expired, softOptInsEnded: ended)

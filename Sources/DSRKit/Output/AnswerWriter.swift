@@ -1,10 +1,10 @@
 import Foundation
 
 /// The answer to one request, in every format it asked for, being written into its staging
-/// folder. `publish()` adds the manifest and moves the folder into place.
+/// folder, which is published with its batch once the answer is finished.
 final class AnswerWriter {
     let kind: AnswerKind
-    let folder: StagedFolder
+    private let folder: StagedFolder
     private let formats: [AnswerFormatWriter]
 
     /// - Parameter fragments: table descriptions rendered once for all the answers of a batch.
@@ -35,11 +35,12 @@ final class AnswerWriter {
         for writer in formats { try writer.endTable() }
     }
 
-    /// Finishes and closes every document; the folder is then published with its batch.
-    func finish() throws {
+    /// Finishes and closes every document, and returns the folder to publish with its batch.
+    func finish() throws -> ClosedFolder {
         for writer in formats {
             try writer.finish()
             try writer.output.close(syncing: false)
         }
+        return folder.closed()
     }
 }

@@ -5,7 +5,7 @@ enum ReceiptWriter {
     static let xmlNamespace = "urn:dsr:receipt:1"
 
     /// Writes the receipt's files into a staging folder, to be published with its batch.
-    static func stage(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox) throws -> StagedFolder {
+    static func stage(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox) throws -> ClosedFolder {
         let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         let statement = header.subjectFound
             ? "This receipt lists, table by table, what \(header.controllerName) did with your personal data for your \(header.requestType.rawValue) request."
@@ -18,7 +18,7 @@ enum ReceiptWriter {
             }
             try output.close(syncing: false)
         }
-        return folder
+        return folder.closed()
     }
 
     private static func writeJSON(_ receipt: Receipt, header: AnswerHeader, statement: String, to output: FileOutput) throws {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A request's output folder while it is being written: files are created in
-/// `outbox/.staging/<id>/`; `seal()` adds the manifest; after a durability barrier for the
-/// whole batch, `moveIntoPlace()` renames the folder into place whole.
+/// `outbox/.staging/<id>/`; once they are closed, its `ClosedFolder` adds the manifest and,
+/// after a durability barrier for the whole batch, renames the folder into place whole.
 final class StagedFolder {
     let requestID: String
     private let outbox: Outbox
@@ -15,20 +15,34 @@ final class StagedFolder {
         folder = try outbox.stagingFolder(for: requestID)
     }
 
-    /// A new file in the folder; it must be closed before `publish()`.
+    /// A new file in the folder; it must be closed before `closed()`.
     func create(_ name: String) throws -> FileOutput {
         let output = try FileOutput(creating: folder.appendingPathComponent(name, isDirectory: false))
         outputs.append(output)
         return output
     }
 
-    /// Writes the manifest of the closed files. Nothing is synced yet.
-    func seal() throws {
-        let entries = outputs.map { output in
+    /// The folder once every file in it is written and closed: what is left (manifest,
+    /// durability, the move into place) can be done on another thread.
+    func closed() -> ClosedFolder {
+        ClosedFolder(requestID: requestID, outbox: outbox, folder: folder, files: outputs.map { output in
             Manifest.Entry(name: output.url.lastPathComponent, sha256: output.sha256!, bytes: output.byteCount)
-        }
+        })
+    }
+}
+
+/// A staged folder whose files are written and closed, waiting to be sealed with its
+/// manifest and published with its batch.
+struct ClosedFolder: Sendable {
+    let requestID: String
+    let outbox: Outbox
+    let folder: URL
+    let files: [Manifest.Entry]
+
+    /// Writes the manifest of the files. Nothing is synced yet.
+    func seal() throws {
         let manifest = try FileOutput(creating: folder.appendingPathComponent(Manifest.fileName, isDirectory: false))
-        try Manifest(requestID: requestID, files: entries).write(to: manifest)
+        try Manifest(requestID: requestID, files: files).write(to: manifest)
         try manifest.close(syncing: false)
     }
 
@@ -40,9 +54,9 @@ final class StagedFolder {
 
     /// Seals, makes durable and moves folders into place as one batch: one barrier and one
     /// folder sync for all of them. Returns the error of each folder that failed.
-    static func publish(_ folders: [StagedFolder], in outbox: Outbox) -> [String: Error] {
+    static func publish(_ folders: [ClosedFolder], in outbox: Outbox) -> [String: Error] {
         var failures: [String: Error] = [:]
-        var sealed: [StagedFolder] = []
+        var sealed: [ClosedFolder] = []
         for folder in folders {
             do { try folder.seal(); sealed.append(folder) } catch { failures[folder.requestID] = error }
         }

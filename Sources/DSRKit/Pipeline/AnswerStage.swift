@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Answers resolved access and export requests. The answers of a chunk are open at once
 /// and each mapped table is read with one query for the whole chunk, its rows streamed into
@@ -43,9 +44,9 @@ struct AnswerStage {
             var finished: [OutboxPublisher.Item] = []
             for (item, writer) in open {
                 do {
-                    try writer.finish()
+                    let folder = try writer.finish()
                     let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
-                    finished.append((writer.folder, Ledger.Transition(
+                    finished.append((folder, Ledger.Transition(
                         id: item.record.id, state: .completed,
                         reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference)))
                 } catch {
@@ -100,11 +101,10 @@ struct AnswerStage {
 
 /// A batch's answers, handed out a chunk at a time to the threads that write them: a
 /// thread that finishes its other work early takes more of the answers.
-final class AnswerQueue: @unchecked Sendable {
+final class AnswerQueue: Sendable {
     private let items: [ResolvedRequest]
     private let chunkSize: Int
-    private var next = 0
-    private let lock = NSLock()
+    private let next = Mutex(0)
 
     /// - Parameter chunkSize: answers per store query; small enough that the threads
     ///   finish close together, large enough that a query serves many answers.
@@ -115,11 +115,11 @@ final class AnswerQueue: @unchecked Sendable {
 
     /// The next chunk, or nil when every answer has been taken.
     func take() -> ArraySlice<ResolvedRequest>? {
-        lock.withLock {
-            guard next < items.count else { return nil }
-            let chunk = items[next..<min(next + chunkSize, items.count)]
-            next = chunk.endIndex
-            return chunk
+        let start = next.withLock { next in
+            defer { next = min(next + chunkSize, items.count) }
+            return next
         }
+        guard start < items.count else { return nil }
+        return items[start..<min(start + chunkSize, items.count)]
     }
 }

@@ -5,7 +5,7 @@ import Logging
 /// Takes the request files in the inbox: a good file becomes a ledger request and moves to
 /// `inbox/accepted/`; a bad one moves to `inbox/rejected/` beside `<name>.error.txt`. No
 /// file is deleted, and a file taken twice (say after a crash) is a no-op the second time.
-public struct Intake {
+public struct Intake: Sendable {
     public let inbox: URL
     public let parser: RequestFileParser
     public let ledger: Ledger

@@ -24,9 +24,7 @@ public struct JobRun {
     }
 
     private var configuration: Configuration { context.configuration }
-    private var map: DataMap { context.map }
     private var store: CustomerStore { context.store }
-    private var keyring: SubjectKeyring { context.keyring }
     private var logger: Logger { context.logger }
     private var clock: @Sendable () -> Date { context.clock }
 
@@ -36,110 +34,93 @@ public struct JobRun {
         let tallyAtStart = store.tally.counts
         let runID = try ledger.startRun(at: startedAt)
         logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])
-
-        let parser = try context.requestParser(now: startedAt)
-        let intake = Intake(inbox: configuration.inboxURL, parser: parser, ledger: ledger, keyring: keyring,
-                            controller: configuration.controller, settleSeconds: configuration.inboxSettleSeconds, logger: logger)
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
-        summary.leftoversRemoved = Leftovers.sweep(rejected: intake.rejectedFolder, outbox: configuration.outboxURL)
-        // Consent hygiene touches neither the inbox nor the requests. Its expiry (a write)
-        // runs beside intake; its count of ended soft opt-ins, most of the pass at a million
-        // customers, runs beside the rest of the run through a connection of its own, on
-        // the store as it was before the night's changes. Without such a connection the
-        // whole pass runs beside intake.
-        let hygiene = job.steps.contains(.consentHygiene) ? ConsentHygiene(context: context, ledger: ledger) : nil
-        let hygieneReader = try hygiene.flatMap { _ in try store.concurrentReader() }
-        let (taken, hygieneStart) = concurrently({
-            job.steps.contains(.intake) ? Self.measured { Result { try intake.run(now: startedAt) } } : nil
-        }, {
-            hygiene.map { hygiene in
-                Self.measured { Result { () -> HygieneStart in
-                    guard let expired = try hygiene.expire(now: startedAt) else { return .finished(nil) }
-                    if hygieneReader != nil { return .expired(expired) }
-                    return .finished(try hygiene.finish(expired: expired, now: startedAt, reading: store, pinned: {}))
-                } }
-            }
-        })
-        var takenRequests: [String: DataSubjectRequest] = [:]
-        if let taken {
-            (summary.intake, takenRequests) = try taken.result.map { ($0.report, $0.requests) }.get()
-            summary.phaseSeconds["intake"] = taken.seconds
-        }
-        logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
-                                              "rejected": "\(summary.intake.rejected.count)"])
-
-        var hygieneOutcome = hygieneStart.map { (result: $0.result.map(\.outcome), seconds: $0.seconds) }
-        if let hygiene, let hygieneReader, let start = hygieneStart, case .success(.expired(let expired)) = start.result {
-            // The requests wait until the count's read is pinned, so it never sees their changes.
-            let pinned = DispatchSemaphore(value: 0)
-            let (done, counted) = concurrently({ () -> Result<Void, Error> in
-                pinned.wait()
-                return Result { try processAndSweep(taken: takenRequests, summary: &summary) }
-            }, { () -> (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double) in
-                var signalled = false
-                defer { if !signalled { pinned.signal() } }
-                return Self.measured { Result {
-                    try hygiene.finish(expired: expired, now: startedAt, reading: hygieneReader) {
-                        signalled = true
-                        pinned.signal()
-                    }
-                } }
-            })
-            try done.get()
-            hygieneOutcome = (counted.result.map(Optional.some), start.seconds + counted.seconds)
+        let taken = try intakeAndExpiry(now: startedAt, summary: &summary)
+        if let hygiene = taken.expiry {
+            try requestsBeside(hygiene, now: startedAt, taken: taken.requests, summary: &summary)
         } else {
-            try processAndSweep(taken: takenRequests, summary: &summary)
+            try requestsAndSweep(taken: taken.requests, summary: &summary)
         }
-        // A failed hygiene pass stops the run where it always did: after the requests.
-        if let hygieneOutcome {
-            summary.consentHygiene = try hygieneOutcome.result.get()
-            summary.phaseSeconds["consent-hygiene"] = hygieneOutcome.seconds
-        }
-        summary.deferredRows = try ledger.pendingDeferredErasureCount()
-
-        for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
-        for record in try ledger.requests(in: [.needsReview]) {
-            summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
-        }
-        if job.steps.contains(.deadlines) {
-            summary.deadlines = try Self.timed("deadlines", &summary) {
-                DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
-                               breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: context.configuration.controller.timeZone))
-            }
-        }
+        try finish(&summary)
         let tally = store.tally.counts
         (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
-        try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: keyring.fileReference).json())
+        try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: context.keyring.fileReference).json())
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
     }
 
-    /// How far consent hygiene got beside intake.
-    private enum HygieneStart {
-        /// The whole pass (nil: the data map has no consents table).
-        case finished(ConsentHygiene.Outcome?)
-        /// Consents expired; the count is left for a connection of its own.
-        case expired(Int)
+    /// Consent hygiene's expiry of consents past their duration, started beside intake.
+    private struct Expiry {
+        var hygiene: ConsentHygiene
+        var expired: Int
+        var seconds: Double
+    }
 
-        var outcome: ConsentHygiene.Outcome? {
-            if case .finished(let outcome) = self { return outcome }
-            return nil
+    /// Sweeps leftovers and takes the inbox, while consent hygiene expires consents (a
+    /// write, done before the night's changes) on a thread of its own: neither touches the
+    /// other's data. Returns the requests taken, by id, and the expiry when the job
+    /// has a hygiene step and the data map a consents table.
+    private func intakeAndExpiry(now: Date, summary: inout RunSummary) throws
+        -> (requests: [String: DataSubjectRequest], expiry: Expiry?) {
+        let intake = Intake(inbox: configuration.inboxURL, parser: try context.requestParser(now: now), ledger: ledger,
+                            keyring: context.keyring, controller: configuration.controller,
+                            settleSeconds: configuration.inboxSettleSeconds, logger: logger)
+        summary.leftoversRemoved = Leftovers.sweep(rejected: intake.rejectedFolder, outbox: configuration.outboxURL)
+        let hygiene = job.steps.contains(.consentHygiene) ? ConsentHygiene(context: context, ledger: ledger) : nil
+        let (taken, expired) = concurrently({
+            job.steps.contains(.intake) ? PhaseTimer.measured { Result { try intake.run(now: now) } } : nil
+        }, {
+            hygiene.map { hygiene in PhaseTimer.measured { Result { try hygiene.expire(now: now) } } }
+        })
+        var requests: [String: DataSubjectRequest] = [:]
+        if let taken {
+            (summary.intake, requests) = try taken.result.map { ($0.report, $0.requests) }.get()
+            summary.phaseSeconds[.intake] = taken.seconds
         }
+        logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
+                                              "rejected": "\(summary.intake.rejected.count)"])
+        guard let hygiene, let expired, let count = try expired.result.get() else { return (requests, nil) }
+        return (requests, Expiry(hygiene: hygiene, expired: count, seconds: expired.seconds))
+    }
+
+    /// The requests and the sweep, with consent hygiene's count of ended soft opt-ins (most
+    /// of its pass at a million customers) beside them on a snapshot of the store taken
+    /// before the night's changes; without a snapshot reader, the count runs first.
+    private func requestsBeside(_ expiry: Expiry, now: Date, taken: [String: DataSubjectRequest],
+                                summary: inout RunSummary) throws {
+        let count = { @Sendable (reader: CustomerStore) in
+            PhaseTimer.measured { Result { try expiry.hygiene.finish(expired: expiry.expired, now: now, reading: reader) } }
+        }
+        let counted: (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double)
+        if let snapshot = try store.snapshotReader() {
+            let done: Result<Void, Error>
+            (done, counted) = concurrently({ Result { try requestsAndSweep(taken: taken, summary: &summary) } },
+                                           { count(snapshot) })
+            try done.get()
+        } else {
+            counted = count(store)
+            try requestsAndSweep(taken: taken, summary: &summary)
+        }
+        // A failed hygiene pass stops the run where it always did: after the requests.
+        summary.consentHygiene = try counted.result.get()
+        summary.phaseSeconds[.consentHygiene] = expiry.seconds + counted.seconds
     }
 
     /// The requests, then the sweep of held rows whose hold has ended.
-    private func processAndSweep(taken: [String: DataSubjectRequest], summary: inout RunSummary) throws {
+    private func requestsAndSweep(taken: [String: DataSubjectRequest], summary: inout RunSummary) throws {
         if job.steps.contains(.process) {
             try DurableFile.createFolder(configuration.outboxURL)
             let outbox = Outbox(root: configuration.outboxURL)
             summary.recovered = try recoverInterrupted(outbox: outbox)
-            try process(outbox: outbox, taken: taken, summary: &summary)
+            let queued = try queue(taken: taken, summary: &summary)
+            try process(queued, outbox: outbox, summary: &summary)
         }
         if job.steps.contains(.sweep) {
-            let sweep = try Self.timed("sweep", &summary) {
-                try ErasureSweep(store: store, map: map, ledger: ledger, logger: logger).run(today: context.today(at: clock()), now: clock())
+            let sweep = try summary.timed(.sweep) {
+                try ErasureSweep(store: store, map: context.map, ledger: ledger, logger: logger)
+                    .run(today: context.today(at: clock()), now: clock())
             }
             summary.sweptRows = sweep.rows
             if sweep.failures > 0 {
@@ -148,23 +129,19 @@ public struct JobRun {
         }
     }
 
-    /// Runs a phase, adding its wall time to the summary (phases that run per batch add up).
-    private static func timed<T>(_ phase: String, _ summary: inout RunSummary, _ work: () throws -> T) rethrows -> T {
-        let start = ContinuousClock.now
-        defer { summary.phaseSeconds[phase, default: 0] += seconds(since: start) }
-        return try work()
-    }
-
-    /// Runs work that may share its time with another phase, and says how long it took.
-    private static func measured<T>(_ work: () -> T) -> (result: T, seconds: Double) {
-        let start = ContinuousClock.now
-        let result = work()
-        return (result, seconds(since: start))
-    }
-
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    /// What the run leaves for people: requests waiting for verification or review, held
+    /// rows, and the deadlines.
+    private func finish(_ summary: inout RunSummary) throws {
+        summary.deferredRows = try ledger.pendingDeferredErasureCount()
+        for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
+        for record in try ledger.requests(in: [.needsReview]) {
+            summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))
+        }
+        guard job.steps.contains(.deadlines) else { return }
+        summary.deadlines = try summary.timed(.deadlines) {
+            DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
+                           breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: configuration.controller.timeZone))
+        }
     }
 
     /// Requests left in progress by a killed run: complete the ones whose answer is already
@@ -183,116 +160,81 @@ public struct JobRun {
         return transitions.filter { $0.state == .completed }.count
     }
 
+    /// The queued requests with their content; those out of attempts or whose content is
+    /// gone go to review instead.
     /// - Parameter taken: the requests intake just took, by id: not decoded again from the ledger.
-    private func process(outbox: Outbox, taken: [String: DataSubjectRequest], summary: inout RunSummary) throws {
-        let queued = try Self.timed("queue", &summary) { try ledger.requests(in: [.pending, .failed]) }
-        var answerable: [(record: LedgerRequest, request: DataSubjectRequest)] = []
-        var lost: [Ledger.Transition] = []
-        for record in queued {
-            if record.state == .failed && record.attempts >= Ledger.maximumAttempts {
-                lost.append(.init(id: record.id, state: .needsReview,
-                                  reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
-                continue
+    private func queue(taken: [String: DataSubjectRequest], summary: inout RunSummary) throws -> [QueuedRequest] {
+        try summary.timed(.queue) {
+            var answerable: [QueuedRequest] = []
+            var lost: [Ledger.Transition] = []
+            for record in try ledger.requests(in: [.pending, .failed]) {
+                if record.state == .failed && record.attempts >= Ledger.maximumAttempts {
+                    lost.append(.init(id: record.id, state: .needsReview,
+                                      reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
+                } else if let request = try taken[record.id] ?? record.request() {
+                    answerable.append((record, request))
+                } else {
+                    lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
+                }
             }
-            guard let request = try Self.timed("queue", &summary, { try taken[record.id] ?? record.request() }) else {
-                lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
-                continue
-            }
-            answerable.append((record, request))
+            try ledger.apply(lost, now: clock())
+            return answerable
         }
-        try ledger.apply(lost, now: clock())
+    }
 
-        let resolver = SubjectResolver(store: store, map: map)
-        let repeats = context.repeatedRequests(ledger: ledger)
-        // Answers read through connections of their own when the store allows, so a batch's
-        // answers are written on both cores, beside its store changes.
-        let readers = answerable.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() }
-        let answers = AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring, logger: logger)
-        let changes = StoreChangeStage(context: context, ledger: ledger, outbox: outbox)
+    /// The runner of the night's batches: answers read through connections of their own
+    /// when the store allows, so a batch's answers are written on both cores, beside its
+    /// store changes.
+    private func batchRunner(outbox: Outbox, publisher: OutboxPublisher, answering: Bool) throws -> BatchRunner {
+        BatchRunner(
+            answers: AnswerStage(map: context.map, outbox: outbox, controller: configuration.controller,
+                                 keyring: context.keyring, logger: logger),
+            changes: StoreChangeStage(context: context, ledger: ledger, outbox: outbox), publisher: publisher,
+            store: store, readers: answering ? try (0..<2).compactMap { _ in try store.concurrentReader() } : [],
+            clock: clock)
+    }
+
+    /// Carries out the queue a batch at a time. Outcomes are recorded in the ledger
+    /// transaction that starts the next batch: one commit per batch. A completion comes from
+    /// the publisher once the request's folder is durable and in place, so a run killed
+    /// before it is recorded completes the request on recovery. A fault of the machine (a
+    /// full disk, a lost store) stops the run after the batch in hand: its requests wait
+    /// untouched, and the next run after the fix finishes them.
+    private func process(_ queued: [QueuedRequest], outbox: Outbox, summary: inout RunSummary) throws {
         let publisher = OutboxPublisher(outbox: outbox, logger: logger)
-        let typeByID = Dictionary(uniqueKeysWithValues: answerable.map { ($0.record.id, $0.record.type) })
-        // Outcomes are recorded in the ledger transaction that starts the next batch: one
-        // commit per batch. A completion comes from the publisher once the request's folder
-        // is durable and in place, so a run killed before it is recorded completes the
-        // request on recovery.
-        var unrecorded: [Ledger.Transition] = []
-        // A fault of the machine (a full disk, a lost store) stops the run after the batch in
-        // hand: its requests wait untouched, and the next run after the fix finishes them.
-        func machineFault(_ transitions: [Ledger.Transition]) -> DSRError? { transitions.lazy.compactMap(\.machineFault).first }
-        var fault: DSRError?
+        let runner = try batchRunner(outbox: outbox, publisher: publisher, answering: !queued.isEmpty)
+        let resolver = SubjectResolver(store: store, map: context.map)
+        let repeats = context.repeatedRequests(ledger: ledger)
+        var record = OutcomeRecord(types: Dictionary(uniqueKeysWithValues: queued.map { ($0.record.id, $0.record.type) }))
         do {
-            var start = 0
-            while start < answerable.count, fault == nil {
+            for start in stride(from: 0, to: queued.count, by: configuration.batchSize) where record.fault == nil {
                 if let signal = stop?.signal {
                     summary.stoppedBy = signal == SIGINT ? "SIGINT" : "SIGTERM"
                     break
                 }
-                let batch = Array(answerable[start..<min(start + configuration.batchSize, answerable.count)])
-                start += batch.count
-                let settled = Self.tally(unrecorded + publisher.collect(), types: typeByID, into: &summary)
-                fault = fault ?? machineFault(settled)
-                try Self.timed("record", &summary) {
+                let batch = Array(queued[start..<min(start + configuration.batchSize, queued.count)])
+                let settled = record.settle(publisher.collect(), into: &summary)
+                try summary.timed(.record) {
                     try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
-                unrecorded = []
-                let resolutions = try Self.timed("resolve", &summary) {
-                    var resolutions = try resolver.resolve(batch.map(\.request))
-                    try repeats.holdBack(&resolutions, of: batch.map { .init($0.record) })
-                    return resolutions
-                }
-                var answerItems: [ResolvedRequest] = []
-                var changeItems: [ResolvedRequest] = []
-                for (record, request) in batch {
-                    let subject: StoreValue?
-                    switch resolutions[record.id] ?? .notFound {
-                    case .found(let found): subject = found
-                    case .notFound: subject = nil
-                    case .needsReview(let reason):
-                        unrecorded.append(.init(id: record.id, state: .needsReview, reason: reason))
-                        continue
-                    }
-                    if record.type.isAnswered {
-                        answerItems.append(.init(record: record, request: request, subject: subject))
-                    } else {
-                        changeItems.append(.init(record: record, request: request, subject: subject))
-                    }
-                }
-                let queue = AnswerQueue(answerItems)
-                let answer = { (store: CustomerStore) in
-                    Self.measured { answers.answer(from: queue, using: store, publishingWith: publisher, now: clock()) }
-                }
-                let change = { Self.measured { changes.carryOut(changeItems, publishingWith: publisher, now: clock()) } }
-                let answered: [(result: [Ledger.Transition], seconds: Double)]
-                let changed: (result: [Ledger.Transition], seconds: Double)
-                if readers.count < 2 {
-                    answered = [answer(store)]
-                    changed = change()
-                } else if Set(answerItems.compactMap(\.subject)).isDisjoint(with: changeItems.compactMap(\.subject)) {
-                    // The second thread takes what is left of the answers once the changes are done.
-                    let (first, (changedBeside, second)) = concurrently({ answer(readers[0]) }, { (change(), answer(readers[1])) })
-                    (answered, changed) = ([first, second], changedBeside)
-                } else {
-                    // An access answer shows the person as they were before a change of the same batch.
-                    let (first, second) = concurrently({ answer(readers[0]) }, { answer(readers[1]) })
-                    (answered, changed) = ([first, second], change())
-                }
-                summary.phaseSeconds["answer", default: 0] += answered.map(\.seconds).reduce(0, +)
-                summary.phaseSeconds["change", default: 0] += changed.seconds
-                unrecorded += answered.flatMap(\.result) + changed.result
-                fault = fault ?? machineFault(unrecorded)
+                let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, resolver: resolver, repeats: repeats) }
+                let outcome = runner.run(resolved)
+                summary.phaseSeconds[.answer, default: 0] += outcome.answerSeconds
+                summary.phaseSeconds[.change, default: 0] += outcome.changeSeconds
+                record.hold(outcome.transitions)
                 logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
-                progress?(start, answerable.count)
+                progress?(start + batch.count, queued.count)
             }
         } catch {
             // What earlier batches did is recorded even when a later step fails.
-            try? ledger.apply(unrecorded + publisher.finish(), now: clock())
+            try? ledger.apply(record.unrecorded + publisher.finish(), now: clock())
             guard let fault = MachineFault.of(error) else { throw error }
             throw try stopped(by: fault)
         }
-        let published = Self.timed("publish", &summary) { publisher.finish() }
-        let settled = Self.tally(unrecorded + published, types: typeByID, into: &summary)
-        try Self.timed("record", &summary) { try ledger.apply(settled, now: clock()) }
-        if let fault = fault ?? machineFault(settled) { throw try stopped(by: fault) }
+        let published = summary.timed(.publish) { publisher.finish() }
+        let settled = record.settle(published, into: &summary)
+        try summary.timed(.record) { try ledger.apply(settled, now: clock()) }
+        if let fault = record.fault { throw try stopped(by: fault) }
     }
 
     /// The error that stops a run on a fault of the machine. The requests not done wait
@@ -304,26 +246,5 @@ public struct JobRun {
             \(fault.message). The run stopped: \(waiting) request(s) wait untouched (no attempt used) \
             and the next run carries them out once this is fixed (free space, reach the store).
             """, status: fault.status)
-    }
-
-    /// Counts outcomes into the summary as they are recorded, and passes them on.
-    private static func tally(_ transitions: [Ledger.Transition], types: [String: RequestType],
-                              into summary: inout RunSummary) -> [Ledger.Transition] {
-        for transition in transitions {
-            switch transition.state {
-            case .completed:
-                summary.done[types[transition.id]!.rawValue, default: 0] += 1
-                if transition.subjectReference == nil { summary.noDataHeld += 1 }
-            case .failed:
-                summary.failed.append(.init(id: transition.id, reason: transition.reason ?? ""))
-            case .rejected:
-                summary.rejected.append(.init(id: transition.id, reason: transition.reason ?? ""))
-            case .pending:
-                summary.waiting.append(.init(id: transition.id, reason: transition.reason ?? ""))
-            default:
-                break
-            }
-        }
-        return transitions
     }
 }

@@ -3,7 +3,7 @@ import Logging
 
 /// What every job over the store needs: the configuration, the data map, the store, the
 /// key for subject references, a logger and the clock (injected by tests).
-public struct RunContext {
+public struct RunContext: Sendable {
     public let configuration: Configuration
     public let map: DataMap
     public let store: CustomerStore
@@ -47,7 +47,7 @@ public struct RunContext {
 }
 
 /// A request of the batch with the person resolving it found (nil: no personal data held).
-struct ResolvedRequest {
+struct ResolvedRequest: Sendable {
     var record: LedgerRequest
     var request: DataSubjectRequest
     var subject: StoreValue?

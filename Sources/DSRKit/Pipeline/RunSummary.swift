@@ -39,8 +39,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var consentHygiene: ConsentHygiene.Outcome?
     /// Open requests past or near their due date (the next 7 days).
     public var deadlines: DeadlineReport?
-    /// Wall time per phase in seconds (intake, resolve, answer, change, sweep, deadlines).
-    public var phaseSeconds: [String: Double] = [:]
+    /// Wall time per phase in seconds.
+    public var phaseSeconds: [NightPhase: Double] = [:]
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String

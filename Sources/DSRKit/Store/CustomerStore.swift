@@ -2,7 +2,7 @@
 ///
 /// Every method works on a whole batch of subjects with a fixed number of statements (one
 /// per table or identity), never one per request or per row.
-public protocol CustomerStore: AnyObject {
+public protocol CustomerStore: AnyObject, Sendable {
     /// A name for messages, such as "SQLite store /srv/shop.sqlite"; never a password.
     var displayName: String { get }
 
@@ -28,9 +28,8 @@ public protocol CustomerStore: AnyObject {
     var dialect: SQLDialect { get throws }
 
     /// Runs a statement of a shared query builder on one consistent read, calling `body`
-    /// with each row's values. `pinned`, when given, is called once the read's snapshot is
-    /// taken, before the rows come: what other connections commit after it is not seen.
-    func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: (_ row: [StoreValue]) throws -> Void) throws
+    /// with each row's values.
+    func fetch(_ statement: SQLStatement, _ body: (_ row: [StoreValue]) throws -> Void) throws
 
     /// Runs statements in one transaction and returns how many rows each changed.
     func execute(_ statements: [SQLStatement]) throws -> [Int]
@@ -39,6 +38,11 @@ public protocol CustomerStore: AnyObject {
     /// (the nightly run answers access requests while it carries out erasures), or nil
     /// when such reads would have to wait for the writer.
     func concurrentReader() throws -> CustomerStore?
+
+    /// A read-only handle that sees the store as it is at this call for as long as it
+    /// lives: what any connection commits later is not seen (the night counts consents
+    /// through one while it changes the store). Nil when it would wait for the writer.
+    func snapshotReader() throws -> CustomerStore?
 
     /// Runs `work` on one consistent read of the store.
     func reading<T>(_ work: (StoreSession) throws -> T) throws -> T
@@ -51,12 +55,4 @@ public protocol CustomerStore: AnyObject {
 public struct IdentityMatch: Sendable, Hashable {
     public var value: String
     public var subject: StoreValue
-}
-
-extension CustomerStore {
-    /// Runs a statement of a shared query builder on one consistent read, calling `body`
-    /// with each row's values.
-    public func fetch(_ statement: SQLStatement, _ body: (_ row: [StoreValue]) throws -> Void) throws {
-        try fetch(statement, pinned: nil, body)
-    }
 }

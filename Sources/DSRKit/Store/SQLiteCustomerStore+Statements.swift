@@ -15,13 +15,8 @@ extension SQLiteCustomerStore {
         }
     }
 
-    public func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: ([StoreValue]) throws -> Void) throws {
+    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
         try read { db in
-            if let pinned {
-                // A read transaction takes its snapshot at its first read.
-                _ = try Row.fetchOne(db, sql: "SELECT 1 FROM sqlite_master LIMIT 1")
-                pinned()
-            }
             // The cursor steps this statement; each row's values are read from it directly.
             let prepared = try db.makeStatement(sql: statement.sql)
             let rows = try Row.fetchCursor(prepared, arguments: Self.arguments(statement))
@@ -40,7 +35,7 @@ extension SQLiteCustomerStore {
 
     public func execute(_ statements: [SQLStatement]) throws -> [Int] {
         do {
-            let changed = try database.write { db in
+            let changed = try writer.write { db in
                 try statements.map { statement in
                     try db.cachedStatement(sql: statement.sql).execute(arguments: Self.arguments(statement))
                     return db.changesCount

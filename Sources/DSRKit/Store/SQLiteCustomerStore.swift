@@ -8,11 +8,12 @@ import GRDB
 public final class SQLiteCustomerStore: CustomerStore {
     public let displayName: String
     let url: URL
-    let database: DatabaseQueue
+    /// A queue on the file; a `DatabaseSnapshot` for a snapshot reader.
+    let database: any DatabaseReader
     public let tally: StoreTally
     /// The SQL function that pseudonymises a value; registered on every connection.
     static let pseudonymFunction = "dsr_pseudonym"
-    private var cachedSchema: StoreSchema?
+    private let schemaCache = SchemaCache()
 
     /// Opens an existing store file; a missing file is a configuration error, not a new,
     /// empty store. The keyring makes `pseudonymise` available to erasure.
@@ -41,21 +42,60 @@ public final class SQLiteCustomerStore: CustomerStore {
         }
     }
 
+    /// A store over a snapshot of `store`'s file.
+    private init(snapshotOf store: SQLiteCustomerStore, _ snapshot: DatabaseSnapshot) throws {
+        displayName = store.displayName
+        url = store.url
+        tally = store.tally
+        database = snapshot
+        schemaCache.keep(try store.schema())
+    }
+
     /// A read-only connection, when the file is in WAL mode: only then do readers and the
     /// writer not wait for each other. The store's journal mode is the owner's to choose;
     /// dsr never changes it.
     public func concurrentReader() throws -> CustomerStore? {
-        let journalMode = try read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        guard journalMode?.lowercased() == "wal" else { return nil }
-        var configuration = GRDB.Configuration()
-        configuration.readonly = true
-        let reader = try SQLiteCustomerStore(url: url, configuration: configuration, tally: tally)
-        reader.cachedSchema = try schema()
+        guard try isInWALMode() else { return nil }
+        let reader = try SQLiteCustomerStore(url: url, configuration: Self.readOnly, tally: tally)
+        reader.schemaCache.keep(try schema())
         return reader
     }
 
+    /// GRDB's snapshot of a read-only pool on the file, when it is in WAL mode.
+    public func snapshotReader() throws -> CustomerStore? {
+        guard try isInWALMode() else { return nil }
+        do {
+            return try SQLiteCustomerStore(snapshotOf: self, try DatabasePool(path: url.path, configuration: Self.readOnly).makeSnapshot())
+        } catch let error as DatabaseError {
+            throw storeError(error)
+        }
+    }
+
+    private static var readOnly: GRDB.Configuration {
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        return configuration
+    }
+
+    private func isInWALMode() throws -> Bool {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }?.lowercased() == "wal"
+    }
+
+    /// The queue that writes; a snapshot reader has none.
+    var writer: any DatabaseWriter {
+        get throws {
+            guard let writer = database as? any DatabaseWriter else { throw DSRError.io("\(displayName): a snapshot reader cannot write") }
+            return writer
+        }
+    }
+
     public func schema() throws -> StoreSchema {
-        if let cachedSchema { return cachedSchema }
+        try schemaCache.schema(readSchema)
+    }
+
+    /// The live tables and columns, from the catalogue.
+    private func readSchema() throws -> StoreSchema {
         let schema = try read { db in
             var tables: [String: StoreSchema.Table] = [:]
             let names = try String.fetchAll(db, sql: """
@@ -71,7 +111,6 @@ public final class SQLiteCustomerStore: CustomerStore {
             }
             return StoreSchema(tables: tables)
         }
-        cachedSchema = schema
         return schema
     }
 
@@ -130,7 +169,7 @@ public final class SQLiteCustomerStore: CustomerStore {
         let session = try self.session
         do {
             return try tally.keepingWrites {
-                try database.write { db in try work(session(GRDBRunner(db: db, tally: tally))) }
+                try writer.write { db in try work(session(GRDBRunner(db: db, tally: tally))) }
             }
         } catch let error as DatabaseError {
             throw storeError(error)

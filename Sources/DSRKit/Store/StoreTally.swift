@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// How many store rows a store and its concurrent readers have read and written, counted
 /// across their threads: the run reports the night's figures, the benchmark prints them.
@@ -6,16 +6,14 @@ import Foundation
 /// A row is read each time a statement returns it (a person's order read to answer and
 /// again to erase counts twice) and written each time an update or delete changes it and
 /// the change is kept: writes rolled back are taken back (`keepingWrites`).
-public final class StoreTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var read = 0
-    private var written = 0
+public final class StoreTally: Sendable {
+    private let rows = Mutex<(read: Int, written: Int)>((0, 0))
 
     public init() {}
 
     /// The counts so far.
     public var counts: (read: Int, written: Int) {
-        lock.withLock { (read, written) }
+        rows.withLock { $0 }
     }
 
     /// Runs `work`, which writes through this tally's store; when it throws (and its changes
@@ -26,17 +24,17 @@ public final class StoreTally: @unchecked Sendable {
         do {
             return try work()
         } catch {
-            lock.withLock { written = before }
+            rows.withLock { $0.written = before }
             throw error
         }
     }
 
     /// Adds rows to the counts; called once per statement, not per row.
-    func count(read rows: Int = 0, written changed: Int = 0) {
-        guard rows > 0 || changed > 0 else { return }
-        lock.withLock {
-            read += rows
-            written += changed
+    func count(read: Int = 0, written: Int = 0) {
+        guard read > 0 || written > 0 else { return }
+        rows.withLock {
+            $0.read += read
+            $0.written += written
         }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Keyed HMACs that stand for people in the ledger: stable for the same person, meaningless
 /// without the key, which lives in its own file outside the ledger.
@@ -8,19 +9,18 @@ import Foundation
 /// references are made with the current key, and lookups of what the ledger already holds
 /// (erased people, suppressions, legal holds, earlier requests) try every key, since a
 /// reference made with an older key cannot be made again with the new one.
-public struct SubjectKeyring: @unchecked Sendable {
+public struct SubjectKeyring: Sendable {
     /// The HMACs with the keys already absorbed, the current key first: each reference
     /// copies one and adds its text, instead of setting the key up again (eligibility lists
-    /// compute millions). `@unchecked`: they are never changed after `init`; every use works
-    /// on a copy.
-    private let keyed: [HMAC<SHA256>]
+    /// compute millions).
+    private let keyed: KeyedHashes
 
     /// The smallest key accepted, in bytes.
     public static let minimumKeySize = 32
 
     /// A keyring of the current key and, for lookups only, older ones.
     public init(key: SymmetricKey, older: [SymmetricKey] = []) {
-        keyed = ([key] + older).map { HMAC<SHA256>(key: $0) }
+        keyed = KeyedHashes(keys: [key] + older)
     }
 
     /// Reads one key file as the only key.
@@ -102,18 +102,12 @@ public struct SubjectKeyring: @unchecked Sendable {
 
     /// A fingerprint of content that may hold personal data, made with the current key.
     public func fingerprint(_ data: Data) -> String {
-        Self.fingerprint(data, with: keyed[0])
+        keyed.fingerprint(data, withKeyAt: 0)
     }
 
     /// The content's fingerprint under every key, the current one first.
     public func fingerprints(_ data: Data) -> [String] {
-        keyed.map { Self.fingerprint(data, with: $0) }
-    }
-
-    private static func fingerprint(_ data: Data, with keyed: HMAC<SHA256>) -> String {
-        var hmac = keyed
-        hmac.update(data: data)
-        return Data(hmac.finalize()).hexString
+        (0..<keyed.count).map { keyed.fingerprint(data, withKeyAt: $0) }
     }
 
     /// The prefix of every pseudonym dsr writes.
@@ -135,6 +129,29 @@ public struct SubjectKeyring: @unchecked Sendable {
 
     private func hex(_ text: String) -> String { fingerprint(Data(text.utf8)) }
     private func hexes(_ text: String) -> [String] { fingerprints(Data(text.utf8)) }
+}
+
+/// HMACs with their keys absorbed, shared by the copies of a keyring and the threads that
+/// use them. swift-crypto does not declare `HMAC` `Sendable`, so each is used under a lock:
+/// a fingerprint copies one and hashes its text there (a few hundred nanoseconds).
+private final class KeyedHashes: Sendable {
+    private let hashes: Mutex<[HMAC<SHA256>]>
+    let count: Int
+
+    init(keys: [SymmetricKey]) {
+        // Built from copies of the key bytes, so the lock holds the only reference to them.
+        let keyBytes = keys.map { $0.withUnsafeBytes { Array($0) } }
+        hashes = Mutex(keyBytes.map { HMAC<SHA256>(key: SymmetricKey(data: $0)) })
+        count = keys.count
+    }
+
+    func fingerprint(_ data: Data, withKeyAt index: Int) -> String {
+        hashes.withLock { hashes in
+            var hmac = hashes[index]
+            hmac.update(data: data)
+            return Data(hmac.finalize()).hexString
+        }
+    }
 }
 
 extension Data {

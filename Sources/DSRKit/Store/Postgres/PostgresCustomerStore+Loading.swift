@@ -54,7 +54,7 @@ extension PostgresCustomerStore {
                          + "REFERENCES \(SQL.quote(key.targetTable)) (\(key.targetColumns.map(SQL.quote).joined(separator: ", "))) ON DELETE \(key.onDelete.rawValue)")
         })
         for table in tables { _ = try run(SQLStatement(sql: "ANALYZE \(SQL.quote(table))")) }
-        cachedSchema = nil
+        schemaCache.forget()
     }
 
     private func copyRows(of table: String, columns: [String], from source: DatabaseQueue) throws {

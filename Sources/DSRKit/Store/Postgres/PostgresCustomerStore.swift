@@ -25,16 +25,24 @@ public final class PostgresCustomerStore: CustomerStore {
     private let logger: Logger
     private let keyring: SubjectKeyring?
     public let tally: StoreTally
-    var cachedSchema: StoreSchema?
+    let schemaCache = SchemaCache()
+    /// Whether the connection holds a read-only transaction for its whole life (a snapshot
+    /// reader): reads run inside it instead of in transactions of their own.
+    private let holdsSnapshot: Bool
 
     /// Connects; a refused connection is an I/O error (74), a refused login or a missing
     /// database a configuration error (78).
-    public init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger, tally: StoreTally = StoreTally()) throws {
+    public convenience init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger, tally: StoreTally = StoreTally()) throws {
+        try self.init(location: location, keyring: keyring, logger: logger, tally: tally, holdingSnapshot: false)
+    }
+
+    private init(location: PostgresLocation, keyring: SubjectKeyring?, logger: Logger, tally: StoreTally, holdingSnapshot: Bool) throws {
         displayName = "PostgreSQL store \(location.displayName)"
         self.tally = tally
         self.location = location
         self.keyring = keyring
         self.logger = logger
+        holdsSnapshot = holdingSnapshot
         do {
             let configuration = PostgresConnection.Configuration(
                 host: location.host, port: location.port, username: location.user, password: try location.password(),
@@ -46,6 +54,11 @@ public final class PostgresCustomerStore: CustomerStore {
             throw error
         } catch {
             throw Self.connectionError(error, store: "PostgreSQL store \(location.displayName)")
+        }
+        if holdingSnapshot {
+            // A repeatable-read transaction takes its snapshot at its first statement.
+            _ = try run(SQLStatement(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+            _ = try run(SQLStatement(sql: "SELECT 1"))
         }
     }
 
@@ -66,12 +79,24 @@ public final class PostgresCustomerStore: CustomerStore {
     /// A second connection: PostgreSQL's readers never wait for its writers.
     public func concurrentReader() throws -> CustomerStore? {
         let reader = try PostgresCustomerStore(location: location, keyring: nil, logger: logger, tally: tally)
-        reader.cachedSchema = try schema()
+        reader.schemaCache.keep(try schema())
+        return reader
+    }
+
+    /// A second connection in a read-only repeatable-read transaction begun now and held
+    /// while the reader lives: its reads see the store as it is at this call.
+    public func snapshotReader() throws -> CustomerStore? {
+        let reader = try PostgresCustomerStore(location: location, keyring: nil, logger: logger, tally: tally, holdingSnapshot: true)
+        reader.schemaCache.keep(try schema())
         return reader
     }
 
     public func schema() throws -> StoreSchema {
-        if let cachedSchema { return cachedSchema }
+        try schemaCache.schema(readSchema)
+    }
+
+    /// The live tables and columns, from the catalogue.
+    private func readSchema() throws -> StoreSchema {
         let rows = try run(SQLStatement(sql: """
             SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_nullable::text, k.ordinal_position::bigint
             FROM information_schema.columns c
@@ -123,7 +148,6 @@ public final class PostgresCustomerStore: CustomerStore {
                 onDelete: actions[row[3].canonicalText] ?? .noAction))
         }
         let schema = StoreSchema(tables: tables)
-        cachedSchema = schema
         return schema
     }
 
@@ -140,17 +164,17 @@ public final class PostgresCustomerStore: CustomerStore {
 
     /// Rows come through a cursor, a page at a time, so a list of a million people never
     /// sits in memory whole.
-    public func fetch(_ statement: SQLStatement, pinned: (() -> Void)?, _ body: ([StoreValue]) throws -> Void) throws {
+    public func fetch(_ statement: SQLStatement, _ body: ([StoreValue]) throws -> Void) throws {
         try inTransaction(readOnly: true) {
-            // The cursor reads the snapshot taken when it is declared.
             _ = try run(SQLStatement(sql: "DECLARE dsr_rows NO SCROLL CURSOR FOR " + statement.sql, arguments: statement.arguments))
-            pinned?()
             while true {
                 let page = try run(SQLStatement(sql: "FETCH FORWARD \(Self.pageSize) FROM dsr_rows")).rows
                 tally.count(read: page.count)
                 for row in page { try body(row) }
                 if page.count < Self.pageSize { break }
             }
+            // Closed here, not by the transaction's end: a snapshot reader's never ends.
+            _ = try run(SQLStatement(sql: "CLOSE dsr_rows"))
         }
     }
 
@@ -180,6 +204,10 @@ public final class PostgresCustomerStore: CustomerStore {
     /// Runs `work` in one transaction (a consistent snapshot when reading); rolls back
     /// when it throws.
     private func inTransaction<T>(readOnly: Bool, _ work: () throws -> T) throws -> T {
+        if holdsSnapshot {
+            guard readOnly else { throw DSRError.io("\(displayName): a snapshot reader cannot write") }
+            return try work()
+        }
         _ = try run(SQLStatement(sql: readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"))
         do {
             let result = try work()
