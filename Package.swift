@@ -3,11 +3,12 @@ import PackageDescription
 
 let package = Package(
     name: "dsr",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dsr", targets: ["dsr"]),
         .executable(name: "dsr-bench", targets: ["dsr-bench"]),
         .library(name: "DSRKit", targets: ["DSRKit"]),
+        .library(name: "DSRCore", targets: ["DSRCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -25,10 +26,17 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "CFileSystem"),
+        // The layers, bottom up; a target sees only the ones below it:
+        //
+        //   dsr, dsr-bench   the executables: commands, options, exit codes
+        //   DSRKit           the work: ledger, pipeline (intake, night, dry run), store
+        //                    changes, breaches, consents, deadlines, answers and receipts
+        //   DSRCore          what the work stands on: values, time, errors, files, keys,
+        //                    identity normalisation, the data map, the store interface, the
+        //                    SQL both stores share, the SQLite and PostgreSQL stores
         .target(
-            name: "DSRKit",
+            name: "DSRCore",
             dependencies: [
-                "CLibXML2",
                 "CFileSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The SQLite C API itself, to read a text value whole (GRDB's String stops at a NUL).
@@ -38,12 +46,24 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .target(
+            name: "DSRKit",
+            dependencies: [
+                "DSRCore",
+                "CLibXML2",
+                "CFileSystem",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources/Schemas"), .copy("Resources/Demo")]
         ),
         .executableTarget(
             name: "dsr",
             dependencies: [
+                "DSRCore",
                 "DSRKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +72,7 @@ let package = Package(
         .executableTarget(
             name: "dsr-bench",
             dependencies: [
+                "DSRCore",
                 "DSRKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -60,6 +81,7 @@ let package = Package(
         .testTarget(
             name: "DSRKitTests",
             dependencies: [
+                "DSRCore",
                 "DSRKit",
                 "dsr",
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DSRCore
 
 /// `--identity name=value` options, shared by the commands that name a person.
 enum IdentityOption {

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A one-line progress bar on standard error, for runs watched on a terminal (never when

@@ -1,4 +1,5 @@
 import Crypto
+import DSRCore
 import DSRKit
 import Foundation
 import GRDB

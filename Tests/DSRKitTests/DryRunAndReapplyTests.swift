@@ -1,3 +1,4 @@
+import DSRCore
 import DSRKit
 import Foundation
 import GRDB
@@ -83,6 +84,12 @@ import Testing
         try request("FIRST-ACCESS", "access", "C-000100")
         for customer in 532...539 { try request("ERASE-\(customer)", "erasure", "C-000\(customer)") }
         try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
+        // Two requests as a failed night would leave them, their content gone with their
+        // completion: one out of attempts, one with attempts left but nothing to carry out.
+        try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in
+            try db.execute(sql: "UPDATE request SET state = 'failed', attempts = 3, state_reason = 'the store was busy' WHERE id = 'ERASE-533'")
+            try db.execute(sql: "UPDATE request SET state = 'failed', attempts = 1 WHERE id = 'ERASE-534'")
+        }
 
         try installation.ledger().placeLegalHold(subjectReferences: try installation.subjectReferences(identities: ["customer_no": "C-000600"]),
                                                  reason: "case 2026-40", now: Date())
@@ -96,8 +103,10 @@ import Testing
         let plan = try installation.dryRun(clock: { Timestamp.parse(night)! }).run()
         let summary = try workspace.runNightly(configuration, at: night)
         let ledger = try installation.ledger()
-        let planned = plan.entries.filter { $0.id?.hasPrefix("DRY-") == true }
-        #expect(planned.count == 6)
+        let planned = plan.entries.filter { $0.id?.hasPrefix("DRY-") == true || ["ERASE-533", "ERASE-534"].contains($0.id) }
+        #expect(planned.count == 8)
+        #expect(planned.first { $0.id == "ERASE-533" }?.outcome == "would need review: failed 3 times; last: the store was busy")
+        #expect(planned.first { $0.id == "ERASE-534" }?.outcome == "would need review: the ledger no longer holds the request's content")
         for entry in planned {
             let id = try #require(entry.id)
             let record = try #require(try ledger.requests(id: id).first)

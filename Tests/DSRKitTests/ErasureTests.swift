@@ -1,3 +1,4 @@
+import DSRCore
 import DSRKit
 import Foundation
 import GRDB

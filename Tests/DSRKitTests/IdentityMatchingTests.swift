@@ -1,4 +1,5 @@
 @testable import DSRKit
+import DSRCore
 import Foundation
 import GRDB
 import Testing

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Files of affected people's identities, for a breach scope that names people rather than

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A personal-data breach as the register keeps it (Art. 33(5)): the facts the DPO gave in

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Reads breach files (JSON or YAML) into checked breaches, reporting every problem of a

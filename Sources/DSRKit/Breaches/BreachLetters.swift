@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The Art. 34 communications of a high-risk breach: one plain-language letter per

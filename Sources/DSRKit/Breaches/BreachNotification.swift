@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The notification to the supervisory authority (Art. 33(3)) as a document tree, for one

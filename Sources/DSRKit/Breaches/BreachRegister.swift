@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The breach register (Art. 33(5)) of one installation: registering breaches and their

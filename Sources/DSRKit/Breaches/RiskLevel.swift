@@ -1,3 +1,4 @@
+import DSRCore
 /// The risk a breach poses to people's rights and freedoms, in the terms that decide the
 /// duties: none likely (no notification, Art. 33(1)), a risk (notify the authority), a high
 /// risk (also tell the people, Art. 34(1)).

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// What a breach's scope covers in the store: approximate numbers of people and records
@@ -52,13 +53,5 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
             people: people, records: tables.reduce(0) { $0 + $1.records }, tables: tables, categories: categories,
             specialCategories: categories.filter { $0.isSpecialCategory || $0 == .criminal },
             identitiesListed: resolved.listed, identitiesUnmatched: resolved.unmatched, measuredAt: date)
-    }
-}
-
-extension StoreValue {
-    /// A count read back from the store.
-    var count: Int {
-        if case .integer(let number) = self { return Int(number) }
-        return Int(canonicalText) ?? 0
     }
 }

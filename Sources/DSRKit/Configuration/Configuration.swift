@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The settings of one dsr installation, read from `dsr.yaml`.

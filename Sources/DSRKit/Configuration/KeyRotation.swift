@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Replaces the HMAC key new references are made with (`dsr key rotate --new FILE`).

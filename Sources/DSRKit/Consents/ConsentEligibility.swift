@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// `dsr consent eligible`: who may be contacted on a channel for a purpose today, each with

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The nightly consent hygiene (a job step): consents past their stated duration are marked

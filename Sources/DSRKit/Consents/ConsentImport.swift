@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// One consent with the evidence that makes it valid, as an import file gives it.

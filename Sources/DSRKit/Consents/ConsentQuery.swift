@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The channels marketing can reach a person by.

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Open requests that are overdue or due soon, and the 72-hour clocks of breaches not yet

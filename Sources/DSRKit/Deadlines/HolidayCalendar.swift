@@ -1,3 +1,4 @@
+import DSRCore
 /// Public holidays, on which (as on weekends) an answer is not due: a due date falling on
 /// one moves to the next working day.
 public enum HolidayCalendar: String, Sendable, CaseIterable {

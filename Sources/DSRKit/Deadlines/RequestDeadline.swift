@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Art. 12(3) deadlines: one calendar month after receipt, counted in the controller's time

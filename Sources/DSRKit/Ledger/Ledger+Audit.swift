@@ -1,4 +1,5 @@
 import Crypto
+import DSRCore
 import Foundation
 import GRDB
 

@@ -1,3 +1,4 @@
+import DSRCore
 /// Where a request is in its life. The raw values mirror OpenDSR's where they meet
 /// (`pending`, `in_progress` is written `in-progress` here, `completed`, `cancelled`).
 public enum RequestState: String, Sendable, CaseIterable, Codable {

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The requests of the ledger as `dsr status` shows them: no identities, only ids, types,

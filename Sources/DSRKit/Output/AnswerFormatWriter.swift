@@ -1,3 +1,4 @@
+import DSRCore
 /// One format (JSON or XML) of an answer document, written as the data streams past.
 protocol AnswerFormatWriter: AnyObject {
     /// The file being written.

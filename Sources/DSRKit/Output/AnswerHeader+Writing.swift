@@ -1,3 +1,4 @@
+import DSRCore
 extension AnswerHeader {
     /// The fields every document starts with, after its name: when, which request, whose
     /// controller, whether the person was found, and a sentence for the reader.

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// What every answer document says before the data: which request, whose controller,

@@ -1,3 +1,4 @@
+import DSRCore
 /// The documents dsr answers requests with.
 public enum AnswerKind: String, Sendable, CaseIterable {
     /// Art. 15: every mapped column, with the facts about the processing.

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The answer to one request, in every format it asked for, being written into its staging

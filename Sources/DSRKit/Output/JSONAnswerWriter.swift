@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// An answer document as JSON; its shape is `Resources/Schemas/<kind>.schema.json`.

@@ -1,4 +1,5 @@
 import Crypto
+import DSRCore
 import Foundation
 
 /// `manifest.json`: the SHA-256 and size of every file in a request's output folder, so a

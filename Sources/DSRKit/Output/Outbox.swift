@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The folder of answers: `outbox/<request-id>/` per request (0700, files 0600).

@@ -1,3 +1,4 @@
+import DSRCore
 extension Receipt {
     /// `"tables": [...]` as `receipt.json` shows it; the ledger keeps the same members.
     func writeTables(to json: JSONStreamWriter) throws {

@@ -1,3 +1,4 @@
+import DSRCore
 /// What a request that changes the store did, per table: numbers and column names, never
 /// the values. Written as `receipt.json` and `receipt.xml` for erasure, rectification,
 /// restriction, objection and consent withdrawal.

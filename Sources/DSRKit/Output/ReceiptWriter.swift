@@ -1,3 +1,4 @@
+import DSRCore
 /// Writes a request's receipt (`receipt.json`, `receipt.xml`) and publishes its folder.
 /// Receipts are small, but go through the same streaming writers and staging as answers.
 enum ReceiptWriter {

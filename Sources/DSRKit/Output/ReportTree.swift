@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A small document built in memory and written as JSON or XML by one renderer, so the two

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A request's output folder while it is being written: files are created in

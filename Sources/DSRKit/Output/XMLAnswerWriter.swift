@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// An answer document as XML through libxml2; its shape is `Resources/Schemas/<kind>.xsd`.

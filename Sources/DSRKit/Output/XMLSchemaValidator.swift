@@ -1,4 +1,5 @@
 import CLibXML2
+import DSRCore
 import Foundation
 
 /// Validates XML documents against an XSD with libxml2.

@@ -1,4 +1,5 @@
 import CLibXML2
+import DSRCore
 import Foundation
 
 /// Writes an XML document piece by piece through libxml2's xmlTextWriter, into a

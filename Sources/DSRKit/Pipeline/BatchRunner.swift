@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Carries out a resolved batch: writes its answers and makes its store changes, on one

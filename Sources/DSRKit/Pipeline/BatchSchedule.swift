@@ -1,3 +1,4 @@
+import DSRCore
 /// How a batch's answers and store changes share the machine's two cores.
 enum BatchSchedule: Equatable {
     /// One thread, answers then changes: the store gives no connection to read through

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 import Logging
 
@@ -26,8 +27,12 @@ public struct DryRun {
         let parser = try context.requestParser(now: now)
         var report = DryRunReport()
         var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?, confirmed: Bool)] = []
-        for record in try ledger?.requests(in: [.pending, .failed, .inProgress]) ?? [] {
-            if let request = try record.request() { queued.append((record.id, record.type, request, nil, record.repeatConfirmed)) }
+        // Requests in progress after a killed run are queued again by the night's recovery.
+        if let queue = try ledger.map({ try RequestQueue.take(from: $0, in: [.pending, .failed, .inProgress]) }) {
+            for (record, request) in queue.queued { queued.append((record.id, record.type, request, nil, record.repeatConfirmed)) }
+            for review in queue.reviews {
+                report.entries.append(.init(id: review.id, outcome: "would need review: \(review.reason ?? "")"))
+            }
         }
         for (file, _) in try Intake.listing(of: configuration.inboxURL).files {
             let name = file.lastPathComponent

@@ -1,4 +1,5 @@
 import CFileSystem
+import DSRCore
 import Foundation
 import Logging
 

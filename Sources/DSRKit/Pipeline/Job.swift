@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A job: the steps of a run. They always go in the same order: intake, process, sweep,

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 import Logging
 
@@ -160,25 +161,12 @@ public struct JobRun {
         return transitions.filter { $0.state == .completed }.count
     }
 
-    /// The queued requests with their content; those out of attempts or whose content is
-    /// gone go to review instead.
-    /// - Parameter taken: the requests intake just took, by id: not decoded again from the ledger.
+    /// The queued requests with their content; those that go to review are recorded so.
     private func queue(taken: [String: DataSubjectRequest], summary: inout RunSummary) throws -> [QueuedRequest] {
         try summary.timed(.queue) {
-            var answerable: [QueuedRequest] = []
-            var lost: [Ledger.Transition] = []
-            for record in try ledger.requests(in: [.pending, .failed]) {
-                if record.state == .failed && record.attempts >= Ledger.maximumAttempts {
-                    lost.append(.init(id: record.id, state: .needsReview,
-                                      reason: "failed \(record.attempts) times; last: \(record.stateReason ?? "unknown")"))
-                } else if let request = try taken[record.id] ?? record.request() {
-                    answerable.append((record, request))
-                } else {
-                    lost.append(.init(id: record.id, state: .needsReview, reason: "the ledger no longer holds the request's content"))
-                }
-            }
-            try ledger.apply(lost, now: clock())
-            return answerable
+            let queue = try RequestQueue.take(from: ledger, in: [.pending, .failed], taken: taken)
+            try ledger.apply(queue.reviews, now: clock())
+            return queue.queued
         }
     }
 

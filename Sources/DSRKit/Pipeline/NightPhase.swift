@@ -1,3 +1,4 @@
+import DSRCore
 /// A phase of the nightly run, timed into the run summary (`phase_seconds`). Phases that
 /// run per batch add up; phases that run beside others overlap them.
 public enum NightPhase: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable {

@@ -1,3 +1,4 @@
+import DSRCore
 import Dispatch
 import Logging
 import Synchronization

@@ -1,3 +1,4 @@
+import DSRCore
 /// The outcomes of the night's requests between their batch and the ledger: held until the
 /// transaction that starts the next batch records them, counted into the summary then, and
 /// watched for a fault of the machine, which stops the run.

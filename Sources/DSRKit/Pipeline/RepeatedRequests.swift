@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Art. 12(5): a request of the same type for a person who had one completed shortly

@@ -1,3 +1,4 @@
+import DSRCore
 /// A batch of queued requests sorted by what their people resolution says: answers to
 /// write, store changes to carry out, and requests a person must look at first.
 struct ResolvedBatch: Sendable {

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// One run at a time per ledger: an exclusive `flock` on a file beside the ledger, released

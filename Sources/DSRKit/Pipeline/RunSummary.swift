@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// What a run did, for the operator (text) and for machines (`--json`). Request ids, file

@@ -1,3 +1,4 @@
+import DSRCore
 /// Matches the identities of a batch of requests to people in the store, with one query
 /// per identity for the whole batch.
 public struct SubjectResolver {

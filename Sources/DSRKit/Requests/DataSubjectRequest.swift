@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A request from a data subject, as read from a request file and validated against the

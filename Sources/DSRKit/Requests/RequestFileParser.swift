@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Reads request files (JSON or YAML) into validated requests, collecting every problem in

@@ -1,3 +1,4 @@
+import DSRCore
 /// What a data subject asks for.
 public enum RequestType: String, Sendable, CaseIterable, Codable {
     /// Art. 15: a copy of all their data and the facts about its processing.

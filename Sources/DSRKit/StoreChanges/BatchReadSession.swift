@@ -1,3 +1,4 @@
+import DSRCore
 /// A session that reads a table's rows for all the subjects of a batch with one query, the
 /// first time any of them asks, and gives each subject its rows from that read once.
 ///

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// Whether a request may change its subject tonight: the one rule the night and its dry run

@@ -1,3 +1,4 @@
+import DSRCore
 /// What erasing one subject will do, table by table, children before parents: which rows
 /// go, which change, which are held and until when. Made by reading only, so a dry run
 /// and the real run plan the same way.

@@ -1,3 +1,4 @@
+import DSRCore
 /// Whether a row is under its table's statutory hold today, and until when: what every
 /// store change asks before it touches a row (erasure defers held rows, rectification
 /// leaves them as they are: bookkeeping records are corrected by new records).

@@ -1,3 +1,4 @@
+import DSRCore
 /// A session for dry runs: reads go to the store, writes only say how many rows they
 /// would touch. Every store change runs unmodified on it, so a dry run plans exactly as
 /// the real run does.

@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// What one kind of request does to a subject's rows, inside that subject's transaction.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DSRCore
 import DSRKit
 import Foundation
 

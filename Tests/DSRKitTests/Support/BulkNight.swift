@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// A night of many requests run by the `dsr` binary, for tests that interrupt one part way

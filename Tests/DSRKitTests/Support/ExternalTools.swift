@@ -1,3 +1,4 @@
+import DSRCore
 import Foundation
 
 /// The built `dsr` binary and other programs the end-to-end tests run.

@@ -1,3 +1,4 @@
+import DSRCore
 /// Reads a CSV file for bulk submission: a header row names the fields (`id`, `type`,
 /// `received_at`, `subject.email`, `verification.method`, `formats` …; a dot nests, `|`
 /// separates list items), and every further row is one request.

@@ -1,3 +1,4 @@
+import DSRCore
 /// Turns an OpenDSR 2.0 request (`subject_request_id`, `subject_request_type`,
 /// `submitted_time`, `subject_identities`) into dsr's request fields. OpenDSR carries no
 /// verification, so such requests wait for `dsr verify`.

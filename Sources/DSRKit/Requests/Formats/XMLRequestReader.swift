@@ -1,4 +1,5 @@
 import CLibXML2
+import DSRCore
 import Foundation
 
 /// Reads an XML request file into the neutral document tree, with libxml2 and nothing

@@ -1,0 +1,275 @@
+import Foundation
+
+/// Checks a data map against the live store before any row is touched: tables and columns
+/// exist, references point at real columns, and every erasure action can work.
+public struct DataMapCheck: Sendable {
+    /// One finding; errors stop a run, warnings are reported, notes say what was found good.
+    public struct Finding: Sendable, Hashable, CustomStringConvertible {
+        public enum Severity: String, Sendable { case error, warning, note }
+        public var severity: Severity
+        /// The data map field the finding is about, e.g. `tables.orders.columns.total`.
+        public var field: String
+        public var message: String
+        public var description: String { "\(severity): \(field): \(message)" }
+    }
+
+    public private(set) var findings: [Finding] = []
+
+    public var errors: [Finding] { findings.filter { $0.severity == .error } }
+    public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
+    public var passed: Bool { errors.isEmpty }
+
+    public init(map: DataMap, schema: StoreSchema) {
+        checkSubject(map, schema)
+        for table in map.tables { check(table, map: map, schema: schema) }
+        for identity in map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
+        checkCoverage(map, schema)
+        checkErasurePlan(map, schema)
+        checkRestrictionFlags(map)
+    }
+
+    private mutating func error(_ field: String, _ message: String) {
+        findings.append(Finding(severity: .error, field: field, message: message))
+    }
+
+    private mutating func warning(_ field: String, _ message: String) {
+        findings.append(Finding(severity: .warning, field: field, message: message))
+    }
+
+    /// Whether an index serves the lookup of an identity (requests are matched through it,
+    /// a batch at a time): without one every batch reads the whole table. A warning with
+    /// the statement that creates one, not an error: the night is right, only slower.
+    private mutating func checkLookup(of identity: DataMap.Identity, schema: StoreSchema) {
+        guard let live = schema.tables[identity.table], live.column(named: identity.column) != nil else { return }
+        let compared = StoreQuery.normalized(SQL.quote(identity.column), identity.normalization)
+        let field = "identities.\(identity.name)"
+        if let index = live.indexes.first(where: { $0.leadingKey == StoreSchema.comparableKey(compared) }) {
+            findings.append(Finding(severity: .note, field: field, message: "looked up through index '\(index.name)' on \(compared)"))
+        } else {
+            let name = SQL.quote("\(identity.table)_\(identity.column)_lookup")
+            warning(field, "no index serves the lookup by \(compared): every batch of requests reads the whole table '\(identity.table)'. "
+                    + "Create one: CREATE INDEX \(name) ON \(SQL.quote(identity.table)) (\(compared));")
+        }
+    }
+
+    /// Every store table that reaches the subject table through foreign keys holds data
+    /// about people: it is mapped, or ignored with a reason. Otherwise access reports leave
+    /// it out and erasures leave it behind.
+    private mutating func checkCoverage(_ map: DataMap, _ schema: StoreSchema) {
+        var reached: [String: StoreSchema.ForeignKey] = [:]
+        var frontier: Set<String> = [map.subject.table]
+        var seen = frontier
+        while !frontier.isEmpty {
+            var next: Set<String> = []
+            for table in schema.tables.values.sorted(by: { $0.name < $1.name }) where !seen.contains(table.name) {
+                if let key = table.foreignKeys.first(where: { frontier.contains($0.targetTable) }) {
+                    reached[table.name] = key
+                    next.insert(table.name)
+                }
+            }
+            seen.formUnion(next)
+            frontier = next
+        }
+        for (table, key) in reached.sorted(by: { $0.key < $1.key }) where map.table(named: table) == nil {
+            if let reason = map.ignored.tables[table] {
+                findings.append(Finding(severity: .note, field: "ignored.tables.\(table)", message: "left out: \(reason)"))
+            } else {
+                error("tables.\(table)", "store table reaches the subject through \(key.description) but is not in the data map: "
+                      + "access reports would leave it out and erasure leave it behind. Map it, or list it under ignored: tables: {\(table): <why>}")
+            }
+        }
+    }
+
+    /// Proves the erasure plan against the store's foreign keys: children go before their
+    /// parents, so a conflict is a parent row erasure deletes (or whose referenced column
+    /// it changes) while a child row that refers to it stays (kept, held or ignored), and a
+    /// reference column erasure empties or rewrites.
+    private mutating func checkErasurePlan(_ map: DataMap, _ schema: StoreSchema) {
+        for child in schema.tables.values.sorted(by: { $0.name < $1.name }) {
+            let mappedChild = map.table(named: child.name)
+            guard mappedChild != nil || map.ignored.tables[child.name] != nil else { continue }
+            for key in child.foreignKeys {
+                guard let parent = map.table(named: key.targetTable) else { continue }
+                let field = "tables.\(child.name)"
+                // Pseudonyms are the same on both sides of a key, so a key pseudonymised at both
+                // ends still joins.
+                func bothPseudonymised(_ childColumn: String, _ parentColumn: String) -> Bool {
+                    mappedChild?.column(named: childColumn)?.erasure == .pseudonymise && parent.column(named: parentColumn)?.erasure == .pseudonymise
+                }
+                let pairs = Array(zip(key.columns, key.targetColumns))
+                if let mappedChild {
+                    for (column, target) in pairs where !bothPseudonymised(column, target) {
+                        guard let action = mappedChild.column(named: column)?.erasure, action.changesValue else { continue }
+                        error("\(field).columns.\(column).erasure", "erasure would \(action.name) '\(column)', which \(key.description) uses: "
+                              + "the row would point at no one or at another row. Fix: keep the column, or delete the row")
+                    }
+                }
+                let childRowsStay = mappedChild.map { !$0.erasureDeletesRows || $0.hold != nil } ?? true
+                guard childRowsStay else { continue }
+                let why = mappedChild == nil ? "ignored" : (mappedChild!.hold != nil ? "held" : "kept")
+                if parent.erasureDeletesRows {
+                    let store = key.onDelete == .cascade ? "the store would delete them with it"
+                        : key.onDelete == .setNull || key.onDelete == .setDefault ? "the store would change them"
+                        : "the store refuses to delete them"
+                    error("tables.\(parent.name).erasure", "erasure deletes rows of '\(parent.name)' while rows of '\(child.name)' that refer to them "
+                          + "(\(key.description)) are \(why): \(store). Fix: delete the rows of '\(child.name)' too (erasure: delete), "
+                          + "or keep the rows of '\(parent.name)' and erase their columns instead")
+                }
+                for (childColumn, column) in pairs where !bothPseudonymised(childColumn, column) {
+                    guard let action = parent.column(named: column)?.erasure, action.changesValue else { continue }
+                    error("tables.\(parent.name).columns.\(column).erasure", "erasure would \(action.name) '\(column)', which the \(why) rows of "
+                          + "'\(child.name)' refer to (\(key.description)). Fix: keep the column")
+                }
+            }
+        }
+    }
+
+    /// Restriction (Art. 18) flags the person's rows where the map names a flag.
+    private mutating func checkRestrictionFlags(_ map: DataMap) {
+        let unflagged = map.tables.filter { $0.restrictionFlag == nil }.map(\.name)
+        if unflagged.count == map.tables.count {
+            warning("tables", "no table names a restriction_flag: restriction requests (Art. 18) are refused at intake")
+        } else if !unflagged.isEmpty {
+            findings.append(Finding(severity: .note, field: "tables", message: "without a restriction_flag (a restriction leaves their rows unflagged): \(unflagged.joined(separator: ", "))"))
+        }
+    }
+
+    private mutating func checkSubject(_ map: DataMap, _ schema: StoreSchema) {
+        guard let table = schema.tables[map.subject.table] else { return }  // reported with the tables
+        if table.column(named: map.subject.key) == nil {
+            error("subject.key", "column '\(map.subject.key)' does not exist in table '\(map.subject.table)'")
+        }
+    }
+
+    private mutating func check(_ table: MappedTable, map: DataMap, schema: StoreSchema) {
+        let field = "tables.\(table.name)"
+        guard let live = schema.tables[table.name] else {
+            if let near = schema.table(caseInsensitivelyNamed: table.name) {
+                error(field, "table does not exist in the store; names are case-sensitive, the store has '\(near.name)'")
+            } else {
+                error(field, "table does not exist in the store")
+            }
+            return
+        }
+        for column in table.columns {
+            let columnField = "\(field).columns.\(column.name)"
+            guard let liveColumn = live.column(named: column.name) else {
+                error(columnField, "column does not exist in table '\(table.name)'")
+                continue
+            }
+            check(column.erasure, of: liveColumn, field: columnField)
+            if column.rectifiable && liveColumn.primaryKeyPosition != nil {
+                error("\(columnField).rectifiable", "a primary key column cannot be rectifiable: changing it would move rows to another person")
+            }
+        }
+        for reference in table.references {
+            let referenceField = "\(field).references.\(reference.column)"
+            if live.column(named: reference.column) == nil {
+                error(referenceField, "column does not exist in table '\(table.name)'")
+            }
+            if let target = schema.tables[reference.targetTable], target.column(named: reference.targetColumn) == nil {
+                error(referenceField, "target column '\(reference.targetColumn)' does not exist in table '\(reference.targetTable)'")
+            }
+        }
+        if let flag = table.restrictionFlag {
+            if let column = live.column(named: flag) {
+                if ColumnTypeFamily(declaredType: column.declaredType) == .text {
+                    error("\(field).restriction_flag", "the restriction flag must be a number or boolean column (set to 1)")
+                }
+            } else {
+                error("\(field).restriction_flag", "column '\(flag)' does not exist in table '\(table.name)'")
+            }
+        }
+        if let hold = table.hold {
+            check(hold, of: table, map: map, schema: schema, field: "\(field).hold.date_column")
+        }
+        let mapped = Set(table.columns.map(\.name) + table.references.map(\.column) + [table.restrictionFlag].compactMap { $0 })
+        for column in live.columns where !mapped.contains(column.name) {
+            if let reason = map.ignored.columns["\(table.name).\(column.name)"] {
+                findings.append(Finding(severity: .note, field: "ignored.columns.\(table.name).\(column.name)", message: "left out: \(reason)"))
+            } else {
+                error("\(field).columns", "store column '\(column.name)' is not mapped: access reports would leave it out and erasure leave it behind. "
+                      + "Map it, or list it under ignored: columns: {\(table.name).\(column.name): <why it holds nothing of the person>}")
+            }
+        }
+    }
+
+    /// The date column of a hold is the table's own or that of a table on its path.
+    private mutating func check(_ hold: RetentionRule, of table: MappedTable, map: DataMap, schema: StoreSchema, field: String) {
+        let (owner, column) = hold.dateColumnParts(defaultTable: table.name)
+        let onPath = [table.name] + table.pathToSubject.map(\.targetTable)
+        guard onPath.contains(owner) else {
+            error(field, "'\(owner)' is not on the path from '\(table.name)' to the subject")
+            return
+        }
+        if schema.tables[owner] != nil && schema.tables[owner]?.column(named: column) == nil {
+            error(field, "column '\(column)' does not exist in table '\(owner)'")
+        }
+    }
+
+    private mutating func check(_ action: ErasureAction, of column: StoreSchema.Column, field: String) {
+        let family = ColumnTypeFamily(declaredType: column.declaredType)
+        switch action {
+        case .null:
+            if column.isNotNull || column.primaryKeyPosition != nil {
+                error("\(field).erasure", "'null' cannot work: the column is NOT NULL or part of the primary key")
+            }
+        case .rewrite(let value):
+            if !family.accepts(value) {
+                error("\(field).value", "the rewrite value does not fit the column's type \(column.declaredType)")
+            }
+        case .pseudonymise:
+            if family != .text && family != .other {
+                error("\(field).erasure", "'pseudonymise' writes text; the column's type is \(column.declaredType.isEmpty ? "undeclared" : column.declaredType)")
+            }
+        case .delete, .keep:
+            break
+        }
+    }
+}
+
+/// The broad family of a declared column type, the same for SQLite's and PostgreSQL's names.
+package enum ColumnTypeFamily: Equatable {
+    case integer, real, text, boolean, date, timestamp, other
+
+    package init(declaredType: String) {
+        let type = declaredType.lowercased()
+        if type.contains("timestamp") || type.contains("datetime") { self = .timestamp }
+        else if type == "date" { self = .date }
+        else if type.contains("int") || type == "serial" || type == "bigserial" { self = .integer }
+        else if ["real", "floa", "doub", "numeric", "decimal"].contains(where: type.contains) { self = .real }
+        else if ["char", "text", "clob"].contains(where: type.contains) { self = .text }
+        else if type.hasPrefix("bool") { self = .boolean }
+        else { self = .other }
+    }
+
+    /// A value given as text as a column of this family takes it, or nil when it does not
+    /// fit: the one rule for rewrite values, rectifications and breach scopes.
+    package func typedValue(_ text: String) -> StoreValue? {
+        switch self {
+        case .integer: return Int64(text).map(StoreValue.integer)
+        case .real: return Double(text).map(StoreValue.real)
+        case .date: return CalendarDay(iso: text).map { _ in .text(text) }
+        case .timestamp: return Timestamp.parse(text) != nil || CalendarDay(iso: text) != nil ? .text(text) : nil
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "1": return .integer(1)
+            case "false", "0": return .integer(0)
+            default: return nil
+            }
+        case .text, .other: return .text(text)
+        }
+    }
+
+    package func accepts(_ value: String) -> Bool { typedValue(value) != nil }
+}
+
+extension DataMapCheck {
+    /// The findings as JSON for scripts.
+    public func json() -> String {
+        let findings = self.findings.map { ["severity": $0.severity.rawValue, "field": $0.field, "message": $0.message] }
+        let object: [String: Any] = ["passed": passed, "findings": findings]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
