@@ -1,6 +1,5 @@
 import DSRCore
 import Foundation
-import GRDB
 
 /// The phases of an Art. 33 notification: Art. 33(4) lets it come in stages.
 public enum BreachReportPhase: String, Sendable, Codable, CaseIterable {
