@@ -24,7 +24,9 @@ public enum AnswerKind: String, Sendable, CaseIterable {
     /// The name of the document's file without extension, and of its schemas.
     public var fileStem: String { rawValue }
 
-    var jsonDocumentName: String { "dsr.\(rawValue)" }
-    var xmlRootElement: String { self == .accessReport ? "accessReport" : "portabilityExport" }
-    var xmlNamespace: String { "urn:dsr:\(rawValue):1" }
+    /// The document's names in JSON and XML.
+    var document: DocumentKind {
+        DocumentKind(jsonName: "dsr.\(rawValue)", xmlRoot: self == .accessReport ? "accessReport" : "portabilityExport",
+                     xmlNamespace: "urn:dsr:\(rawValue):1")
+    }
 }

@@ -2,45 +2,90 @@ import DSRCore
 import Foundation
 
 /// The answer to one request, in every format it asked for, being written into its staging
-/// folder, which is published with its batch once the answer is finished.
+/// folder, which is published with its batch once the answer is finished. The document is
+/// described once, here, and each format's writer renders it.
 final class AnswerWriter {
     let kind: AnswerKind
     private let folder: StagedFolder
-    private let formats: [AnswerFormatWriter]
+    private let documents: [DocumentWriter]
 
     /// - Parameter fragments: table descriptions rendered once for all the answers of a batch.
     init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox, fragments: JSONFragmentCache) throws {
         self.kind = kind
-        folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
-        var writers: [AnswerFormatWriter] = []
-        for format in formats {
+        let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
+        self.folder = folder
+        documents = try formats.map { format -> DocumentWriter in
             let output = try folder.create("\(kind.fileStem).\(format.rawValue)")
             switch format {
-            case .json: writers.append(JSONAnswerWriter(kind: kind, output: output, fragments: fragments))
-            case .xml: writers.append(try XMLAnswerWriter(kind: kind, output: output))
+            case .json: return JSONDocumentWriter(output: output, fragments: fragments)
+            case .xml: return try XMLDocumentWriter(output: output)
             }
         }
-        self.formats = writers
-        for writer in writers { try writer.begin(header) }
+        for document in documents { try begin(document, header: header) }
+    }
+
+    private func begin(_ document: DocumentWriter, header: AnswerHeader) throws {
+        try document.beginDocument(kind.document)
+        try header.describe(to: document, statement: header.statement)
+        if kind.includesProcessingFacts {
+            try document.beginGroup("processing")
+            try document.field("rights", header.facts.rights)
+            try document.field("complaint", header.facts.complaint)
+            try document.field("automated_decisions", header.facts.automatedDecisions)
+            try document.endGroup()
+        }
+        try document.beginList("tables")
     }
 
     func beginTable(_ table: MappedTable, columns: [MappedColumn]) throws {
-        for writer in formats { try writer.beginTable(table, columns: columns) }
+        for document in documents {
+            try document.beginItem("table")
+            try document.cached(kind.rawValue + " " + table.name) { document in try describe(table, columns: columns, to: document) }
+            try document.beginList("rows")
+        }
+    }
+
+    /// The table's description: the same in every answer of its kind.
+    private func describe(_ table: MappedTable, columns: [MappedColumn], to document: DocumentWriter) throws {
+        try document.property(FieldName(json: "table", xml: "name"), table.name)
+        try document.field("description", table.description)
+        if kind.includesProcessingFacts {
+            try document.field("purposes", table.purposes, item: "purpose")
+            try document.field("legal_basis", table.legalBasis)
+            try document.field("categories", table.categories.map(\.rawValue), item: "category")
+            try document.field("recipients", table.recipients, item: "recipient")
+            try document.field("retention", table.retention)
+            try document.field("source", table.source)
+            try document.field("transfers", table.transfers, item: "transfer")
+        }
+        try document.beginList("columns")
+        for column in columns {
+            try document.beginItem("column")
+            try document.property("name", column.name)
+            try document.property("category", column.category.rawValue)
+            try document.property("provided", column.provided)
+            try document.endItem()
+        }
+        try document.endList()
     }
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) throws {
-        for writer in formats { try writer.row(values, columns: columns) }
+        for document in documents { try document.row(values, columns: columns) }
     }
 
     func endTable() throws {
-        for writer in formats { try writer.endTable() }
+        for document in documents {
+            try document.endList()
+            try document.endItem()
+        }
     }
 
     /// Finishes and closes every document, and returns the folder to publish with its batch.
     func finish() throws -> ClosedFolder {
-        for writer in formats {
-            try writer.finish()
-            try writer.output.close(syncing: false)
+        for document in documents {
+            try document.endList()
+            try document.endDocument()
+            try document.output.close(syncing: false)
         }
         return folder.closed()
     }

@@ -1,0 +1,48 @@
+import DSRCore
+
+extension Receipt {
+    /// The receipt's tables, as `receipt.json` and `receipt.xml` show them; the ledger keeps
+    /// the same members.
+    func describeTables(to document: DocumentWriter) throws {
+        try document.beginList("tables")
+        for table in tables {
+            try document.beginItem("table")
+            try document.property(FieldName(json: "table", xml: "name"), table.table)
+            try document.property("rows_deleted", table.rowsDeleted)
+            try document.property("rows_changed", table.rowsChanged)
+            try document.property("rows_unchanged", table.rowsUnchanged)
+            try document.beginList("columns")
+            for column in table.columns {
+                try document.beginItem("column")
+                try document.property("name", column.name)
+                try document.property("action", column.action.rawValue)
+                try document.endItem()
+            }
+            try document.endList()
+            try document.beginList("held")
+            for hold in table.held {
+                try document.beginItem("hold")
+                try document.property("basis", hold.basis)
+                try document.property("last_day_held", hold.lastDayHeld.description)
+                try document.property("rows", hold.rows)
+                try document.endItem()
+            }
+            try document.endList()
+            try document.endItem()
+        }
+        try document.endList()
+    }
+
+    /// The receipt as the ledger keeps it: compact JSON that `JSONDecoder` reads back.
+    /// Written by the stream writer: a `JSONEncoder` per receipt was most of the cost of
+    /// recording an erasure night's changes.
+    func ledgerJSON() throws -> String {
+        let memory = FileOutput.inMemory()
+        let json = JSONStreamWriter(output: memory, indented: false)
+        try json.beginObject()
+        try describeTables(to: JSONDocumentWriter(json: json, output: memory))
+        try json.endObject()
+        try memory.close(syncing: false)
+        return String(decoding: memory.collected ?? [], as: UTF8.self)
+    }
+}
