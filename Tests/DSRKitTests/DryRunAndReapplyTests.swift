@@ -99,6 +99,14 @@ import Testing
         try request("DRY-NONE", "access", "C-999999")
         try request("DRY-ERASE", "erasure", "C-000531")
         try request("DRY-EXPORT", "export", "C-000102")
+        // An id the ledger holds with other content: intake rejects the file.
+        try workspace.write("""
+            id: FIRST-ACCESS
+            type: erasure
+            received_at: 2026-11-22T09:00:00+01:00
+            subject: {customer_no: C-000103}
+            verification: {method: bankid, verified_at: 2026-11-22T09:05:00+01:00}
+            """, to: "demo/inbox/clash.yaml")
         let night = "2026-11-23T03:00:00Z"
         let plan = try installation.dryRun(clock: { Timestamp.parse(night)! }).run()
         let summary = try workspace.runNightly(configuration, at: night)
@@ -119,6 +127,9 @@ import Testing
             #expect(record.state == expected, "\(id): the dry run said \(entry.outcome); the night left it \(record.state)")
         }
         #expect(summary.waiting.map(\.id) == ["DRY-HELD"])
+        let clash = try #require(plan.entries.first { $0.file == "clash.yaml" })
+        #expect(clash.outcome == "the file would be rejected: request id 'FIRST-ACCESS' is already in the ledger with different content")
+        #expect(summary.intake.rejected.map(\.file) == ["clash.yaml"])
         #expect(summary.needsReview.map(\.id).contains("DRY-REPEAT"))
         let erased = try #require(planned.first { $0.id == "DRY-ERASE" }?.receipt)
         #expect(try ledger.recordedChange(requestID: "DRY-ERASE")?.receipt == erased)

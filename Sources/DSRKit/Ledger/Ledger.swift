@@ -338,12 +338,23 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// What enqueueing would do with each submission, recording nothing: nil for a new
+    /// request. The dry run asks this of the inbox.
+    public func enqueueOutcomes(of submissions: [Submission]) throws -> [EnqueueOutcome?] {
+        try read { db in try submissions.map { try Self.knownOutcome(of: $0, db) } }
+    }
+
+    /// `duplicate` or `conflict` for a request id already in the ledger; nil for a new one.
+    private static func knownOutcome(of submission: Submission, _ db: Database) throws -> EnqueueOutcome? {
+        let known = try String.fetchOne(db.cachedStatement(sql: "SELECT content_fingerprint FROM request WHERE id = ?"),
+                                        arguments: [submission.request.id])
+        return known.map { submission.fingerprints.contains($0) ? .duplicate : .conflict }
+    }
+
     private static func enqueue(_ submission: Submission, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
             let (request, fingerprint) = (submission.request, submission.fingerprints[0])
-            let known = try String.fetchOne(db.cachedStatement(sql: "SELECT content_fingerprint FROM request WHERE id = ?"),
-                                            arguments: [request.id])
-            if let known { return submission.fingerprints.contains(known) ? .duplicate : .conflict }
+            if let known = try knownOutcome(of: submission, db) { return known }
             let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
             let calendar = controller.deadlineCalendar
             let state: RequestState = request.verification == nil ? .awaitingVerification : .pending

@@ -20,71 +20,31 @@ public struct DryRun {
     private var store: CustomerStore { context.store }
     private var clock: @Sendable () -> Date { context.clock }
 
+    /// A request the night would take: from the ledger's queue or from the inbox.
+    private struct Planned {
+        var id: String
+        var type: RequestType
+        var request: DataSubjectRequest
+        /// The inbox file it comes from; nil for a request already in the ledger.
+        var file: String?
+        var confirmed: Bool
+    }
+
     public func run() throws -> DryRunReport {
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
         defer { withExtendedLifetime(lock) {} }
         let now = clock()
-        let parser = try context.requestParser(now: now)
         var report = DryRunReport()
-        var queued: [(id: String, type: RequestType, request: DataSubjectRequest, file: String?, confirmed: Bool)] = []
-        // Requests in progress after a killed run are queued again by the night's recovery.
-        if let queue = try ledger.map({ try RequestQueue.take(from: $0, in: [.pending, .failed, .inProgress]) }) {
-            for (record, request) in queue.queued { queued.append((record.id, record.type, request, nil, record.repeatConfirmed)) }
-            for review in queue.reviews {
-                report.entries.append(.init(id: review.id, outcome: "would need review: \(review.reason ?? "")"))
-            }
-        }
-        for (file, _) in try Intake.listing(of: configuration.inboxURL).files {
-            let name = file.lastPathComponent
-            switch parser.read(file) {
-            case .failure(let error):
-                report.entries.append(.init(file: name, outcome: "the file would be rejected: " + error.problems.map(\.reason).joined(separator: "; ")))
-            case .success(let requests):
-                for request in requests {
-                    if try ledger?.requests(id: request.id).isEmpty == false {
-                        report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "already in the ledger; nothing to do"))
-                    } else if request.verification == nil {
-                        report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: "would wait for identity verification"))
-                    } else {
-                        queued.append((request.id, request.type, request, name, false))
-                    }
-                }
-            }
-        }
-        var resolutions = try SubjectResolver(store: store, map: map).resolve(queued.map(\.request))
+        let planned = try queue(now: now, into: &report) + inbox(now: now, into: &report)
+        var resolutions = try SubjectResolver(store: store, map: map).resolve(planned.map(\.request))
         try ledger.map { ledger in
-            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: queued.map {
+            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: planned.map {
                 .init(id: $0.id, type: $0.type, receivedAt: $0.request.receivedAt, confirmed: $0.confirmed)
             })
         }
-        for item in queued {
+        for item in planned {
             var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
-            switch resolutions[item.id] ?? .notFound {
-            case .needsReview(let reason):
-                entry.outcome = "would need review: \(reason)"
-            case .notFound:
-                entry.outcome = item.type.isAnswered ? "would answer: no personal data held" : "would change nothing: no personal data held"
-            case .found(let subject):
-                guard let change = try context.storeChange(for: item.type, now: now) else {
-                    entry.outcome = "would write the \(AnswerKind(for: item.type).fileStem)"
-                    break
-                }
-                if let ledger, let reason = try ChangeGate(ledger: ledger, keyring: context.keyring, map: map)
-                    .waitingReason(for: item.type, subject: subject) {
-                    entry.outcome = "would wait: \(reason)"
-                    break
-                }
-                do {
-                    entry.receipt = try store.reading { session in
-                        try change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
-                    }
-                    entry.outcome = "would carry out"
-                } catch let rejection as RequestRejection {
-                    entry.outcome = "would be rejected: \(rejection.reason)"
-                } catch {
-                    entry.outcome = "would fail: \(error)"
-                }
-            }
+            (entry.outcome, entry.receipt) = try outcome(of: item, resolution: resolutions[item.id] ?? .notFound, now: now)
             report.entries.append(entry)
         }
         report.sweepDueRows = try ledger.map { ledger in
@@ -92,6 +52,80 @@ public struct DryRun {
                 .reduce(0) { $0 + $1.rows.count }
         } ?? 0
         return report
+    }
+
+    /// The ledger's queue as the night takes it (`RequestQueue`); requests in progress
+    /// after a killed run are queued again by the night's recovery.
+    private func queue(now: Date, into report: inout DryRunReport) throws -> [Planned] {
+        guard let queue = try ledger.map({ try RequestQueue.take(from: $0, in: [.pending, .failed, .inProgress]) }) else { return [] }
+        for review in queue.reviews {
+            report.entries.append(.init(id: review.id, outcome: "would need review: \(review.reason ?? "")"))
+        }
+        return queue.queued.map { record, request in
+            Planned(id: record.id, type: record.type, request: request, file: nil, confirmed: record.repeatConfirmed)
+        }
+    }
+
+    /// The inbox's files as intake reads them (`Intake.readyFiles`, `SubmissionReader`,
+    /// the ledger's enqueue outcomes): files still being written, entries that are not
+    /// files, rejected files, requests already in the ledger and unverified ones are
+    /// reported; the others are planned.
+    private func inbox(now: Date, into report: inout DryRunReport) throws -> [Planned] {
+        var listed = Intake.Report()
+        let files = try Intake.readyFiles(in: configuration.inboxURL, settleSeconds: configuration.inboxSettleSeconds, report: &listed)
+        for name in listed.settling { report.entries.append(.init(file: name, outcome: "still being written; a later run takes it")) }
+        for entry in listed.notTaken { report.entries.append(.init(file: entry.name, outcome: "not taken: a \(entry.kind), not a file")) }
+        let reader = SubmissionReader(parser: try context.requestParser(now: now), keyring: context.keyring)
+        var planned: [Planned] = []
+        for (file, read) in reader.read(files[...]) {
+            let name = file.lastPathComponent
+            let submissions: [Ledger.Submission]
+            do {
+                submissions = try read.get()
+                let known = try ledger?.enqueueOutcomes(of: submissions) ?? submissions.map { _ in nil }
+                let conflicts = zip(submissions, known).filter { $0.1 == .conflict }.map(\.0.request.id)
+                guard conflicts.isEmpty else { throw Intake.conflict(ids: conflicts, file: name) }
+                planned += zip(submissions, known).compactMap { submission, outcome in
+                    let request = submission.request
+                    let waiting = outcome == .duplicate ? "already in the ledger; nothing to do"
+                        : request.verification == nil ? "would wait for identity verification" : nil
+                    guard let waiting else { return Planned(id: request.id, type: request.type, request: request, file: name, confirmed: false) }
+                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: waiting))
+                    return nil
+                }
+            } catch let error as RequestFileError {
+                report.entries.append(.init(file: name, outcome: "the file would be rejected: " + error.problems.map(\.reason).joined(separator: "; ")))
+            }
+        }
+        return planned
+    }
+
+    /// What the night would do with a request whose person resolved as `resolution`: the
+    /// same gate as the night's, and the store change carried out on a `PreviewSession`.
+    private func outcome(of item: Planned, resolution: SubjectResolver.Resolution, now: Date) throws -> (String, Receipt?) {
+        let subject: StoreValue
+        switch resolution {
+        case .needsReview(let reason): return ("would need review: \(reason)", nil)
+        case .notFound: return (item.type.isAnswered ? "would answer: no personal data held" : "would change nothing: no personal data held", nil)
+        case .found(let found): subject = found
+        }
+        guard let change = try context.storeChange(for: item.type, now: now) else {
+            return ("would write the \(AnswerKind(for: item.type).fileStem)", nil)
+        }
+        if let ledger, let reason = try ChangeGate(ledger: ledger, keyring: context.keyring, map: map)
+            .waitingReason(for: item.type, subject: subject) {
+            return ("would wait: \(reason)", nil)
+        }
+        do {
+            let receipt = try store.reading { session in
+                try change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
+            }
+            return ("would carry out", receipt)
+        } catch let rejection as RequestRejection {
+            return ("would be rejected: \(rejection.reason)", nil)
+        } catch {
+            return ("would fail: \(error)", nil)
+        }
     }
 }
 

@@ -74,20 +74,11 @@ public struct Intake: Sendable {
 
     public func run(now: Date) throws -> Taken {
         var taken = Taken()
-        // File times are the real clock's, whatever clock the run counts deadlines by.
-        let settled = Date().addingTimeInterval(-Double(settleSeconds))
-        var ready: [URL] = []
-        let listing = try Self.listing(of: inbox)
-        taken.report.notTaken = listing.notTaken
-        for file in listing.files {
-            if file.modified > settled {
-                taken.report.settling.append(file.url.lastPathComponent)
-            } else {
-                ready.append(file.url)
-            }
-        }
+        let ready = try Self.readyFiles(in: inbox, settleSeconds: settleSeconds, report: &taken.report)
         if !ready.isEmpty { try DurableFile.createFolder(acceptedFolder) }
         let chunks = ready.chunked(into: Self.chunkSize)
+        let reader = SubmissionReader(parser: parser, keyring: keyring)
+        let read = { @Sendable (files: ArraySlice<URL>) in reader.read(files) }
         var parsed = chunks.first.map(read)
         for index in chunks.indices {
             let current = parsed!
@@ -101,22 +92,30 @@ public struct Intake: Sendable {
         return taken
     }
 
-    /// Reads and parses a chunk of files, each request with its content and fingerprint.
-    private func read(_ files: ArraySlice<URL>) -> [(URL, Result<[Ledger.Submission], RequestFileError>)] {
-        files.map { file in (file, parser.read(file, followingLinks: false).flatMap { submissions($0, sourceFile: file.lastPathComponent) }) }
+    /// The inbox's request files ready to be taken, in name order; those changed in the
+    /// last `settleSeconds` (still being written) and the entries that are not regular
+    /// files go into `report` instead.
+    static func readyFiles(in inbox: URL, settleSeconds: Int, report: inout Report) throws -> [URL] {
+        // File times are the real clock's, whatever clock the run counts deadlines by.
+        let settled = Date().addingTimeInterval(-Double(settleSeconds))
+        var ready: [URL] = []
+        let listing = try listing(of: inbox)
+        report.notTaken = listing.notTaken
+        for file in listing.files {
+            if file.modified > settled {
+                report.settling.append(file.url.lastPathComponent)
+            } else {
+                ready.append(file.url)
+            }
+        }
+        return ready
     }
 
-    /// The requests with the content the ledger keeps (JSON, keys sorted) and its keyed
-    /// fingerprint, which tells a harmless resubmission from a clash.
-    private func submissions(_ requests: [DataSubjectRequest], sourceFile: String) -> Result<[Ledger.Submission], RequestFileError> {
-        do {
-            return .success(try requests.map { request in
-                let content = try request.ledgerContent()
-                return (request, content, keyring.fingerprints(content))
-            })
-        } catch {
-            return .failure(RequestFileError(problems: [InputProblem(SourceLocation(file: sourceFile), "cannot be recorded: \(error)")]))
-        }
+    /// The error of a file whose request ids are already in the ledger with other content.
+    static func conflict(ids: [String], file: String) -> RequestFileError {
+        RequestFileError(problems: ids.map { id in
+            InputProblem(SourceLocation(file: file, field: "id"), "request id '\(id)' is already in the ledger with different content")
+        })
     }
 
     /// Records a chunk of parsed files in one ledger transaction, then moves them: accepted
@@ -199,7 +198,7 @@ public struct Intake: Sendable {
 
     /// Records one file's parsed requests, all or none; success says whether any is new.
     public func record(_ requests: [DataSubjectRequest], sourceFile: String, now: Date) throws -> Result<Bool, RequestFileError> {
-        switch submissions(requests, sourceFile: sourceFile) {
+        switch SubmissionReader(parser: parser, keyring: keyring).submissions(requests, sourceFile: sourceFile) {
         case .success(let submissions): return try record(files: [(sourceFile, submissions)], now: now)[sourceFile]!
         case .failure(let error): return .failure(error)
         }
@@ -222,9 +221,7 @@ public struct Intake: Sendable {
                 if result.conflicts.isEmpty {
                     named[file] = .success(result.outcomes.contains { if case .added = $0 { return true } else { return false } })
                 } else {
-                    named[file] = .failure(RequestFileError(problems: result.conflicts.map { id in
-                        InputProblem(SourceLocation(file: file, field: "id"), "request id '\(id)' is already in the ledger with different content")
-                    }))
+                    named[file] = .failure(Self.conflict(ids: result.conflicts, file: file))
                 }
             }
             return named
