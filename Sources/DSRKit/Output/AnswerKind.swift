@@ -26,7 +26,12 @@ public enum AnswerKind: String, Sendable, CaseIterable {
 
     /// The document's names in JSON and XML.
     var document: DocumentKind {
-        DocumentKind(jsonName: "dsr.\(rawValue)", xmlRoot: self == .accessReport ? "accessReport" : "portabilityExport",
-                     xmlNamespace: "urn:dsr:\(rawValue):1")
+        switch self {
+        case .accessReport:
+            return DocumentKind(jsonName: "dsr.access-report", xmlRoot: "accessReport", xmlNamespace: "urn:dsr:access-report:1")
+        case .portabilityExport:
+            return DocumentKind(jsonName: "dsr.portability-export", xmlRoot: "portabilityExport",
+                                xmlNamespace: "urn:dsr:portability-export:1")
+        }
     }
 }

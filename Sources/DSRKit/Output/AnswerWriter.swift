@@ -28,42 +28,42 @@ final class AnswerWriter {
         try document.beginDocument(kind.document)
         try header.describe(to: document, statement: header.statement)
         if kind.includesProcessingFacts {
-            try document.beginGroup("processing")
-            try document.field("rights", header.facts.rights)
-            try document.field("complaint", header.facts.complaint)
-            try document.field("automated_decisions", header.facts.automatedDecisions)
+            try document.beginGroup(.processing)
+            try document.field(.rights, header.facts.rights)
+            try document.field(.complaint, header.facts.complaint)
+            try document.field(.automatedDecisions, header.facts.automatedDecisions)
             try document.endGroup()
         }
-        try document.beginList("tables")
+        try document.beginList(.tables)
     }
 
     func beginTable(_ table: MappedTable, columns: [MappedColumn]) throws {
         for document in documents {
             try document.beginItem("table")
             try document.cached(kind.rawValue + " " + table.name) { document in try describe(table, columns: columns, to: document) }
-            try document.beginList("rows")
+            try document.beginList(.rows)
         }
     }
 
     /// The table's description: the same in every answer of its kind.
     private func describe(_ table: MappedTable, columns: [MappedColumn], to document: DocumentWriter) throws {
-        try document.property(FieldName(json: "table", xml: "name"), table.name)
-        try document.field("description", table.description)
+        try document.property(.table, table.name)
+        try document.field(.description, table.description)
         if kind.includesProcessingFacts {
-            try document.field("purposes", table.purposes, item: "purpose")
-            try document.field("legal_basis", table.legalBasis)
-            try document.field("categories", table.categories.map(\.rawValue), item: "category")
-            try document.field("recipients", table.recipients, item: "recipient")
-            try document.field("retention", table.retention)
-            try document.field("source", table.source)
-            try document.field("transfers", table.transfers, item: "transfer")
+            try document.field(.purposes, table.purposes, item: "purpose")
+            try document.field(.legalBasis, table.legalBasis)
+            try document.field(.categories, table.categories.map(\.rawValue), item: "category")
+            try document.field(.recipients, table.recipients, item: "recipient")
+            try document.field(.retention, table.retention)
+            try document.field(.source, table.source)
+            try document.field(.transfers, table.transfers, item: "transfer")
         }
-        try document.beginList("columns")
+        try document.beginList(.columns)
         for column in columns {
             try document.beginItem("column")
-            try document.property("name", column.name)
-            try document.property("category", column.category.rawValue)
-            try document.property("provided", column.provided)
+            try document.property(.name, column.name)
+            try document.property(.category, column.category.rawValue)
+            try document.property(.provided, column.provided)
             try document.endItem()
         }
         try document.endList()

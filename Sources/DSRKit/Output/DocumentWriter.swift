@@ -7,8 +7,7 @@ import DSRCore
 ///
 /// A field is something the reader reads (a JSON member, an XML element); a property
 /// describes the group it is in (a JSON member, an XML attribute, so a group's properties
-/// come before its other content). Names are JSON's snake_case; XML carries them in
-/// camelCase unless a name says otherwise.
+/// come before its other content). `DocumentField` names them in both formats.
 protocol DocumentWriter: AnyObject {
     /// The file being written.
     var output: FileOutput { get }
@@ -17,19 +16,19 @@ protocol DocumentWriter: AnyObject {
     func beginDocument(_ kind: DocumentKind) throws
     /// Ends the document and hands its last bytes to the output.
     func endDocument() throws
-    func field(_ name: FieldName, _ value: String) throws
-    func field(_ name: FieldName, _ value: Bool) throws
+    func field(_ name: DocumentField, _ value: String) throws
+    func field(_ name: DocumentField, _ value: Bool) throws
     /// A list of texts: a JSON array, an XML element holding an `item` element per text.
-    func field(_ name: FieldName, _ values: [String], item: String) throws
-    func property(_ name: FieldName, _ value: String) throws
-    func property(_ name: FieldName, _ value: Int) throws
-    func property(_ name: FieldName, _ value: Bool) throws
+    func field(_ name: DocumentField, _ values: [String], item: String) throws
+    func property(_ name: DocumentField, _ value: String) throws
+    func property(_ name: DocumentField, _ value: Int) throws
+    func property(_ name: DocumentField, _ value: Bool) throws
     /// A group of fields: a JSON object, an XML element.
-    func beginGroup(_ name: FieldName) throws
+    func beginGroup(_ name: DocumentField) throws
     func endGroup() throws
     /// A list of groups: a JSON array of objects, an XML element holding an `item` element
     /// per group (each begun with `beginItem`).
-    func beginList(_ name: FieldName) throws
+    func beginList(_ name: DocumentField) throws
     func beginItem(_ item: String) throws
     func endItem() throws
     func endList() throws
@@ -48,20 +47,86 @@ struct DocumentKind {
     let xmlNamespace: String
 }
 
-/// A field's name: JSON's, and XML's when it is not JSON's in camelCase.
-struct FieldName: ExpressibleByStringLiteral {
-    let json: String
-    private let xmlName: String?
+/// The names dsr's documents use: JSON's snake_case (the raw value) and XML's, spelled out
+/// so a document pays nothing to name its fields.
+enum DocumentField: String {
+    case action
+    case automatedDecisions = "automated_decisions"
+    case basis
+    case categories
+    case category
+    case columns
+    case complaint
+    case controller
+    case description
+    case dpoContact = "dpo_contact"
+    case dueDate = "due_date"
+    case generatedAt = "generated_at"
+    case held
+    case id
+    case lastDayHeld = "last_day_held"
+    case legalBasis = "legal_basis"
+    case name
+    case processing
+    case provided
+    case purposes
+    case receivedAt = "received_at"
+    case recipients
+    case request
+    case retention
+    case rights
+    case rows
+    case rowsChanged = "rows_changed"
+    case rowsDeleted = "rows_deleted"
+    case rowsUnchanged = "rows_unchanged"
+    case source
+    case statement
+    case subjectFound = "subject_found"
+    case table
+    case tables
+    case transfers
+    case type
 
-    init(json: String, xml: String) {
-        self.json = json
-        xmlName = xml
+    /// The XML element or attribute: JSON's name in camelCase, but a table's name is an
+    /// attribute `name` of its `table` element.
+    var xml: String {
+        switch self {
+        case .action: return "action"
+        case .automatedDecisions: return "automatedDecisions"
+        case .basis: return "basis"
+        case .categories: return "categories"
+        case .category: return "category"
+        case .columns: return "columns"
+        case .complaint: return "complaint"
+        case .controller: return "controller"
+        case .description: return "description"
+        case .dpoContact: return "dpoContact"
+        case .dueDate: return "dueDate"
+        case .generatedAt: return "generatedAt"
+        case .held: return "held"
+        case .id: return "id"
+        case .lastDayHeld: return "lastDayHeld"
+        case .legalBasis: return "legalBasis"
+        case .name: return "name"
+        case .processing: return "processing"
+        case .provided: return "provided"
+        case .purposes: return "purposes"
+        case .receivedAt: return "receivedAt"
+        case .recipients: return "recipients"
+        case .request: return "request"
+        case .retention: return "retention"
+        case .rights: return "rights"
+        case .rows: return "rows"
+        case .rowsChanged: return "rowsChanged"
+        case .rowsDeleted: return "rowsDeleted"
+        case .rowsUnchanged: return "rowsUnchanged"
+        case .source: return "source"
+        case .statement: return "statement"
+        case .subjectFound: return "subjectFound"
+        case .table: return "name"
+        case .tables: return "tables"
+        case .transfers: return "transfers"
+        case .type: return "type"
+        }
     }
-
-    init(stringLiteral name: String) {
-        json = name
-        xmlName = nil
-    }
-
-    var xml: String { xmlName ?? ReportTree.camelCase(json) }
 }

@@ -31,33 +31,33 @@ final class JSONDocumentWriter: DocumentWriter {
         try json.finish()
     }
 
-    func field(_ name: FieldName, _ value: String) throws { try json.field(name.json, value) }
+    func field(_ name: DocumentField, _ value: String) throws { try json.field(name.rawValue, value) }
 
-    func field(_ name: FieldName, _ value: Bool) throws {
-        try json.key(name.json)
+    func field(_ name: DocumentField, _ value: Bool) throws {
+        try json.key(name.rawValue)
         try json.bool(value)
     }
 
-    func field(_ name: FieldName, _ values: [String], item: String) throws { try json.field(name.json, values) }
+    func field(_ name: DocumentField, _ values: [String], item: String) throws { try json.field(name.rawValue, values) }
 
-    func property(_ name: FieldName, _ value: String) throws { try field(name, value) }
+    func property(_ name: DocumentField, _ value: String) throws { try field(name, value) }
 
-    func property(_ name: FieldName, _ value: Int) throws {
-        try json.key(name.json)
+    func property(_ name: DocumentField, _ value: Int) throws {
+        try json.key(name.rawValue)
         try json.integer(Int64(value))
     }
 
-    func property(_ name: FieldName, _ value: Bool) throws { try field(name, value) }
+    func property(_ name: DocumentField, _ value: Bool) throws { try field(name, value) }
 
-    func beginGroup(_ name: FieldName) throws {
-        try json.key(name.json)
+    func beginGroup(_ name: DocumentField) throws {
+        try json.key(name.rawValue)
         try json.beginObject()
     }
 
     func endGroup() throws { try json.endObject() }
 
-    func beginList(_ name: FieldName) throws {
-        try json.key(name.json)
+    func beginList(_ name: DocumentField) throws {
+        try json.key(name.rawValue)
         try json.beginArray()
     }
 

@@ -21,23 +21,23 @@ final class XMLDocumentWriter: DocumentWriter {
         try xml.finish()
     }
 
-    func field(_ name: FieldName, _ value: String) throws { try xml.element(name.xml, value) }
+    func field(_ name: DocumentField, _ value: String) throws { try xml.element(name.xml, value) }
 
-    func field(_ name: FieldName, _ value: Bool) throws { try xml.element(name.xml, value ? "true" : "false") }
+    func field(_ name: DocumentField, _ value: Bool) throws { try xml.element(name.xml, value ? "true" : "false") }
 
-    func field(_ name: FieldName, _ values: [String], item: String) throws { try xml.list(name.xml, item: item, values) }
+    func field(_ name: DocumentField, _ values: [String], item: String) throws { try xml.list(name.xml, item: item, values) }
 
-    func property(_ name: FieldName, _ value: String) throws { try xml.attribute(name.xml, value) }
+    func property(_ name: DocumentField, _ value: String) throws { try xml.attribute(name.xml, value) }
 
-    func property(_ name: FieldName, _ value: Int) throws { try xml.attribute(name.xml, String(value)) }
+    func property(_ name: DocumentField, _ value: Int) throws { try xml.attribute(name.xml, String(value)) }
 
-    func property(_ name: FieldName, _ value: Bool) throws { try xml.attribute(name.xml, value ? "true" : "false") }
+    func property(_ name: DocumentField, _ value: Bool) throws { try xml.attribute(name.xml, value ? "true" : "false") }
 
-    func beginGroup(_ name: FieldName) throws { try xml.startElement(name.xml) }
+    func beginGroup(_ name: DocumentField) throws { try xml.startElement(name.xml) }
 
     func endGroup() throws { try xml.endElement() }
 
-    func beginList(_ name: FieldName) throws { try xml.startElement(name.xml) }
+    func beginList(_ name: DocumentField) throws { try xml.startElement(name.xml) }
 
     func beginItem(_ item: String) throws { try xml.startElement(item) }
 

@@ -4,27 +4,27 @@ extension Receipt {
     /// The receipt's tables, as `receipt.json` and `receipt.xml` show them; the ledger keeps
     /// the same members.
     func describeTables(to document: DocumentWriter) throws {
-        try document.beginList("tables")
+        try document.beginList(.tables)
         for table in tables {
             try document.beginItem("table")
-            try document.property(FieldName(json: "table", xml: "name"), table.table)
-            try document.property("rows_deleted", table.rowsDeleted)
-            try document.property("rows_changed", table.rowsChanged)
-            try document.property("rows_unchanged", table.rowsUnchanged)
-            try document.beginList("columns")
+            try document.property(.table, table.table)
+            try document.property(.rowsDeleted, table.rowsDeleted)
+            try document.property(.rowsChanged, table.rowsChanged)
+            try document.property(.rowsUnchanged, table.rowsUnchanged)
+            try document.beginList(.columns)
             for column in table.columns {
                 try document.beginItem("column")
-                try document.property("name", column.name)
-                try document.property("action", column.action.rawValue)
+                try document.property(.name, column.name)
+                try document.property(.action, column.action.rawValue)
                 try document.endItem()
             }
             try document.endList()
-            try document.beginList("held")
+            try document.beginList(.held)
             for hold in table.held {
                 try document.beginItem("hold")
-                try document.property("basis", hold.basis)
-                try document.property("last_day_held", hold.lastDayHeld.description)
-                try document.property("rows", hold.rows)
+                try document.property(.basis, hold.basis)
+                try document.property(.lastDayHeld, hold.lastDayHeld.description)
+                try document.property(.rows, hold.rows)
                 try document.endItem()
             }
             try document.endList()
