@@ -1,6 +1,7 @@
 import DSRCore
 import Foundation
 import Logging
+import Synchronization
 
 /// A run of a job (the nightly one: intake, then resolve, answer and carry out, sweep,
 /// deadlines, with consent hygiene beside them). Every step can be interrupted and rerun:
@@ -95,10 +96,13 @@ public struct JobRun {
             PhaseTimer.measured { Result { try expiry.hygiene.finish(expired: expiry.expired, now: now, reading: reader) } }
         }
         let counted: (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double)
-        if let snapshot = try store.snapshotReader() {
+        // The count takes the snapshot and lets go of it when done: a read held open for the
+        // whole night would keep SQLite from checkpointing its write-ahead log.
+        let snapshot = Mutex(try store.snapshotReader())
+        if snapshot.withLock({ $0 != nil }) {
             let done: Result<Void, Error>
             (done, counted) = concurrently({ Result { try requestsAndSweep(taken: taken, summary: &summary) } },
-                                           { count(snapshot) })
+                                           { count(snapshot.withLock { $0.take()! }) })
             try done.get()
         } else {
             counted = count(store)
