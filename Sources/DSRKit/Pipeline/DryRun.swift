@@ -22,12 +22,14 @@ public struct DryRun {
 
     /// A request the night would take: from the ledger's queue or from the inbox.
     private struct Planned {
-        var id: String
-        var type: RequestType
+        /// The request as the repeat check sees it (id, type, receipt, the officer's confirmation).
+        var candidate: RepeatedRequests.Candidate
         var request: DataSubjectRequest
         /// The inbox file it comes from; nil for a request already in the ledger.
         var file: String?
-        var confirmed: Bool
+
+        var id: String { candidate.id }
+        var type: RequestType { candidate.type }
     }
 
     public func run() throws -> DryRunReport {
@@ -35,12 +37,10 @@ public struct DryRun {
         defer { withExtendedLifetime(lock) {} }
         let now = clock()
         var report = DryRunReport()
-        let planned = try queue(now: now, into: &report) + inbox(now: now, into: &report)
+        let planned = try queue(into: &report) + inbox(now: now, into: &report)
         var resolutions = try SubjectResolver(store: store, map: map).resolve(planned.map(\.request))
         try ledger.map { ledger in
-            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: planned.map {
-                .init(id: $0.id, type: $0.type, receivedAt: $0.request.receivedAt, confirmed: $0.confirmed)
-            })
+            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: planned.map(\.candidate))
         }
         for item in planned {
             var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
@@ -56,13 +56,13 @@ public struct DryRun {
 
     /// The ledger's queue as the night takes it (`RequestQueue`); requests in progress
     /// after a killed run are queued again by the night's recovery.
-    private func queue(now: Date, into report: inout DryRunReport) throws -> [Planned] {
+    private func queue(into report: inout DryRunReport) throws -> [Planned] {
         guard let queue = try ledger.map({ try RequestQueue.take(from: $0, in: [.pending, .failed, .inProgress]) }) else { return [] }
         for review in queue.reviews {
             report.entries.append(.init(id: review.id, outcome: "would need review: \(review.reason ?? "")"))
         }
         return queue.queued.map { record, request in
-            Planned(id: record.id, type: record.type, request: request, file: nil, confirmed: record.repeatConfirmed)
+            Planned(candidate: .init(record), request: request, file: nil)
         }
     }
 
@@ -89,7 +89,11 @@ public struct DryRun {
                     let request = submission.request
                     let waiting = outcome == .duplicate ? "already in the ledger; nothing to do"
                         : request.verification == nil ? "would wait for identity verification" : nil
-                    guard let waiting else { return Planned(id: request.id, type: request.type, request: request, file: name, confirmed: false) }
+                    guard let waiting else {
+                        let candidate = RepeatedRequests.Candidate(id: request.id, type: request.type, receivedAt: request.receivedAt,
+                                                                   confirmed: false)
+                        return Planned(candidate: candidate, request: request, file: name)
+                    }
                     report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: waiting))
                     return nil
                 }
