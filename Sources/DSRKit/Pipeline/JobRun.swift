@@ -39,10 +39,12 @@ public struct JobRun {
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
                                  outbox: configuration.outboxURL.path)
         let taken = try intakeAndExpiry(now: startedAt, summary: &summary)
-        if let hygiene = taken.expiry {
-            try requestsBeside(hygiene, now: startedAt, taken: taken.requests, summary: &summary)
+        if case .success(let expiry?)? = taken.expiry {
+            try requestsBeside(expiry, now: startedAt, taken: taken.requests, summary: &summary)
         } else {
             try requestsAndSweep(taken: taken.requests, summary: &summary)
+            // A failed hygiene pass stops the run where it always did: after the requests.
+            _ = try taken.expiry?.get()
         }
         try finish(&summary)
         let tally = store.tally.counts
@@ -63,9 +65,9 @@ public struct JobRun {
     /// Sweeps leftovers and takes the inbox, while consent hygiene expires consents (a
     /// write, done before the night's changes) on a thread of its own: neither touches the
     /// other's data. Returns the requests taken, by id, and the expiry when the job
-    /// has a hygiene step and the data map a consents table.
+    /// has a hygiene step (nil inside when the data map has no consents table).
     private func intakeAndExpiry(now: Date, summary: inout RunSummary) throws
-        -> (requests: [String: DataSubjectRequest], expiry: Expiry?) {
+        -> (requests: [String: DataSubjectRequest], expiry: Result<Expiry?, Error>?) {
         let intake = Intake(inbox: configuration.inboxURL, parser: try context.requestParser(now: now), ledger: ledger,
                             keyring: context.keyring, controller: configuration.controller,
                             settleSeconds: configuration.inboxSettleSeconds, logger: logger)
@@ -83,8 +85,8 @@ public struct JobRun {
         }
         logger.info("intake done", metadata: ["accepted": "\(summary.intake.accepted.count)",
                                               "rejected": "\(summary.intake.rejected.count)"])
-        guard let hygiene, let expired, let count = try expired.result.get() else { return (requests, nil) }
-        return (requests, Expiry(hygiene: hygiene, expired: count, seconds: expired.seconds))
+        guard let hygiene, let expired else { return (requests, nil) }
+        return (requests, expired.result.map { count in count.map { Expiry(hygiene: hygiene, expired: $0, seconds: expired.seconds) } })
     }
 
     /// The requests and the sweep, with consent hygiene's count of ended soft opt-ins (most
