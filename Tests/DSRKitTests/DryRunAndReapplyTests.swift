@@ -66,18 +66,37 @@ import Testing
         #expect(done == erasure.receipt)
     }
 
+    /// Before the first night there is no ledger: the dry run plans against an empty one in
+    /// memory, creates none, and plans what the first night then does.
+    @Test func theFirstDryRunNeedsNoLedgerAndPlansTheFirstNight() throws {
+        let before = try snapshot()
+        let night = "2026-11-22T03:00:00Z"
+        let plan = try workspace.installation(configuration).dryRun(clock: { Timestamp.parse(night)! }).run()
+        #expect(try snapshot() == before)
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/ledger/ledger.sqlite").path))
+        let requests = plan.entries.filter { $0.id != nil }
+        #expect(requests.count >= 5 && requests.allSatisfy { $0.state != nil })
+        try workspace.runNightly(configuration, at: night)
+        let ledger = try workspace.installation(configuration).ledger()
+        for entry in requests {
+            let record = try #require(try ledger.requests(id: entry.id!).first)
+            #expect(entry.state == record.state && entry.reason == record.stateReason, "\(entry.id!): \(entry.outcome)")
+        }
+    }
+
     /// The dry run and the night share every decision: what the preview says of each
     /// request is what the real run then does with it, and the sweep it announces is the
     /// sweep that runs (a legal hold keeps a person's held rows in both).
     @Test func theDryRunPlansWhatTheRealRunDoes() throws {
         func request(_ id: String, _ type: String, _ customer: String, verified: Bool = true,
-                     received: String = "2026-11-21T10:00:00+01:00") throws {
+                     received: String = "2026-11-21T10:00:00+01:00", extra: String = "") throws {
             try workspace.write("""
                 id: \(id)
                 type: \(type)
                 received_at: \(received)
                 subject: {customer_no: \(customer)}
                 \(verified ? "verification: {method: bankid, verified_at: 2026-11-21T10:05:00+01:00}" : "")
+                \(extra)
                 """, to: "demo/inbox/\(id).yaml")
         }
         let installation = try workspace.installation(configuration)
@@ -99,6 +118,12 @@ import Testing
         try request("DRY-NONE", "access", "C-999999")
         try request("DRY-ERASE", "erasure", "C-000531")
         try request("DRY-EXPORT", "export", "C-000102")
+        try request("DRY-ERASE-NONE", "erasure", "C-999998")
+        // Customer 600's orders of 2021 are under the bookkeeping hold: the address changes
+        // on the older ones only.
+        try request("DRY-RECTIFY-HELD", "rectification", "C-000600", extra: #"changes: {orders.shipping_address: "Nygata 1, 0150 Oslo"}"#)
+        try request("DRY-RESTRICT", "restriction", "C-000104")
+        try request("DRY-OBJECT", "objection", "C-000105")
         // An id the ledger holds with other content: intake rejects the file.
         try workspace.write("""
             id: FIRST-ACCESS
@@ -112,27 +137,28 @@ import Testing
         let summary = try workspace.runNightly(configuration, at: night)
         let ledger = try installation.ledger()
         let planned = plan.entries.filter { $0.id?.hasPrefix("DRY-") == true || ["ERASE-533", "ERASE-534"].contains($0.id) }
-        #expect(planned.count == 8)
+        #expect(planned.count == 12)
         #expect(planned.first { $0.id == "ERASE-533" }?.outcome == "would need review: failed 3 times; last: the store was busy")
         #expect(planned.first { $0.id == "ERASE-534" }?.outcome == "would need review: the ledger no longer holds the request's content")
+        // Request by request, the state and the reason the preview announced are the ones
+        // the night recorded.
         for entry in planned {
             let id = try #require(entry.id)
             let record = try #require(try ledger.requests(id: id).first)
-            let expected: RequestState = switch entry.outcome {
-            case let outcome where outcome.hasPrefix("would wait for identity"): .awaitingVerification
-            case let outcome where outcome.hasPrefix("would wait"): .pending
-            case let outcome where outcome.hasPrefix("would need review"): .needsReview
-            default: .completed
-            }
-            #expect(record.state == expected, "\(id): the dry run said \(entry.outcome); the night left it \(record.state)")
+            #expect(entry.state == record.state && entry.reason == record.stateReason,
+                    "\(id): the dry run said \(entry.outcome); the night left it \(record.state) (\(record.stateReason ?? "-"))")
         }
+        #expect(Set(planned.compactMap(\.state)) == [.completed, .pending, .needsReview, .awaitingVerification])
+        for (id, receipt) in planned.compactMap({ entry in entry.receipt.map { (entry.id!, $0) } }) {
+            #expect(try ledger.recordedChange(requestID: id)?.receipt == receipt, "\(id): the receipt the dry run announced")
+        }
+        #expect(planned.first { $0.id == "DRY-RECTIFY-HELD" }?.receipt?.tables.contains { !$0.held.isEmpty } == true)
+        #expect(planned.first { $0.id == "DRY-ERASE-NONE" }?.outcome == "would change nothing: no personal data held")
         #expect(summary.waiting.map(\.id) == ["DRY-HELD"])
         let clash = try #require(plan.entries.first { $0.file == "clash.yaml" })
         #expect(clash.outcome == "the file would be rejected: request id 'FIRST-ACCESS' is already in the ledger with different content")
         #expect(summary.intake.rejected.map(\.file) == ["clash.yaml"])
         #expect(summary.needsReview.map(\.id).contains("DRY-REPEAT"))
-        let erased = try #require(planned.first { $0.id == "DRY-ERASE" }?.receipt)
-        #expect(try ledger.recordedChange(requestID: "DRY-ERASE")?.receipt == erased)
 
         // After the year's end the bookkeeping hold of the erased customers' last orders has
         // ended; a legal hold on one of them keeps that person's rows, in the preview as in

@@ -9,13 +9,19 @@ public final class Ledger: Sendable {
     /// The ledger's file; its folder holds the run lock.
     public let url: URL
 
-    /// Opens an existing ledger for reading only (dry runs), or nil when there is none yet.
-    public static func readOnly(url: URL) throws -> Ledger? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        var configuration = GRDB.Configuration()
-        configuration.readonly = true
-        configuration.busyMode = .timeout(30)
+    /// Opens the ledger for reading only (dry runs). Before the first run there is none yet:
+    /// the reader is then an empty ledger in memory, so a dry run asks it what it asks a real
+    /// one and creates no file.
+    public static func readOnly(url: URL) throws -> Ledger {
         do {
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                let empty = try DatabaseQueue()
+                try migrator.migrate(empty)
+                return Ledger(database: empty, url: url)
+            }
+            var configuration = GRDB.Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(30)
             return Ledger(database: try DatabaseQueue(path: url.path, configuration: configuration), url: url)
         } catch {
             throw DSRError.machineFault("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
@@ -353,24 +359,14 @@ public final class Ledger: Sendable {
 
     private static func enqueue(_ submission: Submission, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
-            let (request, fingerprint) = (submission.request, submission.fingerprints[0])
+            let request = submission.request
             if let known = try knownOutcome(of: submission, db) { return known }
-            let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
-            let calendar = controller.deadlineCalendar
-            let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
-            let record = LedgerRequest(
-                id: request.id, type: request.type, state: state,
-                stateReason: state == .awaitingVerification ? "identity not yet verified" : nil,
-                receivedAt: request.receivedAt, dueDate: deadline.dueDate(in: calendar).description,
-                baseDueDate: deadline.baseDate.description, extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
-                attempts: 0,
-                verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
-                subjectReference: nil, payload: String(decoding: submission.content, as: UTF8.self),
-                contentFingerprint: fingerprint, sourceFile: sourceFile, createdAt: now, updatedAt: now, completedAt: nil)
+            let record = LedgerRequest(received: submission, sourceFile: sourceFile, controller: controller, now: now)
             try record.insertRow(db)
             try Self.appendAudit(db, action: "received", requestID: request.id,
-                                 detail: "\(request.type.rawValue) request from \(sourceFile); state \(state.rawValue); due \(record.dueDate)", at: now)
-            return .added(state)
+                                 detail: "\(request.type.rawValue) request from \(sourceFile); state \(record.state.rawValue); due \(record.dueDate)",
+                                 at: now)
+            return .added(record.state)
     }
 
     /// The requests in the given states, oldest receipt first.
@@ -409,6 +405,15 @@ public final class Ledger: Sendable {
         /// A request whose work failed: waiting untouched for the next run, using no attempt,
         /// when the machine failed (the run then stops with 74); failed otherwise (an
         /// attempt used; three make it need review).
+        /// A request done, its answer or receipt in place. The reason says when no personal
+        /// data was held (no subject reference), or what was done where the type says more
+        /// than "completed".
+        static func completion(of record: LedgerRequest, subjectReference: String?) -> Transition {
+            let done: [RequestType: String] = [.restriction: "processing restricted (Art. 18)"]
+            return Transition(id: record.id, state: .completed, reason: subjectReference == nil ? "no personal data held" : done[record.type],
+                              subjectReference: subjectReference)
+        }
+
         public static func failure(of id: String, _ error: Error) -> Transition {
             guard let fault = MachineFault.of(error) else { return Transition(id: id, state: .failed, reason: "\(error)") }
             var transition = Transition(id: id, state: .pending, reason: "waiting for the machine: \(fault.message)")

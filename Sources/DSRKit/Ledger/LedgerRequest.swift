@@ -83,3 +83,22 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         return try JSONDecoder().decode(DataSubjectRequest.self, from: Data(payload.utf8))
     }
 }
+
+extension LedgerRequest {
+    /// A request as intake records it: `pending`, or `awaiting-verification` without a
+    /// verified identity, due a month after receipt. The dry run plans inbox requests from
+    /// the same record.
+    init(received submission: Ledger.Submission, sourceFile: String, controller: Configuration.Controller, now: Date) {
+        let request = submission.request
+        let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
+        let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
+        self.init(id: request.id, type: request.type, state: state,
+                  stateReason: state == .awaitingVerification ? "identity not yet verified" : nil,
+                  receivedAt: request.receivedAt, dueDate: deadline.dueDate(in: controller.deadlineCalendar).description,
+                  baseDueDate: deadline.baseDate.description, extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
+                  attempts: 0, verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
+                  subjectReference: nil, payload: String(decoding: submission.content, as: UTF8.self),
+                  contentFingerprint: submission.fingerprints[0], sourceFile: sourceFile, createdAt: now, updatedAt: now,
+                  completedAt: nil)
+    }
+}

@@ -45,11 +45,7 @@ struct AnswerStage {
             var finished: [OutboxPublisher.Item] = []
             for (item, writer) in open {
                 do {
-                    let folder = try writer.finish()
-                    let reference = item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) }
-                    finished.append((folder, Ledger.Transition(
-                        id: item.record.id, state: .completed,
-                        reason: item.subject == nil ? "no personal data held" : nil, subjectReference: reference)))
+                    finished.append((try writer.finish(), completion(of: item)))
                 } catch {
                     failures.append(failure(item, error))
                 }
@@ -57,6 +53,11 @@ struct AnswerStage {
             publisher.submit(finished)
         }
         return failures
+    }
+
+    /// What the ledger records once the request's answer is in place.
+    func completion(of item: ResolvedRequest) -> Ledger.Transition {
+        .completion(of: item.record, subjectReference: item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) })
     }
 
     private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)], from store: CustomerStore) throws {

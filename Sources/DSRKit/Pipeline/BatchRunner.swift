@@ -3,11 +3,11 @@ import Foundation
 
 /// Carries out a resolved batch: writes its answers and makes its store changes, on one
 /// thread or two as the batch's schedule says. Finished folders go to the publisher;
-/// what comes back are the requests that failed or wait.
+/// what comes back are the requests that failed or wait. The dry run previews the batch
+/// through the same stages instead.
 struct BatchRunner: Sendable {
     let answers: AnswerStage
     let changes: StoreChangeStage
-    let publisher: OutboxPublisher
     let store: CustomerStore
     /// Connections of their own that answers are read through beside the changes; fewer
     /// than two when the store cannot give them.
@@ -22,7 +22,7 @@ struct BatchRunner: Sendable {
         var changeSeconds: Double
     }
 
-    func run(_ batch: ResolvedBatch) -> Outcome {
+    func run(_ batch: ResolvedBatch, publishingWith publisher: OutboxPublisher) -> Outcome {
         let queue = AnswerQueue(batch.answers)
         let changing = batch.changes
         let answered: [(result: [Ledger.Transition], seconds: Double)]
@@ -30,25 +30,46 @@ struct BatchRunner: Sendable {
         switch BatchSchedule.choose(readers: readers.count, answering: batch.answers.compactMap(\.subject),
                                     changing: changing.compactMap(\.subject)) {
         case .sequential:
-            answered = [answer(queue, using: store)]
-            changed = change(changing)
+            answered = [answer(queue, using: store, publisher)]
+            changed = change(changing, publisher)
         case .changesBesideAnswers:
-            let (first, (changedBeside, second)) = concurrently({ answer(queue, using: readers[0]) },
-                                                                { (change(changing), answer(queue, using: readers[1])) })
+            let (first, (changedBeside, second)) = concurrently({ answer(queue, using: readers[0], publisher) },
+                                                                { (change(changing, publisher), answer(queue, using: readers[1], publisher)) })
             (answered, changed) = ([first, second], changedBeside)
         case .answersFirst:
-            let (first, second) = concurrently({ answer(queue, using: readers[0]) }, { answer(queue, using: readers[1]) })
-            (answered, changed) = ([first, second], change(changing))
+            let (first, second) = concurrently({ answer(queue, using: readers[0], publisher) }, { answer(queue, using: readers[1], publisher) })
+            (answered, changed) = ([first, second], change(changing, publisher))
         }
         return Outcome(transitions: batch.reviews + answered.flatMap(\.result) + changed.result,
                        answerSeconds: answered.map(\.seconds).reduce(0, +), changeSeconds: changed.seconds)
     }
 
-    private func answer(_ queue: AnswerQueue, using reader: CustomerStore) -> (result: [Ledger.Transition], seconds: Double) {
+    /// What `run` would do with the batch, writing and changing nothing: per request the
+    /// transition the night would record.
+    func preview(_ batch: ResolvedBatch) -> [PreviewedRequest] {
+        batch.reviews.map { PreviewedRequest(transition: $0) }
+            + batch.answers.map { PreviewedRequest(transition: answers.completion(of: $0)) }
+            + changes.preview(batch.changes, now: clock())
+    }
+
+    private func answer(_ queue: AnswerQueue, using reader: CustomerStore,
+                        _ publisher: OutboxPublisher) -> (result: [Ledger.Transition], seconds: Double) {
         PhaseTimer.measured { answers.answer(from: queue, using: reader, publishingWith: publisher, now: clock()) }
     }
 
-    private func change(_ items: [ResolvedRequest]) -> (result: [Ledger.Transition], seconds: Double) {
+    private func change(_ items: [ResolvedRequest], _ publisher: OutboxPublisher) -> (result: [Ledger.Transition], seconds: Double) {
         PhaseTimer.measured { changes.carryOut(items, publishingWith: publisher, now: clock()) }
+    }
+}
+
+extension RunContext {
+    /// The runner of the night's batches, for the night and its dry run alike.
+    /// - Parameter readers: connections of their own for answers beside the changes.
+    func batchRunner(ledger: Ledger, readers: [CustomerStore] = []) -> BatchRunner {
+        let outbox = Outbox(root: configuration.outboxURL)
+        return BatchRunner(answers: AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring,
+                                                logger: logger),
+                           changes: StoreChangeStage(context: self, ledger: ledger, outbox: outbox), store: store,
+                           readers: readers, clock: clock)
     }
 }

@@ -2,35 +2,26 @@ import DSRCore
 import Foundation
 import Logging
 
-/// `dsr run nightly --dry-run`: what the nightly run would do with the inbox and the
-/// queued requests, per request, without changing anything: no file moves, the ledger is
-/// only read, and store changes run on a `PreviewSession`.
+/// `dsr run nightly --dry-run`: the night's preview. It takes the queue and reads the inbox
+/// as the night does, resolves and sorts each batch through the same stages
+/// (`RequestQueue`, `ResolvedBatch`, `BatchRunner`), and records, instead of carrying them
+/// out, the transitions the night would record: no file moves, the ledger is only read,
+/// and store changes run on a `PreviewSession`.
 public struct DryRun {
     public let context: RunContext
-    /// Nil before the first real run.
-    public let ledger: Ledger?
+    /// Read only; an empty one in memory before the first real run.
+    public let ledger: Ledger
 
-    public init(context: RunContext, ledger: Ledger?) {
+    public init(context: RunContext, ledger: Ledger) {
         self.context = context
         self.ledger = ledger
     }
 
     private var configuration: Configuration { context.configuration }
-    private var map: DataMap { context.map }
-    private var store: CustomerStore { context.store }
-    private var clock: @Sendable () -> Date { context.clock }
 
-    /// A request the night would take: from the ledger's queue or from the inbox.
-    private struct Planned {
-        /// The request as the repeat check sees it (id, type, receipt, the officer's confirmation).
-        var candidate: RepeatedRequests.Candidate
-        var request: DataSubjectRequest
-        /// The inbox file it comes from; nil for a request already in the ledger.
-        var file: String?
-
-        var id: String { candidate.id }
-        var type: RequestType { candidate.type }
-    }
+    /// A request the night would take, and the inbox file it comes from (nil for one
+    /// already in the ledger).
+    private typealias Planned = (queued: QueuedRequest, file: String?)
 
     public func run() throws -> DryRunReport {
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
@@ -38,38 +29,43 @@ public struct DryRun {
         let now = clock()
         var report = DryRunReport()
         let planned = try queue(into: &report) + inbox(now: now, into: &report)
-        var resolutions = try SubjectResolver(store: store, map: map).resolve(planned.map(\.request))
-        try ledger.map { ledger in
-            try context.repeatedRequests(ledger: ledger).holdBack(&resolutions, of: planned.map(\.candidate))
+        let runner = context.batchRunner(ledger: ledger)
+        let resolver = SubjectResolver(store: context.store, map: context.map)
+        let repeats = context.repeatedRequests(ledger: ledger)
+        for batch in planned.sorted(by: { ($0.queued.record.receivedAt, $0.queued.record.id) < ($1.queued.record.receivedAt, $1.queued.record.id) })
+            .chunked(into: configuration.batchSize) {
+            let previewed = runner.preview(try ResolvedBatch(batch.map(\.queued), resolver: resolver, repeats: repeats))
+            let byID = Dictionary(uniqueKeysWithValues: previewed.map { ($0.transition.id, $0) })
+            report.entries += batch.map { DryRunReport.Entry(of: $0.queued.record, file: $0.file, previewed: byID[$0.queued.record.id]!) }
         }
-        for item in planned {
-            var entry = DryRunReport.Entry(id: item.id, file: item.file, type: item.type.rawValue, outcome: "")
-            (entry.outcome, entry.receipt) = try outcome(of: item, resolution: resolutions[item.id] ?? .notFound, now: now)
-            report.entries.append(entry)
-        }
-        report.sweepDueRows = try ledger.map { ledger in
-            try ErasureSweep(store: store, map: map, ledger: ledger, logger: context.logger).due(today: context.today(at: now))
-                .reduce(0) { $0 + $1.rows.count }
-        } ?? 0
+        report.sweepDueRows = try ErasureSweep(store: context.store, map: context.map, ledger: ledger, logger: context.logger)
+            .due(today: context.today(at: now)).reduce(0) { $0 + $1.rows.count }
         return report
     }
 
-    /// The ledger's queue as the night takes it (`RequestQueue`); requests in progress
-    /// after a killed run are queued again by the night's recovery.
+    private var clock: @Sendable () -> Date { context.clock }
+
+    /// The ledger's queue as the night takes it: requests a killed run left in progress
+    /// recovered first (`RequestQueue.recovery`), then `RequestQueue.take`.
     private func queue(into report: inout DryRunReport) throws -> [Planned] {
-        guard let queue = try ledger.map({ try RequestQueue.take(from: $0, in: [.pending, .failed, .inProgress]) }) else { return [] }
+        let interrupted = try ledger.requests(in: [.inProgress])
+        let recovered = RequestQueue.recovery(of: interrupted, outbox: Outbox(root: configuration.outboxURL))
+        for (record, transition) in zip(interrupted, recovered) where transition.state == .completed {
+            report.entries.append(.init(of: record, file: nil, previewed: PreviewedRequest(transition: transition)))
+        }
+        let completed = Set(recovered.filter { $0.state == .completed }.map(\.id))
+        let queue = try RequestQueue.take(from: ledger, in: [.pending, .failed, .inProgress])
         for review in queue.reviews {
-            report.entries.append(.init(id: review.id, outcome: "would need review: \(review.reason ?? "")"))
+            report.entries.append(.init(id: review.id, state: review.state, reason: review.reason,
+                                        outcome: "would need review: \(review.reason ?? "")"))
         }
-        return queue.queued.map { record, request in
-            Planned(candidate: .init(record), request: request, file: nil)
-        }
+        return queue.queued.filter { !completed.contains($0.record.id) }.map { ($0, nil) }
     }
 
     /// The inbox's files as intake reads them (`Intake.readyFiles`, `SubmissionReader`,
-    /// the ledger's enqueue outcomes): files still being written, entries that are not
-    /// files, rejected files, requests already in the ledger and unverified ones are
-    /// reported; the others are planned.
+    /// the ledger's enqueue outcomes, the record intake would add): files still being
+    /// written, entries that are not files, rejected files, requests already in the ledger
+    /// and unverified ones are reported; the others are planned.
     private func inbox(now: Date, into report: inout DryRunReport) throws -> [Planned] {
         var listed = Intake.Report()
         let files = try Intake.readyFiles(in: configuration.inboxURL, settleSeconds: configuration.inboxSettleSeconds, report: &listed)
@@ -79,57 +75,29 @@ public struct DryRun {
         var planned: [Planned] = []
         for (file, read) in reader.read(files[...]) {
             let name = file.lastPathComponent
-            let submissions: [Ledger.Submission]
             do {
-                submissions = try read.get()
-                let known = try ledger?.enqueueOutcomes(of: submissions) ?? submissions.map { _ in nil }
+                let submissions = try read.get()
+                let known = try ledger.enqueueOutcomes(of: submissions)
                 let conflicts = zip(submissions, known).filter { $0.1 == .conflict }.map(\.0.request.id)
                 guard conflicts.isEmpty else { throw Intake.conflict(ids: conflicts, file: name) }
-                planned += zip(submissions, known).compactMap { submission, outcome in
-                    let request = submission.request
-                    let waiting = outcome == .duplicate ? "already in the ledger; nothing to do"
-                        : request.verification == nil ? "would wait for identity verification" : nil
-                    guard let waiting else {
-                        let candidate = RepeatedRequests.Candidate(id: request.id, type: request.type, receivedAt: request.receivedAt,
-                                                                   confirmed: false)
-                        return Planned(candidate: candidate, request: request, file: name)
+                for (submission, outcome) in zip(submissions, known) {
+                    let record = LedgerRequest(received: submission, sourceFile: context.keyring.fileReference(name),
+                                               controller: configuration.controller, now: now)
+                    if outcome == .duplicate {
+                        report.entries.append(.init(id: record.id, file: name, type: record.type.rawValue,
+                                                    outcome: "already in the ledger; nothing to do"))
+                    } else if record.state == .awaitingVerification {
+                        let waiting = Ledger.Transition(id: record.id, state: record.state, reason: record.stateReason)
+                        report.entries.append(.init(of: record, file: name, previewed: PreviewedRequest(transition: waiting)))
+                    } else {
+                        planned.append(((record, submission.request), name))
                     }
-                    report.entries.append(.init(id: request.id, file: name, type: request.type.rawValue, outcome: waiting))
-                    return nil
                 }
             } catch let error as RequestFileError {
                 report.entries.append(.init(file: name, outcome: "the file would be rejected: " + error.problems.map(\.reason).joined(separator: "; ")))
             }
         }
         return planned
-    }
-
-    /// What the night would do with a request whose person resolved as `resolution`: the
-    /// same gate as the night's, and the store change carried out on a `PreviewSession`.
-    private func outcome(of item: Planned, resolution: SubjectResolver.Resolution, now: Date) throws -> (String, Receipt?) {
-        let subject: StoreValue
-        switch resolution {
-        case .needsReview(let reason): return ("would need review: \(reason)", nil)
-        case .notFound: return (item.type.isAnswered ? "would answer: no personal data held" : "would change nothing: no personal data held", nil)
-        case .found(let found): subject = found
-        }
-        guard let change = try context.storeChange(for: item.type, now: now) else {
-            return ("would write the \(AnswerKind(for: item.type).fileStem)", nil)
-        }
-        if let ledger, let reason = try ChangeGate(ledger: ledger, keyring: context.keyring, map: map)
-            .waitingReason(for: item.type, subject: subject) {
-            return ("would wait: \(reason)", nil)
-        }
-        do {
-            let receipt = try store.reading { session in
-                try change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
-            }
-            return ("would carry out", receipt)
-        } catch let rejection as RequestRejection {
-            return ("would be rejected: \(rejection.reason)", nil)
-        } catch {
-            return ("would fail: \(error)", nil)
-        }
     }
 }
 
@@ -143,6 +111,11 @@ public struct DryRunReport: Sendable, Codable, Equatable {
         public var id: String?
         public var file: String?
         public var type: String?
+        /// The state the night would leave the request in, and why, as it would record
+        /// them; nil for what it would not take (a rejected file, a request already known).
+        public var state: RequestState?
+        public var reason: String?
+        /// The same in a sentence for the officer.
         public var outcome: String
         public var receipt: Receipt?
     }
@@ -152,6 +125,22 @@ public struct DryRunReport: Sendable, Codable, Equatable {
     }
 
     public func json() -> String { ReportJSON.text(self) }
+
+    /// The officer's sentence for the transition the night would record for a request of `type`.
+    private static func sentence(for transition: Ledger.Transition, type: RequestType, receipt: Receipt?) -> String {
+        let reason = transition.reason ?? ""
+        switch transition.state {
+        case .completed where receipt != nil: return "would carry out"
+        case .completed where transition.subjectReference == nil:
+            return (type.isAnswered ? "would answer: " : "would change nothing: ") + reason
+        case .completed: return "would write the \(AnswerKind(for: type).fileStem)"
+        case .awaitingVerification: return "would wait for identity verification"
+        case .pending: return "would wait: \(reason)"
+        case .needsReview: return "would need review: \(reason)"
+        case .rejected: return "would be rejected: \(reason)"
+        case .received, .inProgress, .failed, .cancelled: return "would fail: \(reason)"
+        }
+    }
 
     public var text: String {
         var lines = ["dry run: nothing was changed"]
@@ -166,5 +155,20 @@ public struct DryRunReport: Sendable, Codable, Equatable {
         }
         lines.append("sweep: \(sweepDueRows) held row(s) past their hold would be erased")
         return lines.joined(separator: "\n")
+    }
+}
+
+extension DryRunReport.Entry {
+    init(id: String? = nil, file: String? = nil, type: String? = nil, state: RequestState? = nil, reason: String? = nil,
+         outcome: String) {
+        self.init(id: id, file: file, type: type, state: state, reason: reason, outcome: outcome, receipt: nil)
+    }
+
+    /// The entry of a request the night would take, from the transition it would record.
+    init(of record: LedgerRequest, file: String?, previewed: PreviewedRequest) {
+        let transition = previewed.transition
+        self.init(id: record.id, file: file, type: record.type.rawValue, state: transition.state, reason: transition.reason,
+                  outcome: DryRunReport.sentence(for: transition, type: record.type, receipt: previewed.receipt),
+                  receipt: previewed.receipt)
     }
 }

@@ -154,15 +154,7 @@ public struct JobRun {
     /// Requests left in progress by a killed run: complete the ones whose answer is already
     /// in place, put the others back in the queue.
     private func recoverInterrupted(outbox: Outbox) throws -> Int {
-        let interrupted = try ledger.requests(in: [.inProgress])
-        var transitions: [Ledger.Transition] = []
-        for record in interrupted {
-            if outbox.hasCompleteAnswer(for: record.id) {
-                transitions.append(.init(id: record.id, state: .completed, reason: "answer found in place after an interrupted run"))
-            } else {
-                transitions.append(.init(id: record.id, state: .pending, reason: "retried after an interrupted run"))
-            }
-        }
+        let transitions = RequestQueue.recovery(of: try ledger.requests(in: [.inProgress]), outbox: outbox)
         try ledger.apply(transitions, now: clock())
         return transitions.filter { $0.state == .completed }.count
     }
@@ -176,18 +168,6 @@ public struct JobRun {
         }
     }
 
-    /// The runner of the night's batches: answers read through connections of their own
-    /// when the store allows, so a batch's answers are written on both cores, beside its
-    /// store changes.
-    private func batchRunner(outbox: Outbox, publisher: OutboxPublisher, answering: Bool) throws -> BatchRunner {
-        BatchRunner(
-            answers: AnswerStage(map: context.map, outbox: outbox, controller: configuration.controller,
-                                 keyring: context.keyring, logger: logger),
-            changes: StoreChangeStage(context: context, ledger: ledger, outbox: outbox), publisher: publisher,
-            store: store, readers: answering ? try (0..<2).compactMap { _ in try store.concurrentReader() } : [],
-            clock: clock)
-    }
-
     /// Carries out the queue a batch at a time. Outcomes are recorded in the ledger
     /// transaction that starts the next batch: one commit per batch. A completion comes from
     /// the publisher once the request's folder is durable and in place, so a run killed
@@ -196,7 +176,10 @@ public struct JobRun {
     /// untouched, and the next run after the fix finishes them.
     private func process(_ queued: [QueuedRequest], outbox: Outbox, summary: inout RunSummary) throws {
         let publisher = OutboxPublisher(outbox: outbox, logger: logger)
-        let runner = try batchRunner(outbox: outbox, publisher: publisher, answering: !queued.isEmpty)
+        // Answers are read through connections of their own when the store allows, so a
+        // batch's answers are written on both cores, beside its store changes.
+        let runner = context.batchRunner(ledger: ledger,
+                                         readers: queued.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() })
         let resolver = SubjectResolver(store: store, map: context.map)
         let repeats = context.repeatedRequests(ledger: ledger)
         var record = OutcomeRecord(types: Dictionary(uniqueKeysWithValues: queued.map { ($0.record.id, $0.record.type) }))
@@ -212,7 +195,7 @@ public struct JobRun {
                     try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
                 let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, resolver: resolver, repeats: repeats) }
-                let outcome = runner.run(resolved)
+                let outcome = runner.run(resolved, publishingWith: publisher)
                 summary.phaseSeconds[.answer, default: 0] += outcome.answerSeconds
                 summary.phaseSeconds[.change, default: 0] += outcome.changeSeconds
                 record.hold(outcome.transitions)

@@ -22,4 +22,14 @@ enum RequestQueue {
         }
         return (queued, reviews)
     }
+
+    /// What becomes of requests a killed run left in progress: completed when their answer
+    /// is already in place, queued again otherwise.
+    static func recovery(of interrupted: [LedgerRequest], outbox: Outbox) -> [Ledger.Transition] {
+        interrupted.map { record in
+            outbox.hasCompleteAnswer(for: record.id)
+                ? .init(id: record.id, state: .completed, reason: "answer found in place after an interrupted run")
+                : .init(id: record.id, state: .pending, reason: "retried after an interrupted run")
+        }
+    }
 }

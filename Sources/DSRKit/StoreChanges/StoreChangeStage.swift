@@ -46,16 +46,33 @@ struct StoreChangeStage {
                 let folder = try ReceiptWriter.stage(finished.receipt, header: header, formats: finished.item.request.formats,
                                                      outbox: outbox)
                 context.logger.debug("request carried out", metadata: ["request": "\(record.id)", "type": "\(record.type.rawValue)"])
-                staged.append((folder, Ledger.Transition(
-                    id: record.id, state: .completed,
-                    reason: finished.reference == nil ? "no personal data held" : Self.doneReason[record.type],
-                    subjectReference: finished.reference)))
+                staged.append((folder, .completion(of: record, subjectReference: finished.reference)))
             } catch {
                 transitions.append(failure(finished.item, error))
             }
         }
         publisher.submit(staged)
         return transitions
+    }
+
+    /// What `carryOut` would do with the batch, changing nothing: each request's transition
+    /// as the night would record it, with the receipt of those it would complete. The plan
+    /// and the gate are the night's; the change runs unmodified on a `PreviewSession`.
+    func preview(_ items: [ResolvedRequest], now: Date) -> [PreviewedRequest] {
+        items.map { item in
+            do {
+                let planned = try plan(item, now: now)
+                var receipt = planned.recordedReceipt
+                if let subject = item.subject, planned.reference != nil {
+                    receipt = try store.reading { session in
+                        try planned.change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
+                    }
+                }
+                return PreviewedRequest(transition: .completion(of: item.record, subjectReference: planned.reference), receipt: receipt)
+            } catch {
+                return PreviewedRequest(transition: transition(item, error))
+            }
+        }
     }
 
     /// A request ready to be carried out: its change, its subject's reference, and for a
@@ -159,7 +176,4 @@ struct StoreChangeStage {
         context.logger.error("request failed; the subject is untouched", metadata: ["request": "\(item.record.id)", "error": "\(error)"])
         return .failure(of: item.record.id, error)
     }
-
-    private static let doneReason: [RequestType: String] = [.restriction: "processing restricted (Art. 18)"]
-
 }
