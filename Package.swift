@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -60,8 +61,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // Letters to people: logic-less templates a privacy officer can edit.
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Resources/Schemas"), .copy("Resources/Demo")]
+            resources: [.copy("Resources/Schemas"), .copy("Resources/Demo"), .copy("Resources/Letters")]
         ),
         .executableTarget(
             name: "dsr",

@@ -208,14 +208,17 @@ extension DataMap {
             if rewriteValue != nil, erasure != .rewrite(rewriteValue!) {
                 throw columnNode.problem("'value' is only for the rewrite erasure action")
             }
+            let label = try columnFields.optional("label").map { node throws(InputProblem) in try Labels.parse(node) } ?? Labels()
+            let format = try columnFields.optional("format").map { node throws(InputProblem) in try DisplayFormat.parse(node) }
             try columnFields.finish()
             columns.append(MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure,
-                                        rectifiable: rectifiable))
+                                        rectifiable: rectifiable, label: label, format: format))
         }
         guard !columns.isEmpty else { throw columnsNode.problem("a mapped table needs at least one column") }
 
         var hold: RetentionRule?
         if let holdNode = fields.optional("hold") { hold = try retentionRule(holdNode) }
+        let label = try fields.optional("label").map { node throws(InputProblem) in try Labels.parse(node) } ?? Labels()
         let table = MappedTable(
             name: name,
             description: try fields.required("description").nonEmptyString(),
@@ -229,7 +232,8 @@ extension DataMap {
             columns: columns,
             pathToSubject: [],
             hold: hold,
-            restrictionFlag: try fields.optional("restriction_flag")?.nonEmptyString())
+            restrictionFlag: try fields.optional("restriction_flag")?.nonEmptyString(),
+            label: label)
         try fields.finish()
         return table
     }

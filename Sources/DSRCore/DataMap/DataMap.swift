@@ -147,6 +147,8 @@ public struct MappedTable: Sendable {
     public var hold: RetentionRule?
     /// A column set to 1 while the subject's rows are restricted (Art. 18, or held).
     public var restrictionFlag: String?
+    /// What letters call the table, per language; its description where there is none.
+    public var label = Labels()
 
     /// Whether erasure deletes this table's rows (rather than changing columns).
     public var erasureDeletesRows: Bool {
@@ -190,4 +192,8 @@ public struct MappedColumn: Sendable {
     /// Whether a rectification (Art. 16) may change it: only columns the map marks, never a
     /// key or a column that links rows to their subject.
     public var rectifiable: Bool = false
+    /// What letters call the column, per language; its name where there is none.
+    public var label = Labels()
+    /// How letters show its values; as stored when nil.
+    public var format: DisplayFormat?
 }

@@ -30,6 +30,9 @@ public struct Configuration: Sendable {
     /// Art. 12(5): a request of the same type for a person who had one completed within
     /// this many days goes to review (0: never).
     public var repeatWindowDays: Int = 30
+    /// The installation's letter templates, overriding the shipped ones of the same name;
+    /// `templates/` beside the configuration file unless `templates:` names another folder.
+    public var templatesURL: URL
 
     /// The controller named in reports.
     public struct Controller: Sendable {
@@ -46,6 +49,9 @@ public struct Configuration: Sendable {
         public var supervisoryAuthority: String? = nil
         /// The controller's organisation number (Brønnøysund, Bolagsverket, Companies House).
         public var organisationNumber: String? = nil
+        /// The languages letters are written in, the default first; a request may ask for
+        /// any of them.
+        public var languages: [Language] = [.en]
     }
 
     /// The kind and place of the customer store.
@@ -129,6 +135,12 @@ public struct Configuration: Sendable {
             deadlineCalendar: DeadlineCalendar(holidays: holidays, extraHolidays: extraHolidays))
         controller.supervisoryAuthority = try controllerFields.optional("supervisory_authority")?.nonEmptyString()
         controller.organisationNumber = try controllerFields.optional("organisation_number")?.nonEmptyString()
+        if let languagesNode = controllerFields.optional("languages") {
+            controller.languages = try languagesNode.list().map { node throws(InputProblem) in try Language.parse(node) }
+            guard !controller.languages.isEmpty, Set(controller.languages).count == controller.languages.count else {
+                throw languagesNode.problem("must name each language once, the default first")
+            }
+        }
         try controllerFields.finish()
 
         let storeFields = try fields.required("store").fields()
@@ -199,7 +211,9 @@ public struct Configuration: Sendable {
             ledgerURL: try path(try fields.required("ledger")),
             hmacKeyURLs: try keyFiles(),
             batchSize: batchSize,
-            inboxSettleSeconds: settle)
+            inboxSettleSeconds: settle,
+            templatesURL: try fields.optional("templates").map { node throws(InputProblem) in try path(node) }
+                ?? fileURL.deletingLastPathComponent().appendingPathComponent("templates", isDirectory: true))
         configuration.repeatWindowDays = repeatWindow
         try fields.finish()
         return configuration

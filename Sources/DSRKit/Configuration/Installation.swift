@@ -82,7 +82,8 @@ public final class Installation {
     }
 
     private func runContext(clock: @escaping @Sendable () -> Date) throws -> RunContext {
-        RunContext(configuration: configuration, map: map, store: try store(), keyring: try keyring(), logger: logger, clock: clock)
+        RunContext(configuration: configuration, map: map, store: try store(), keyring: try keyring(), letters: try letterTemplates(),
+                   logger: logger, clock: clock)
     }
 
     /// Re-applies recorded erasures to a store restored from a backup.
@@ -120,6 +121,17 @@ public final class Installation {
         return normalized
     }
 
+    /// The letter templates: the shipped ones with the installation's overrides.
+    public func letterTemplates() throws -> LetterTemplates {
+        try LetterTemplates.load(overrides: configuration.templatesURL)
+    }
+
+    /// What is wrong with the letter templates in the controller's languages: every
+    /// template rendered against a sample letter; empty when all render whole.
+    public func letterTemplateProblems() throws -> [String] {
+        try letterTemplates().problems(languages: configuration.controller.languages, map: map, controller: configuration.controller)
+    }
+
     private func checkBeforeRunning() throws {
         let check = try checkDataMap()
         for warning in check.warnings { logger.warning("data map: \(warning.field): \(warning.message)") }
@@ -129,6 +141,11 @@ public final class Installation {
         }
         guard FileManager.default.fileExists(atPath: configuration.inboxURL.path) else {
             throw DSRError.configuration("\(configuration.fileURL.path): field 'inbox': folder \(configuration.inboxURL.path) does not exist")
+        }
+        let problems = try letterTemplateProblems()
+        guard problems.isEmpty else {
+            throw DSRError.configuration("the letter templates are broken; nothing was done (`dsr templates check` lists the same):\n"
+                                         + problems.map { "  \($0)" }.joined(separator: "\n"))
         }
     }
 }

@@ -8,10 +8,17 @@ final class AnswerWriter {
     let kind: AnswerKind
     private let folder: StagedFolder
     private let documents: [DocumentWriter]
+    private let header: AnswerHeader
+    /// The letter to the person, gathered from the same rows.
+    private let letter: TableLetterDraft
 
     /// - Parameter fragments: table descriptions rendered once for all the answers of a batch.
-    init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox, fragments: JSONFragmentCache) throws {
+    /// - Parameter letter: who the letter is to, in which language, from which templates.
+    init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox, fragments: JSONFragmentCache,
+         letter: LetterWriter) throws {
         self.kind = kind
+        self.header = header
+        self.letter = TableLetterDraft(letter)
         let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         self.folder = folder
         documents = try formats.map { format -> DocumentWriter in
@@ -71,13 +78,15 @@ final class AnswerWriter {
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) throws {
         for document in documents { try document.row(values, columns: columns) }
+        letter.row(values, columns: columns)
     }
 
-    func endTable() throws {
+    func endTable(_ table: MappedTable, columns: [MappedColumn]) throws {
         for document in documents {
             try document.endList()
             try document.endItem()
         }
+        letter.endTable(table, columns: columns)
     }
 
     /// Finishes and closes every document, and returns the folder to publish with its batch.
@@ -87,6 +96,8 @@ final class AnswerWriter {
             try document.endDocument()
             try document.output.close(syncing: false)
         }
+        try letter.writer.write(letter.body(files: documents.map { $0.output.url.lastPathComponent }, facts: header.facts),
+                                phrases: letter.phrases, into: folder)
         return folder.closed()
     }
 }

@@ -13,6 +13,7 @@ struct AnswerStage {
     let outbox: Outbox
     let controller: Configuration.Controller
     let keyring: SubjectKeyring
+    let letters: LetterTemplates
     let logger: Logger
 
     /// Writes answers for the chunks taken from `queue` until it is empty, reading through
@@ -28,8 +29,12 @@ struct AnswerStage {
                 do {
                     let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
                                               subjectFound: item.subject != nil, generatedAt: now)
+                    let heading = LetterHeading(kind: item.subject == nil ? .noData : LetterKind(for: item.record.type),
+                                                header: header, controller: controller,
+                                                language: LetterHeading.language(asked: item.request.language, controller: controller))
                     let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
-                                                  formats: item.request.formats, outbox: outbox, fragments: fragments)
+                                                  formats: item.request.formats, outbox: outbox, fragments: fragments,
+                                                  letter: LetterWriter(heading: heading, templates: letters))
                     open.append((item, writer))
                 } catch {
                     failures.append(failure(item, error))
@@ -91,7 +96,7 @@ struct AnswerStage {
                     }
                 }
             }
-            for writer in showing { try writer.endTable() }
+            for writer in showing { try writer.endTable(table, columns: projections[writer.kind]!.columns) }
         }
     }
 

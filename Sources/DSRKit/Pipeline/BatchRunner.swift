@@ -68,7 +68,7 @@ extension RunContext {
     func batchRunner(ledger: Ledger, readers: [CustomerStore] = []) -> BatchRunner {
         let outbox = Outbox(root: configuration.outboxURL)
         return BatchRunner(answers: AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring,
-                                                logger: logger),
+                                                letters: letters, logger: logger),
                            changes: StoreChangeStage(context: self, ledger: ledger, outbox: outbox), store: store,
                            readers: readers, clock: clock)
     }

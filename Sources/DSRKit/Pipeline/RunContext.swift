@@ -11,13 +11,16 @@ public struct RunContext: Sendable {
     public let keyring: SubjectKeyring
     public let logger: Logger
     public let clock: @Sendable () -> Date
+    /// The templates and phrases of the letters to people.
+    public let letters: LetterTemplates
 
     public init(configuration: Configuration, map: DataMap, store: CustomerStore, keyring: SubjectKeyring,
-                logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
+                letters: LetterTemplates, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.map = map
         self.store = store
         self.keyring = keyring
+        self.letters = letters
         self.logger = logger
         self.clock = clock
     }

@@ -18,10 +18,12 @@ public struct DataSubjectRequest: Sendable, Equatable, Codable {
     /// Objection and consent withdrawal.
     public var scope: Scope?
     public var note: String?
+    /// The language the person asked to be written to in; the controller's default when nil.
+    public var language: Language?
 
     public init(id: String, type: RequestType, receivedAt: Date, identities: [String: String],
                 verification: Verification?, formats: [OutputFormat], changes: [String: String],
-                scope: Scope?, note: String?) {
+                scope: Scope?, note: String?, language: Language? = nil) {
         self.id = id
         self.type = type
         self.receivedAt = receivedAt
@@ -31,6 +33,7 @@ public struct DataSubjectRequest: Sendable, Equatable, Codable {
         self.changes = changes
         self.scope = scope
         self.note = note
+        self.language = language
     }
 
     public struct Verification: Sendable, Equatable, Codable {

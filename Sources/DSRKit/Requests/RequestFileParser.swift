@@ -131,6 +131,9 @@ public struct RequestFileParser: Sendable {
             return scope
         } ?? nil
         let note = collect { () throws(InputProblem) in try fields.optional("note")?.string() } ?? nil
+        let language = collect { () throws(InputProblem) in
+            try fields.optional("language").map { node throws(InputProblem) in try Language.parse(node) }
+        } ?? nil
         _ = collect { () throws(InputProblem) in try fields.finish() }
 
         if let type, let typeNode, let reason = unsupportedReason(type) {
@@ -152,7 +155,7 @@ public struct RequestFileParser: Sendable {
         }
         return .success(DataSubjectRequest(id: id, type: type, receivedAt: receivedAt, identities: identities,
                                            verification: verification, formats: formats, changes: changes,
-                                           scope: scope, note: note))
+                                           scope: scope, note: note, language: language))
     }
 
     static func requestID(_ node: DocumentNode) throws(InputProblem) -> String {

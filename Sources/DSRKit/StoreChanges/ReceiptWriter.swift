@@ -6,8 +6,10 @@ enum ReceiptWriter {
     static let fileStem = "receipt"
     static let document = DocumentKind(jsonName: "dsr.receipt", xmlRoot: "receipt", xmlNamespace: "urn:dsr:receipt:1")
 
-    /// Writes the receipt's files into a staging folder, to be published with its batch.
-    static func stage(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox) throws -> ClosedFolder {
+    /// Writes the receipt's files and its letter into a staging folder, to be published
+    /// with its batch.
+    static func stage(_ receipt: Receipt, header: AnswerHeader, formats: [OutputFormat], outbox: Outbox,
+                      letter: LetterWriter, map: DataMap) throws -> ClosedFolder {
         let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         let statement = header.subjectFound
             ? "This receipt lists, table by table, what \(header.controllerName) did with your personal data for your \(header.requestType.rawValue) request."
@@ -24,6 +26,8 @@ enum ReceiptWriter {
             try writer.endDocument()
             try output.close(syncing: false)
         }
+        try letter.write(letter.body(of: receipt, map: map), phrases: letter.templates.phraseBook(letter.heading.language),
+                         into: folder)
         return folder.closed()
     }
 }

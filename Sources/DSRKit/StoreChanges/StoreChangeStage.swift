@@ -43,8 +43,12 @@ struct StoreChangeStage {
             let header = AnswerHeader(for: record, controller: context.configuration.controller, facts: map.facts,
                                       subjectFound: finished.reference != nil, generatedAt: now)
             do {
+                let controller = context.configuration.controller
+                let heading = LetterHeading(kind: finished.reference == nil ? .noData : .changed, header: header, controller: controller,
+                                            language: LetterHeading.language(asked: finished.item.request.language, controller: controller))
                 let folder = try ReceiptWriter.stage(finished.receipt, header: header, formats: finished.item.request.formats,
-                                                     outbox: outbox)
+                                                     outbox: outbox, letter: LetterWriter(heading: heading, templates: context.letters),
+                                                     map: map)
                 context.logger.debug("request carried out", metadata: ["request": "\(record.id)", "type": "\(record.type.rawValue)"])
                 staged.append((folder, .completion(of: record, subjectReference: finished.reference)))
             } catch {

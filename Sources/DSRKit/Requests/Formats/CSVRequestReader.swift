@@ -45,7 +45,7 @@ enum CSVRequestReader {
 
     /// The request fields a header may name: the plain ones, and `subject.<identity>` and
     /// `changes.<table.column>` (whose names the data map checks).
-    static let plainFields: Set<String> = ["id", "type", "received_at", "formats", "note", "verification.method",
+    static let plainFields: Set<String> = ["id", "type", "received_at", "formats", "note", "language", "verification.method",
                                            "verification.verified_at", "scope.purposes", "scope.channels"]
 
     private static func isFieldName(_ name: String) -> Bool {

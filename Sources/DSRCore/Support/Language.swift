@@ -1,0 +1,50 @@
+import Foundation
+
+/// A language dsr writes letters in, by its ISO 639-1 code.
+public enum Language: String, Sendable, CaseIterable, Codable {
+    /// Norwegian Bokmål.
+    case nb
+    case sv
+    case en
+
+    /// The locale whose conventions dates, times and numbers follow.
+    public var locale: Locale {
+        switch self {
+        case .nb: return Locale(identifier: "nb_NO")
+        case .sv: return Locale(identifier: "sv_SE")
+        case .en: return Locale(identifier: "en_GB")
+        }
+    }
+
+    /// The language read from a document, or the problem naming the languages dsr has.
+    package static func parse(_ node: DocumentNode) throws(InputProblem) -> Language {
+        guard let language = Language(rawValue: try node.nonEmptyString().lowercased()) else {
+            throw node.problem("unknown language; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return language
+    }
+}
+
+/// A text in several languages; a language without one falls back to the caller's default.
+public struct Labels: Sendable, Equatable {
+    public var texts: [Language: String]
+
+    public init(_ texts: [Language: String] = [:]) {
+        self.texts = texts
+    }
+
+    /// The text in `language`, or nil.
+    public subscript(language: Language) -> String? { texts[language] }
+
+    /// `{nb: E-postadresse, sv: E-postadress, en: Email address}`.
+    package static func parse(_ node: DocumentNode) throws(InputProblem) -> Labels {
+        var texts: [Language: String] = [:]
+        for (key, value) in try node.entries() {
+            guard let language = Language(rawValue: key) else {
+                throw value.problem("unknown language; expected one of \(Language.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            texts[language] = try value.nonEmptyString()
+        }
+        return Labels(texts)
+    }
+}

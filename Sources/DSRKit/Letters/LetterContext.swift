@@ -1,0 +1,88 @@
+import DSRCore
+import Foundation
+import Mustache
+
+/// What a letter's template is rendered with: its values by name. A name a template asks
+/// for that nothing holds (no section item, not the letter) is noted, so `dsr templates
+/// check` can name the broken placeholder.
+final class LetterContext: MustacheParent {
+    private var values: [String: Any]
+    let phrases: PhraseBook
+    private(set) var missing: [String] = []
+
+    init(_ values: [String: Any], phrases: PhraseBook) {
+        self.values = values
+        self.phrases = phrases
+        self.values["t"] = phrases
+    }
+
+    func child(named name: String) -> Any? {
+        if let value = values[name] { return value }
+        missing.append(name)
+        return nil
+    }
+}
+
+/// A language's phrases (`{{t.key}}`), noting the keys asked for and missing.
+final class PhraseBook: MustacheParent {
+    private let texts: [String: String]
+    private(set) var missing: [String] = []
+
+    init(_ texts: [String: String]) {
+        self.texts = texts
+    }
+
+    func child(named name: String) -> Any? { self[name] }
+
+    subscript(key: String) -> String? {
+        if let text = texts[key] { return text }
+        missing.append(key)
+        return nil
+    }
+
+    /// The phrase, or its key where the language lacks it (the check names it).
+    func text(_ key: String) -> String { self[key] ?? key }
+}
+
+/// Who a letter is to and about: what every letter says before its own part.
+struct LetterHeading {
+    var kind: LetterKind
+    var header: AnswerHeader
+    var controller: Configuration.Controller
+    var language: Language
+
+    /// The letter's language: the one the request asked for when the controller writes in
+    /// it, else the controller's default.
+    static func language(asked: Language?, controller: Configuration.Controller) -> Language {
+        asked.flatMap { controller.languages.contains($0) ? $0 : nil } ?? controller.languages[0]
+    }
+
+    /// The values of the letter's frame: title, introduction, the request's facts in the
+    /// controller's time zone and the language's conventions, the controller, and the
+    /// other languages the letter can be had in.
+    func values(_ phrases: PhraseBook, templates: LetterTemplates) -> [String: Any] {
+        let style = LetterStyle(language: language, zone: controller.timeZone)
+        let topic = kind == .changed ? header.requestType.rawValue.replacingOccurrences(of: "-", with: "_") : kind.rawValue.replacingOccurrences(of: "-", with: "_")
+        var controllerValues: [String: Any] = ["name": controller.name, "dpo_contact": controller.dpoContact,
+                                               "authority": controller.supervisoryAuthority ?? ""]
+        if let number = controller.organisationNumber { controllerValues["organisation_number"] = number }
+        let others = controller.languages.filter { $0 != language }
+        return [
+            "lang": language.rawValue,
+            "title": phrases.text("title_" + topic),
+            "intro": phrases.text("intro_" + topic),
+            "controller": controllerValues,
+            "request": [
+                "id": header.requestID,
+                "type": phrases.text("type_" + header.requestType.rawValue.replacingOccurrences(of: "-", with: "_")),
+                "received": style.dateTime(header.receivedAt),
+                "due": CalendarDay(iso: header.dueDate).map(style.day) ?? header.dueDate,
+                "written": style.dateTime(header.generatedAt),
+            ],
+            "has_other_languages": !others.isEmpty,
+            "other_languages": others.enumerated().map { index, other in
+                ["code": other.rawValue, "name": templates.phraseBook(other).text("language_name"), "last": index == others.count - 1]
+            },
+        ]
+    }
+}

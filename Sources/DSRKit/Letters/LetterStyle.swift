@@ -1,0 +1,64 @@
+import DSRCore
+import Foundation
+
+/// How a letter writes times, days and stored values: in the controller's time zone and
+/// the language's conventions, as the data map's display formats say.
+struct LetterStyle {
+    let language: Language
+    let zone: TimeZone
+
+    /// `21. november 2026 kl. 10:00`: a moment in the controller's zone.
+    func dateTime(_ date: Date) -> String {
+        date.formatted(Date.FormatStyle(date: .long, time: .shortened, locale: language.locale, timeZone: zone))
+    }
+
+    /// `21. november 2026`: a calendar day, as it is (no zone shifts it).
+    func day(_ day: CalendarDay) -> String {
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let date = utc.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
+        return date.formatted(Date.FormatStyle(date: .long, time: .omitted, locale: language.locale,
+                                               timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    /// A stored value as the column's display format shows it; as stored when the format
+    /// does not fit the value (a letter never hides what the answer files hold).
+    func value(_ value: StoreValue, format: DisplayFormat?, phrases: PhraseBook) -> String {
+        if case .null = value { return "–" }
+        if case .blob(let data) = value { return "(\(data.count) bytes)" }
+        let stored = value.canonicalText
+        switch format {
+        case nil: return stored
+        case .date:
+            return CalendarDay(iso: String(stored.prefix(10))).map(day) ?? stored
+        case .datetime:
+            return Self.moment(stored).map(dateTime) ?? stored
+        case .boolean:
+            switch stored.lowercased() {
+            case "1", "true", "t", "yes": return phrases.text("yes")
+            case "0", "false", "f", "no": return phrases.text("no")
+            default: return stored
+            }
+        case .money(let currency, let minorUnits):
+            guard let amount = Decimal(string: stored, locale: Locale(identifier: "en_US_POSIX")) else { return stored }
+            let major = value.isInteger ? amount / pow(10, minorUnits) : amount
+            return major.formatted(.currency(code: currency).locale(language.locale))
+        case .enumeration(let labels):
+            return labels[stored]?[language] ?? stored
+        }
+    }
+
+    /// A stored moment: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS` (UTC).
+    private static func moment(_ text: String) -> Date? {
+        if let date = Timestamp.parse(text) { return date }
+        let sql = text.replacingOccurrences(of: " ", with: "T")
+        return Timestamp.parse(sql.count == 19 ? sql + "Z" : sql)
+    }
+}
+
+private extension StoreValue {
+    var isInteger: Bool {
+        if case .integer = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,128 @@
+import DSRCore
+import Foundation
+
+/// Writes a request's letter (`letter.html`, `letter.txt`) into its folder beside the
+/// machine-readable files, so the manifest lists it and it is published with them.
+struct LetterWriter {
+    let heading: LetterHeading
+    let templates: LetterTemplates
+
+    var style: LetterStyle { LetterStyle(language: heading.language, zone: heading.controller.timeZone) }
+
+    /// Renders the letter with its own part's values and writes both formats.
+    func write(_ body: [String: Any], phrases: PhraseBook, into folder: StagedFolder) throws {
+        for format in LetterFormat.allCases {
+            let output = try folder.create("letter.\(format.rawValue)")
+            try output.write(templates.render(heading.kind, format, context(body, phrases: phrases)))
+            try output.close(syncing: false)
+        }
+    }
+
+    /// The whole context of the letter: its frame and its own part.
+    func context(_ body: [String: Any], phrases: PhraseBook) -> LetterContext {
+        LetterContext(heading.values(phrases, templates: templates).merging(body) { _, own in own }, phrases: phrases)
+    }
+}
+
+/// The tables of an access or export letter, gathered while the answer's rows stream by:
+/// the same columns the answer files show, labelled and formatted for the letter's
+/// language.
+final class TableLetterDraft {
+    let writer: LetterWriter
+    let phrases: PhraseBook
+    private let style: LetterStyle
+    private var tables: [[String: Any]] = []
+    private var rows: [[String: Any]] = []
+
+    init(_ writer: LetterWriter) {
+        self.writer = writer
+        phrases = writer.templates.phraseBook(writer.heading.language)
+        style = writer.style
+    }
+
+    func row(_ values: [StoreValue], columns: [MappedColumn]) {
+        let shown = zip(columns, values).map { column, value in
+            (label: column.label[style.language] ?? column.name, value: style.value(value, format: column.format, phrases: phrases))
+        }
+        rows.append(["cells": shown.map(\.value), "fields": shown.map { ["label": $0.label, "value": $0.value] }])
+    }
+
+    /// Closes the table; a table without rows of the person is left out of the letter.
+    func endTable(_ table: MappedTable, columns: [MappedColumn]) {
+        defer { rows = [] }
+        guard !rows.isEmpty else { return }
+        let none = phrases.text("none")
+        func list(_ items: [String]) -> String { items.isEmpty ? none : items.joined(separator: "; ") }
+        tables.append([
+            "caption": table.label[style.language] ?? table.description,
+            "row_count": rows.count,
+            "columns": columns.map { $0.label[style.language] ?? $0.name },
+            "rows": rows,
+            "purposes": list(table.purposes),
+            "legal_basis": table.legalBasis,
+            "recipients": list(table.recipients),
+            "retention": table.retention,
+            "source": table.source,
+            "transfers": list(table.transfers),
+        ])
+    }
+
+    /// The letter's own part: its tables, the answer's files, the map's Art. 15(1)(h) fact.
+    func body(files: [String], facts: DataMap.AccessFacts) -> [String: Any] {
+        ["tables": tables, "files": files, "automated_decisions": facts.automatedDecisions]
+    }
+}
+
+extension LetterWriter {
+    /// The own part of a letter confirming a store change, from its receipt: per table what
+    /// was erased, changed and left, and the rows the law keeps, until when and why.
+    func body(of receipt: Receipt, map: DataMap) -> [String: Any] {
+        let style = self.style
+        func caption(_ name: String) -> String {
+            map.table(named: name).map { $0.label[style.language] ?? $0.description } ?? name
+        }
+        let kept = receipt.tables.flatMap { table in
+            table.held.map { hold -> [String: Any] in
+                ["caption": caption(table.table), "rows": hold.rows, "until": style.day(hold.lastDayHeld), "basis": hold.basis]
+            }
+        }
+        return [
+            "nothing_changed": receipt.changedNothing,
+            "tables": receipt.tables.map { table -> [String: Any] in
+                ["caption": caption(table.table), "deleted": table.rowsDeleted, "changed": table.rowsChanged,
+                 "unchanged": table.rowsUnchanged]
+            },
+            "has_kept": !kept.isEmpty,
+            "kept": kept,
+        ]
+    }
+}
+
+extension LetterContext {
+    /// A letter of `kind` about made-up values, as `dsr templates check` renders every
+    /// template with: every table and column of the data map, one hold.
+    static func sample(_ kind: LetterKind, language: Language, map: DataMap, controller: Configuration.Controller,
+                       templates: LetterTemplates) -> LetterContext {
+        let type: RequestType = switch kind {
+        case .access, .noData: .access
+        case .export: .export
+        case .changed: .erasure
+        }
+        let header = AnswerHeader(requestID: "SAMPLE-1", requestType: type, receivedAt: Date(timeIntervalSince1970: 1_795_000_000),
+                                  dueDate: "2026-12-21", generatedAt: Date(timeIntervalSince1970: 1_795_100_000),
+                                  controllerName: controller.name, dpoContact: controller.dpoContact, subjectFound: kind != .noData,
+                                  facts: map.facts)
+        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller, language: language),
+                                  templates: templates)
+        let draft = TableLetterDraft(writer)
+        for table in map.tables {
+            draft.row(table.columns.map { _ in .text("sample") }, columns: table.columns)
+            draft.endTable(table, columns: table.columns)
+        }
+        let receipt = Receipt(tables: map.tables.map { table in
+            Receipt.Table(table: table.name, rowsDeleted: 1, held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
+        })
+        let body = kind == .changed ? writer.body(of: receipt, map: map) : draft.body(files: ["sample.json"], facts: map.facts)
+        return writer.context(body, phrases: draft.phrases)
+    }
+}
