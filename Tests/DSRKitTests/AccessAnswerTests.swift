@@ -142,7 +142,8 @@ import Testing
             #expect(try permissions(folder) == 0o700)
             let manifest = try #require(Manifest.verified(in: folder))
             #expect(manifest.requestID == id)
-            #expect(manifest.files.count == 2)
+            // The answer's JSON and XML, and its letter as HTML and text.
+            #expect(Set(manifest.files.map { URL(fileURLWithPath: $0.name).pathExtension }) == ["json", "xml", "html", "txt"])
             for entry in manifest.files { #expect(try permissions(folder.appendingPathComponent(entry.name)) == 0o600) }
             #expect(try permissions(folder.appendingPathComponent("manifest.json")) == 0o600)
         }

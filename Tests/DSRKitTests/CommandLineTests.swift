@@ -77,6 +77,12 @@ import Testing
                 let stem = file.deletingPathExtension().lastPathComponent
                 if file.pathExtension == "xml" {
                     #expect(try XMLSchemaValidator(schemaURL: ExternalTools.schema("\(stem).xsd")).errors(validating: file) == [])
+                } else if file.pathExtension == "html" {
+                    let page = try ExternalTools.parseHTML(file)
+                    #expect(page.errors == [] && ["nb", "sv", "en"].contains(page.lang) && !page.title.isEmpty && page.resources == [],
+                            "\(file.path)")
+                } else if file.pathExtension == "txt" {
+                    #expect(try String(contentsOf: file, encoding: .utf8).contains(folder.lastPathComponent))
                 } else {
                     #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("\(stem).schema.json"), documents: [file]) == [])
                 }

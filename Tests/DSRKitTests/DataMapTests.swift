@@ -50,19 +50,19 @@ import Testing
     }
 
     @Test func nullOnNotNullColumnCannotWork() throws {
-        try mapWith("      product_name:     {category: transaction, erasure: keep}",
-                    replacedBy: "      product_name:     {category: transaction, erasure: \"null\"}")
+        try mapWith("      product_name:     {category: transaction, erasure: keep,",
+                    replacedBy: "      product_name:     {category: transaction, erasure: \"null\",")
         #expect(try check().errors.map(\.field) == ["tables.order_lines.columns.product_name.erasure"])
     }
 
     @Test func rewriteValueMustFitTheType() throws {
-        try mapWith("      points:     {category: behavioural}", replacedBy: "      points:     {category: behavioural, erasure: rewrite, value: none}")
+        try mapWith("      points:     {category: behavioural,", replacedBy: "      points:     {category: behavioural, erasure: rewrite, value: none,")
         #expect(try check().errors.map(\.field) == ["tables.loyalty_memberships.columns.points.value"])
     }
 
     @Test func pseudonymiseNeedsATextColumn() throws {
-        try mapWith("      total_cents:       {category: financial, provided: false, erasure: keep}",
-                    replacedBy: "      total_cents:       {category: financial, provided: false, erasure: pseudonymise}")
+        try mapWith("      total_cents:       {category: financial, provided: false, erasure: keep,",
+                    replacedBy: "      total_cents:       {category: financial, provided: false, erasure: pseudonymise,")
         #expect(try check().errors.map(\.field) == ["tables.orders.columns.total_cents.erasure"])
     }
 
@@ -79,10 +79,10 @@ import Testing
 
     @Test func parseProblemsNameFileFieldAndLine() throws {
         let cases: [(String, String, String)] = [
-            ("      tier:       {category: preference}", "      tier:       {category: gossip}", "field 'tables.loyalty_memberships.columns.tier.category'"),
+            ("      tier:       {category: preference,", "      tier:       {category: gossip,", "field 'tables.loyalty_memberships.columns.tier.category'"),
             ("    legal_basis: Art. 6(1)(b) contract\n    recipients: [Posten", "    legal_basis: Art. 6(1)(b) contract\n    recipient: [Posten", "field 'tables.customers.recipient': unknown field"),
             ("  email:       {column: customers.email, normalize: email}", "  email:       {column: customers.mail, normalize: email}", "'customers.mail' is not a mapped column"),
-            ("erasure: delete\n    columns:\n      id:         {category: none}", "erasure: shred\n    columns:\n      id:         {category: none}", "unknown erasure action"),
+            ("erasure: delete\n    columns:\n      id:         {category: none,", "erasure: shred\n    columns:\n      id:         {category: none,", "unknown erasure action"),
         ]
         for (target, replacement, expected) in cases {
             let url = try mapWith(target, replacedBy: replacement)

@@ -77,8 +77,8 @@ import Testing
         let configuration = try workspace.demo()
         let mapURL = configuration.deletingLastPathComponent().appendingPathComponent("datamap.yaml")
         let map = try String(contentsOf: mapURL, encoding: .utf8)
-        let marked = map.replacingOccurrences(of: "      id:          {category: identification, provided: false, erasure: keep}",
-                                              with: "      id:          {category: identification, provided: false, erasure: keep, rectifiable: true}")
+        let marked = map.replacingOccurrences(of: "      id:          {category: identification, provided: false, erasure: keep,",
+                                              with: "      id:          {category: identification, provided: false, erasure: keep, rectifiable: true,")
         #expect(marked != map)
         try marked.write(to: mapURL, atomically: true, encoding: .utf8)
         let check = try ExternalTools.dsr(["datamap", "check", "--config", configuration.path])

@@ -40,7 +40,7 @@ import Testing
         // Points are rectifiable in this map, to show the type check.
         let mapURL = workspace.url("demo/datamap.yaml")
         let map = try String(contentsOf: mapURL, encoding: .utf8)
-        try map.replacingOccurrences(of: "      points:     {category: behavioural}", with: "      points:     {category: behavioural, rectifiable: true}")
+        try map.replacingOccurrences(of: "      points:     {category: behavioural,", with: "      points:     {category: behavioural, rectifiable: true,")
             .write(to: mapURL, atomically: true, encoding: .utf8)
         try workspace.write("""
             {"id": "R-BAD", "type": "rectification", "received_at": "2026-11-21T10:00:00+01:00",

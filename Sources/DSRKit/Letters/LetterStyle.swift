@@ -32,7 +32,8 @@ struct LetterStyle {
         case .date:
             return CalendarDay(iso: String(stored.prefix(10))).map(day) ?? stored
         case .datetime:
-            return Self.moment(stored).map(dateTime) ?? stored
+            // A column of moments may hold bare days (an end date): shown as the day.
+            return Self.moment(stored).map(dateTime) ?? CalendarDay(iso: stored).map(day) ?? stored
         case .boolean:
             switch stored.lowercased() {
             case "1", "true", "t", "yes": return phrases.text("yes")

@@ -57,6 +57,50 @@ enum ExternalTools {
         try run(dsrBinary, arguments, in: folder)
     }
 
+    /// An HTML page as a real HTML5 parser (Python's html5lib, the WHATWG algorithm) reads
+    /// it: its parse errors, language, title, text, tables and any external resource.
+    struct ParsedHTML: Decodable {
+        var errors: [String]
+        var lang: String?
+        var title: String
+        /// The text of the body, whitespace collapsed.
+        var text: String
+        var tables: [Table]
+        /// `src`/`href` of scripts, images, stylesheets, frames: a letter must have none.
+        var resources: [String]
+        /// Element names in the document, to tell text from markup (`<script>` as text is no element).
+        var elements: [String]
+
+        struct Table: Decodable {
+            var caption: String
+            var headers: [String]
+            var rows: [[String]]
+        }
+    }
+
+    static func parseHTML(_ file: URL) throws -> ParsedHTML {
+        let script = #"""
+            import json, sys, html5lib
+            parser = html5lib.HTMLParser(strict=False, namespaceHTMLElements=False)
+            doc = parser.parse(open(sys.argv[1], "rb"), transport_encoding="utf-8")
+            def text(node): return " ".join("".join(node.itertext()).split())
+            tables = []
+            for table in doc.iter("table"):
+                caption = table.find("caption")
+                tables.append({"caption": text(caption) if caption is not None else "",
+                               "headers": [text(th) for th in table.iter("th")],
+                               "rows": [[text(td) for td in tr.findall("td")] for tr in table.iter("tr") if tr.findall("td")]})
+            resources = [e.get(a) for e in doc.iter() for a in ("src", "href") if e.get(a)]
+            title = doc.find("head/title")
+            print(json.dumps({"errors": [str(e[0]) + " " + str(e[1]) for e in parser.errors], "lang": doc.get("lang"),
+                              "title": text(title) if title is not None else "", "text": text(doc.find("body")),
+                              "tables": tables, "resources": resources, "elements": sorted({e.tag for e in doc.iter() if isinstance(e.tag, str)})}))
+            """#
+        let output = try run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script, file.path])
+        guard output.status == 0 else { throw DSRError(.software, "html5lib did not run: \(output.stderr)") }
+        return try JSONDecoder().decode(ParsedHTML.self, from: Data(output.stdout.utf8))
+    }
+
     /// Validates JSON documents against a JSON Schema (draft 2020-12) with Python's
     /// `jsonschema`, the reference implementation; returns the errors found.
     static func jsonSchemaErrors(schema: URL, documents: [URL]) throws -> [String] {

@@ -1,0 +1,159 @@
+@testable import DSRKit
+import DSRCore
+import Foundation
+import GRDB
+import Testing
+
+/// The letters to people beside every answer and receipt, read as their reader's browser
+/// reads them (html5lib): the person's own values under their labels, dates in the
+/// controller's zone and the letter's language, nothing of anyone else, values as text.
+@Suite struct LetterTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+    let night = "2026-11-22T03:00:00Z"
+
+    init() throws {
+        workspace = try TestWorkspace()
+        configuration = try workspace.demo()
+    }
+
+    var outbox: URL { workspace.url("demo/outbox") }
+
+    func letter(_ id: String) throws -> ExternalTools.ParsedHTML {
+        let page = try ExternalTools.parseHTML(outbox.appendingPathComponent("\(id)/letter.html"))
+        #expect(page.errors == [], "\(id): \(page.errors)")
+        #expect(page.resources == [], "\(id): a letter loads nothing from elsewhere")
+        return page
+    }
+
+    func text(_ id: String) throws -> String {
+        try String(contentsOf: outbox.appendingPathComponent("\(id)/letter.txt"), encoding: .utf8)
+    }
+
+    func store(_ sql: String) throws {
+        try DatabaseQueue(path: workspace.url("demo/store.sqlite").path).write { try $0.execute(sql: sql) }
+    }
+
+    func row(_ sql: String) throws -> [String] { try workspace.storeRows(configuration, sql)[0] }
+
+    @Test func theAccessLetterShowsThePersonsOwnValuesUnderTheirLabels() throws {
+        let own = try row("SELECT email, first_name, last_name, city FROM customers WHERE id = 1")
+        let others = try workspace.storeRows(configuration, "SELECT email, customer_no, phone FROM customers WHERE id IN (2, 3, 530)").flatMap { $0 }
+        try workspace.runNightly(configuration, at: night)
+
+        let page = try letter("REQ-DEMO-0001")
+        #expect(page.lang == "nb")
+        #expect(page.title.hasPrefix("Dine personopplysninger"))
+        let account = try #require(page.tables.first { $0.caption.hasPrefix("Kundekontoen din") })
+        for (label, value) in zip(["E-postadresse", "Fornavn", "Etternavn", "Poststed"], own) {
+            let column = try #require(account.headers.firstIndex(of: label), "\(label)")
+            #expect(account.rows.first?[column] == value, "\(label)")
+        }
+        // Formats: the birth date as a Norwegian date, money in kroner, a code by its label.
+        #expect(account.rows.first?[try #require(account.headers.firstIndex(of: "Fødselsdato"))] == "7. september 1971")
+        let orders = try #require(page.tables.first { $0.caption.hasPrefix("Bestillingene dine") })
+        #expect(orders.rows.allSatisfy { $0[orders.headers.firstIndex(of: "Sum")!].hasSuffix("kr") })
+        #expect(orders.rows.contains { $0[orders.headers.firstIndex(of: "Status")!] == "Levert" })
+        // The request's facts: received in Oslo time (08:15 UTC is 09:15 there), due in local words.
+        let facts = try #require(page.tables.first { $0.caption == "Om forespørselen din" })
+        #expect(facts.rows.contains(["20. november 2026 kl. 9:15"]))
+        #expect(facts.rows.contains(["21. desember 2026"]))
+        for value in others { #expect(!page.text.contains(value), "another person's value in the letter") }
+        // The text letter says the same.
+        let plain = try text("REQ-DEMO-0001")
+        #expect(plain.contains("E-postadresse: \(own[0])") && plain.contains("Svarfrist: 21. desember 2026"))
+        #expect(page.text.contains("Brevet finnes også på: Svenska, English"))
+    }
+
+    @Test func aLetterIsInTheLanguageTheRequestAsksFor() throws {
+        try workspace.runNightly(configuration, at: night)
+        let export = try letter("REQ-DEMO-0002")
+        #expect(export.lang == "sv" && export.title.hasPrefix("Dina uppgifter att ta med dig"))
+        #expect(export.text.contains("portability-export.json") && export.text.contains("portability-export.xml"))
+        let objection = try letter("REQ-DEMO-0009")
+        #expect(objection.lang == "en" && objection.title.hasPrefix("We no longer use your data for marketing"))
+        #expect(objection.text.contains("This letter can also be had in: Norsk bokmål, Svenska"))
+        let unknown = try letter("REQ-DEMO-0004")
+        #expect(unknown.title.hasPrefix("Vi har ingen personopplysninger om deg"))
+    }
+
+    @Test func theErasureLetterSaysWhatIsKeptUnderWhichLawUntilWhen() throws {
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-DEMO-0006")
+        #expect(page.lang == "sv" && page.title.hasPrefix("Dina uppgifter har raderats"))
+        let kept = try #require(page.tables.first { $0.caption == "Vad vi måste spara, och hur länge" })
+        let receipt = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: outbox.appendingPathComponent("REQ-DEMO-0006/receipt.json"))) as? [String: Any])
+        let held = (receipt["tables"] as? [[String: Any]] ?? []).flatMap { $0["held"] as? [[String: Any]] ?? [] }
+        #expect(kept.rows.count == held.count && !held.isEmpty)
+        #expect(kept.rows.allSatisfy { $0[2] == "31 december 2026" && $0[3].hasPrefix("Bokføringsloven § 13") })
+        for name in ["REQ-DEMO-0008", "REQ-DEMO-0010"] { #expect(try letter(name).lang == "nb") }
+    }
+
+    @Test func storedMarkupIsTextInTheLetter() throws {
+        try store("UPDATE customers SET first_name = '<script>alert(1)</script>', city = 'Ørsta & Å' WHERE id = 1")
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-DEMO-0001")
+        #expect(!page.elements.contains("script"))
+        #expect(page.text.contains("<script>alert(1)</script>") && page.text.contains("Ørsta & Å"))
+        let raw = try String(contentsOf: outbox.appendingPathComponent("REQ-DEMO-0001/letter.html"), encoding: .utf8)
+        #expect(raw.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        #expect(try text("REQ-DEMO-0001").contains("Fornavn: <script>alert(1)</script>"))
+    }
+
+    @Test func anInstallationsTemplatesAndPhrasesReplaceTheShippedOnes() throws {
+        let exported = try ExternalTools.dsr(["templates", "export", workspace.url("demo/templates").path])
+        #expect(exported.status == 0 && exported.stdout.contains("html/access.mustache"))
+        #expect(try ExternalTools.dsr(["templates", "export", workspace.url("demo/templates").path]).stdout.contains("0 file(s) written"))
+        // Only the phrases given replace the shipped ones.
+        try workspace.write("title_access: Innsyn hos Demo Shop\n", to: "demo/templates/phrases/nb.yaml")
+        let access = workspace.url("demo/templates/html/access.mustache")
+        let template = try String(contentsOf: access, encoding: .utf8)
+        try template.replacingOccurrences(of: "<h2>{{t.what_we_hold}}</h2>", with: "<h2>{{t.what_we_hold}}</h2>\n<p>Ring oss gjerne.</p>")
+            .write(to: access, atomically: true, encoding: .utf8)
+        #expect(try ExternalTools.dsr(["templates", "check", "--config", configuration.path]).status == 0)
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-DEMO-0001")
+        #expect(page.title.hasPrefix("Innsyn hos Demo Shop") && page.text.contains("Ring oss gjerne."))
+        #expect(page.text.contains("Opplysningene vi har om deg"))
+    }
+
+    @Test func aBrokenPlaceholderStopsTheNightNamingTheTemplateAndLine() throws {
+        try workspace.write("""
+            {{% CONTENT_TYPE: TEXT}}
+            {{<txt_layout}}
+            {{$body}}
+            {{t.what_we_hold}}
+            {{#tables}}{{captoin}}{{/tables}}
+            {{/body}}
+            {{/txt_layout}}
+            """, to: "demo/templates/txt/access.mustache")
+        let inbox = try workspace.contents(of: workspace.url("demo/inbox"))
+        let check = try ExternalTools.dsr(["templates", "check", "--config", configuration.path])
+        #expect(check.status == 78)
+        #expect(check.stdout.contains("templates/txt/access.mustache:5: placeholder 'captoin' names nothing a letter holds"), "\(check.stdout)")
+        let run = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(run.status == 78 && run.stderr.contains("txt/access.mustache:5"))
+        #expect(try workspace.contents(of: workspace.url("demo/inbox")) == inbox, "nothing was taken")
+
+        try workspace.write("{{#tables}}\n{{caption}\n", to: "demo/templates/txt/access.mustache")
+        let unreadable = try ExternalTools.dsr(["templates", "check", "--config", configuration.path])
+        #expect(unreadable.status == 78 && unreadable.stderr.contains("txt/access.mustache:2: the template cannot be read"), "\(unreadable.stderr)")
+    }
+
+    @Test func aMissingPhraseOrLabelIsNamed() throws {
+        try workspace.write("""
+            {{<html_layout}}
+            {{$body}}<p>{{t.greeting}}</p>{{/body}}
+            {{/html_layout}}
+            """, to: "demo/templates/html/no-data.mustache")
+        let map = workspace.url("demo/datamap.yaml")
+        let text = try String(contentsOf: map, encoding: .utf8)
+        try text.replacingOccurrences(of: "label: {nb: Poststed, sv: Ort, en: City}", with: "label: {nb: Poststed, en: City}")
+            .write(to: map, atomically: true, encoding: .utf8)
+        let check = try ExternalTools.dsr(["templates", "check", "--config", configuration.path])
+        #expect(check.status == 78)
+        #expect(check.stdout.contains("data map: tables.customers.columns.city.label: no label in language sv"), "\(check.stdout)")
+        #expect(check.stdout.contains("templates/html/no-data.mustache:2: phrase 'greeting' is missing in language nb"), "\(check.stdout)")
+    }
+}
