@@ -121,12 +121,10 @@ import Testing
     @Test func aBrokenPlaceholderStopsTheNightNamingTheTemplateAndLine() throws {
         try workspace.write("""
             {{% CONTENT_TYPE: TEXT}}
-            {{<txt_layout}}
-            {{$body}}
+
             {{t.what_we_hold}}
+
             {{#tables}}{{captoin}}{{/tables}}
-            {{/body}}
-            {{/txt_layout}}
             """, to: "demo/templates/txt/access.mustache")
         let inbox = try workspace.contents(of: workspace.url("demo/inbox"))
         let check = try ExternalTools.dsr(["templates", "check", "--config", configuration.path])
@@ -143,9 +141,8 @@ import Testing
 
     @Test func aMissingPhraseOrLabelIsNamed() throws {
         try workspace.write("""
-            {{<html_layout}}
-            {{$body}}<p>{{t.greeting}}</p>{{/body}}
-            {{/html_layout}}
+            {{! a greeting }}
+            <p>{{t.greeting}}</p>
             """, to: "demo/templates/html/no-data.mustache")
         let map = workspace.url("demo/datamap.yaml")
         let text = try String(contentsOf: map, encoding: .utf8)

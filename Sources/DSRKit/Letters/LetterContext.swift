@@ -9,6 +9,10 @@ final class LetterContext: MustacheParent {
     private var values: [String: Any]
     let phrases: PhraseBook
     private(set) var missing: [String] = []
+    /// The template of the letter's own part, which its format's layout renders as the
+    /// partial `body` (a partial, not template inheritance: inheritance rebuilds the
+    /// layout for every letter, which cost a night of 10,000 letters twice its time).
+    var body = ""
 
     init(_ values: [String: Any], phrases: PhraseBook) {
         self.values = values
@@ -18,6 +22,7 @@ final class LetterContext: MustacheParent {
 
     func child(named name: String) -> Any? {
         if let value = values[name] { return value }
+        if name == "body" { return body }
         missing.append(name)
         return nil
     }

@@ -86,7 +86,8 @@ public struct LetterTemplates: Sendable {
 
     /// A letter rendered in one format.
     func render(_ kind: LetterKind, _ format: LetterFormat, _ context: LetterContext) -> String {
-        library.render(context, withTemplate: "\(format.rawValue)_\(kind.rawValue)") ?? ""
+        context.body = "\(format.rawValue)_\(kind.rawValue)"
+        return library.render(context, withTemplate: "\(format.rawValue)_layout") ?? ""
     }
 
     /// Writes the shipped templates and phrases into `folder` to start an installation's

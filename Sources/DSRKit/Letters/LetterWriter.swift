@@ -11,9 +11,10 @@ struct LetterWriter {
 
     /// Renders the letter with its own part's values and writes both formats.
     func write(_ body: [String: Any], phrases: PhraseBook, into folder: StagedFolder) throws {
+        let context = context(body, phrases: phrases)
         for format in LetterFormat.allCases {
             let output = try folder.create("letter.\(format.rawValue)")
-            try output.write(templates.render(heading.kind, format, context(body, phrases: phrases)))
+            try output.write(templates.render(heading.kind, format, context))
             try output.close(syncing: false)
         }
     }
