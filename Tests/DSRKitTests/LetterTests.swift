@@ -90,6 +90,50 @@ import Testing
         for name in ["REQ-DEMO-0008", "REQ-DEMO-0010"] { #expect(try letter(name).lang == "nb") }
     }
 
+    /// The notices besides answers: what verification needs (written by the night), an
+    /// extension (by `dsr extend`), a refusal after review and a cancellation (by the
+    /// commands, and by the next night when a command was stopped before writing it).
+    @Test func noticesTellThePersonOfVerificationExtensionRefusalAndCancellation() throws {
+        let summary = try workspace.runNightly(configuration, at: night)
+        #expect(summary.noticesWritten == 1)
+        let notices = outbox.appendingPathComponent("notices")
+        func notice(_ path: String) throws -> ExternalTools.ParsedHTML {
+            let folder = notices.appendingPathComponent(path)
+            #expect(Manifest.verified(in: folder) != nil, "\(path): published whole")
+            let page = try ExternalTools.parseHTML(folder.appendingPathComponent("letter.html"))
+            #expect(page.errors == [] && page.resources == [])
+            return page
+        }
+        let verification = try notice("verification/REQ-DEMO-0003")
+        #expect(verification.title.hasPrefix("Vi må bekrefte hvem du er") && verification.text.contains("personvern@demoshop.example"))
+
+        let installation = try workspace.installation(configuration)
+        let record = try installation.ledger().extend("REQ-DEMO-0005", reason: "Mange forespørsler denne måneden.",
+                                                      now: Timestamp.parse("2026-12-01T09:00:00Z")!,
+                                                      controller: installation.configuration.controller)
+        #expect(try installation.writeNotices(for: [record], now: Timestamp.parse("2026-12-01T09:00:00Z")!) == 1)
+        let extensionLetter = try notice("extension/REQ-DEMO-0005")
+        #expect(extensionLetter.title.hasPrefix("Svaret ditt tar lengre tid"))
+        #expect(extensionLetter.text.contains("Mange forespørsler denne måneden.") && extensionLetter.text.contains("22. februar 2027"),
+                "\(extensionLetter.text)")
+        #expect(try installation.writeNotices(for: [record], now: Date()) == 0, "written once")
+
+        let refused = try ExternalTools.dsr(["review", "REQ-DEMO-0007", "--reject", "Forespørselen er åpenbart grunnløs.",
+                                             "--config", configuration.path])
+        #expect(refused.status == 0 && refused.stdout.contains("a letter to the person is in the outbox"))
+        let refusal = try letter("REQ-DEMO-0007")
+        #expect(refusal.title.hasPrefix("Vi kan ikke gjennomføre forespørselen din"))
+        #expect(refusal.text.contains("Forespørselen er åpenbart grunnløs.") && refusal.text.contains("Datatilsynet, Postboks 458 Sentrum")
+                && refusal.text.contains("domstolene"))
+
+        // A command stopped between its ledger change and its letter: the night writes it.
+        #expect(try ExternalTools.dsr(["cancel", "REQ-DEMO-0003", "--reason", "Trukket tilbake av personen.", "--config", configuration.path]).status == 0)
+        try FileManager.default.removeItem(at: outbox.appendingPathComponent("REQ-DEMO-0003"))
+        #expect(try workspace.runNightly(configuration, at: "2026-12-02T03:00:00Z").noticesWritten == 1)
+        let cancellation = try letter("REQ-DEMO-0003")
+        #expect(cancellation.title.hasPrefix("Forespørselen din er avsluttet") && cancellation.text.contains("Trukket tilbake av personen."))
+    }
+
     @Test func storedMarkupIsTextInTheLetter() throws {
         try store("UPDATE customers SET first_name = '<script>alert(1)</script>', city = 'Ørsta & Å' WHERE id = 1")
         try workspace.runNightly(configuration, at: night)

@@ -126,6 +126,13 @@ public final class Installation {
         try LetterTemplates.load(overrides: configuration.templatesURL)
     }
 
+    /// Writes the notices (extension, refusal, cancellation, verification) the requests call
+    /// for and do not have yet; returns how many were written.
+    @discardableResult
+    public func writeNotices(for records: [LedgerRequest], now: Date) throws -> Int {
+        try NoticeWriter(configuration: configuration, map: map, letters: letterTemplates()).writeMissing(records, now: now)
+    }
+
     /// What is wrong with the letter templates in the controller's languages: every
     /// template rendered against a sample letter; empty when all render whole.
     public func letterTemplateProblems() throws -> [String] {

@@ -35,6 +35,21 @@ extension Ledger {
         }
     }
 
+    /// The requests that may still lack a notice to their person: those awaiting
+    /// verification, those extended and not yet answered, and those refused or cancelled
+    /// since `since` (older ones had their nights to get theirs).
+    public func noticeCandidates(since: Date) throws -> [LedgerRequest] {
+        try read { db in
+            try LedgerRequest.fetchAll(db, sql: """
+                SELECT * FROM request
+                WHERE state = 'awaiting-verification'
+                   OR (extended AND state NOT IN ('completed', 'rejected', 'cancelled'))
+                   OR (state IN ('rejected', 'cancelled') AND updated_at >= ?)
+                ORDER BY received_at, id
+                """, arguments: [since])
+        }
+    }
+
     /// Settles a request that needs review: run it again, or reject it with a reason.
     public func review(_ id: String, retry: Bool, reason: String?, now: Date) throws -> LedgerRequest {
         try change(id, now: now) { record, _ in

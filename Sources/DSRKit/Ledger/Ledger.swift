@@ -251,6 +251,10 @@ public final class Ledger: Sendable {
                 """)
             try db.execute(sql: "INSERT INTO file_name_pending (kind, row_id) SELECT 'run', id FROM run WHERE summary IS NOT NULL")
         }
+        migrator.registerMigration("v14 letter language") { db in
+            // Kept after the request's content goes, for the letters written when it ends.
+            try db.alter(table: "request") { table in table.add(column: "language", .text) }
+        }
         return migrator
     }
 

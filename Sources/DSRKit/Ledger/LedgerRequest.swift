@@ -38,6 +38,8 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     public var contentFingerprint: String
     /// Whether the officer confirmed a request held back as a repeat (Art. 12(5)).
     public var repeatConfirmed: Bool = false
+    /// The language the person asked to be written to in; kept when the content goes.
+    public var language: Language?
     /// A keyed reference to the name of the file it arrived in (`file-…`): names may be
     /// personal data, and the audit trail is kept for ever.
     public var sourceFile: String
@@ -51,13 +53,13 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         case pausedAt = "paused_at", attempts
         case verificationMethod = "verification_method", verifiedAt = "verified_at"
         case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
-        case repeatConfirmed = "repeat_confirmed"
+        case repeatConfirmed = "repeat_confirmed", language
         case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
 
         /// The columns in declaration order, the order `insertRow` binds them in.
         static let allColumns = [id, type, state, stateReason, receivedAt, dueDate, baseDueDate, extended, extensionReason,
                                  pausedDays, pausedAt, attempts, verificationMethod, verifiedAt, subjectReference, payload,
-                                 contentFingerprint, repeatConfirmed, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)
+                                 contentFingerprint, repeatConfirmed, language, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)
     }
 
     /// Inserts the request through one cached statement: GRDB's record insert encodes the
@@ -68,7 +70,7 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         try db.cachedStatement(sql: "INSERT INTO request (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
             .execute(arguments: [id, type.rawValue, state.rawValue, stateReason, receivedAt.ledgerValue, dueDate, baseDueDate,
                                  extended, extensionReason, pausedDays, pausedAt?.ledgerValue, attempts, verificationMethod,
-                                 verifiedAt?.ledgerValue, subjectReference, payload, contentFingerprint, repeatConfirmed, sourceFile,
+                                 verifiedAt?.ledgerValue, subjectReference, payload, contentFingerprint, repeatConfirmed, language?.rawValue, sourceFile,
                                  createdAt.ledgerValue, updatedAt.ledgerValue, completedAt?.ledgerValue])
     }
 
@@ -98,7 +100,7 @@ extension LedgerRequest {
                   baseDueDate: deadline.baseDate.description, extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
                   attempts: 0, verificationMethod: request.verification?.method, verifiedAt: request.verification?.verifiedAt,
                   subjectReference: nil, payload: String(decoding: submission.content, as: UTF8.self),
-                  contentFingerprint: submission.fingerprints[0], sourceFile: sourceFile, createdAt: now, updatedAt: now,
-                  completedAt: nil)
+                  contentFingerprint: submission.fingerprints[0], language: request.language, sourceFile: sourceFile,
+                  createdAt: now, updatedAt: now, completedAt: nil)
     }
 }

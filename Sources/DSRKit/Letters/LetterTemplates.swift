@@ -112,6 +112,14 @@ enum LetterKind: String, CaseIterable, Sendable {
     case noData = "no-data"
     /// Erasure, rectification, restriction, objection, consent withdrawal: from the receipt.
     case changed
+    /// Art. 12(3): the answer takes up to two more months, and why.
+    case `extension`
+    /// Art. 12(4): the request is not carried out, why, and the remedies.
+    case refusal
+    /// The request was closed without being carried out.
+    case cancellation
+    /// What identity verification needs before anything is disclosed or changed.
+    case verification
 }
 
 extension LetterKind {

@@ -105,9 +105,9 @@ extension LetterContext {
     static func sample(_ kind: LetterKind, language: Language, map: DataMap, controller: Configuration.Controller,
                        templates: LetterTemplates) -> LetterContext {
         let type: RequestType = switch kind {
-        case .access, .noData: .access
         case .export: .export
         case .changed: .erasure
+        default: .access
         }
         let header = AnswerHeader(requestID: "SAMPLE-1", requestType: type, receivedAt: Date(timeIntervalSince1970: 1_795_000_000),
                                   dueDate: "2026-12-21", generatedAt: Date(timeIntervalSince1970: 1_795_100_000),
@@ -120,10 +120,21 @@ extension LetterContext {
             draft.row(table.columns.map { _ in .text("sample") }, columns: table.columns)
             draft.endTable(table, columns: table.columns)
         }
-        let receipt = Receipt(tables: map.tables.map { table in
-            Receipt.Table(table: table.name, rowsDeleted: 1, held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
-        })
-        let body = kind == .changed ? writer.body(of: receipt, map: map) : draft.body(files: ["sample.json"], facts: map.facts)
+        let body: [String: Any]
+        switch kind {
+        case .access, .export, .noData:
+            body = draft.body(files: ["sample.json"], facts: map.facts)
+        case .changed:
+            body = writer.body(of: Receipt(tables: map.tables.map { table in
+                Receipt.Table(table: table.name, rowsDeleted: 1,
+                              held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
+            }), map: map)
+        case .extension, .refusal, .cancellation, .verification:
+            var record = LedgerRequest.sample
+            record.stateReason = "sample reason"
+            record.extensionReason = "sample reason"
+            body = writer.body(of: record)
+        }
         return writer.context(body, phrases: draft.phrases)
     }
 }

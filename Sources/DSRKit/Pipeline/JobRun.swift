@@ -136,10 +136,14 @@ public struct JobRun {
         }
     }
 
-    /// What the run leaves for people: requests waiting for verification or review, held
-    /// rows, and the deadlines.
+    /// What the run leaves for people: the notices still missing, requests waiting for
+    /// verification or review, held rows, and the deadlines.
     private func finish(_ summary: inout RunSummary) throws {
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
+        if job.steps.contains(.process) {
+            summary.noticesWritten = try NoticeWriter(configuration: configuration, map: context.map, letters: context.letters)
+                .writeMissing(try ledger.noticeCandidates(since: clock().addingTimeInterval(-31 * 86_400)), now: clock())
+        }
         for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
         for record in try ledger.requests(in: [.needsReview]) {
             summary.needsReview.append(.init(id: record.id, reason: record.stateReason ?? ""))

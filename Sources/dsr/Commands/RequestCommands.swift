@@ -8,8 +8,12 @@ private func changeRequest(_ options: GlobalOptions,
                            _ body: (Installation, Ledger, Date) throws -> LedgerRequest) throws {
     try withExitStatus {
         let installation = try options.installation()
-        let record = try body(installation, try installation.ledger(), Date())
+        let now = Date()
+        let record = try body(installation, try installation.ledger(), now)
         print(RequestStatusReport([record]).text)
+        // The letter the change calls for (an extension, a refusal, …); a run writes it if
+        // this one is stopped first.
+        if try installation.writeNotices(for: [record], now: now) > 0 { print("a letter to the person is in the outbox") }
         return .success
     }
 }

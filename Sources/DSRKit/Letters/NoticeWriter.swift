@@ -1,0 +1,86 @@
+import DSRCore
+import Foundation
+
+/// Writes the letters the law requires besides an answer: an extension (Art. 12(3)), a
+/// refusal or cancellation (Art. 12(4)), and what identity verification needs. Each is a
+/// folder of its own (`letter.html`, `letter.txt`, `manifest.json`) published whole, once:
+/// `outbox/<id>/` for a request that ended without an answer, and
+/// `outbox/notices/<kind>/<id>/` for one still open.
+///
+/// The commands that change a request (`dsr extend`, `cancel`, `review --reject`, `pause`)
+/// write its notice at once; every night writes those still missing (a command killed after
+/// its ledger change, a request the night rejected or left unverified), so none is lost.
+struct NoticeWriter {
+    let configuration: Configuration
+    let map: DataMap
+    let letters: LetterTemplates
+
+    /// The notice a request in this state calls for, if any.
+    static func notice(for record: LedgerRequest) -> LetterKind? {
+        switch record.state {
+        case .awaitingVerification: return .verification
+        case .rejected: return .refusal
+        case .cancelled: return .cancellation
+        default: return record.extended && !record.state.isFinal ? .extension : nil
+        }
+    }
+
+    /// Where a notice of `kind` is published.
+    func outbox(for kind: LetterKind) -> Outbox {
+        switch kind {
+        case .refusal, .cancellation: return Outbox(root: configuration.outboxURL)
+        default:
+            return Outbox(root: configuration.outboxURL.appendingPathComponent("notices", isDirectory: true)
+                .appendingPathComponent(kind.rawValue, isDirectory: true))
+        }
+    }
+
+    /// Writes the notices `records` call for and do not have yet; returns how many.
+    @discardableResult
+    func writeMissing(_ records: [LedgerRequest], now: Date) throws -> Int {
+        var staged: [String: (outbox: Outbox, folders: [ClosedFolder])] = [:]
+        for record in records {
+            guard let kind = Self.notice(for: record) else { continue }
+            let outbox = outbox(for: kind)
+            guard !outbox.hasCompleteAnswer(for: record.id) else { continue }
+            try DurableFile.createFolder(outbox.root)
+            staged[kind.rawValue, default: (outbox, [])].folders.append(try stage(kind, for: record, in: outbox, now: now))
+        }
+        for (outbox, folders) in staged.values {
+            if let failure = ClosedFolder.publish(folders, in: outbox).values.first { throw failure }
+        }
+        return staged.values.reduce(0) { $0 + $1.folders.count }
+    }
+
+    private func stage(_ kind: LetterKind, for record: LedgerRequest, in outbox: Outbox, now: Date) throws -> ClosedFolder {
+        let controller = configuration.controller
+        let header = AnswerHeader(for: record, controller: controller, facts: map.facts, subjectFound: true, generatedAt: now)
+        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller,
+                                                         language: LetterHeading.language(asked: record.language, controller: controller)),
+                                  templates: letters)
+        let folder = try StagedFolder(requestID: record.id, outbox: outbox)
+        try writer.write(writer.body(of: record), phrases: letters.phraseBook(writer.heading.language), into: folder)
+        return folder.closed()
+    }
+}
+
+extension LetterWriter {
+    /// The own part of a notice: the officer's reason and, for an extension, the new due day.
+    func body(of record: LedgerRequest) -> [String: Any] {
+        [
+            "reason": (heading.kind == .extension ? record.extensionReason : record.stateReason) ?? "",
+            "new_due": CalendarDay(iso: record.dueDate).map(style.day) ?? record.dueDate,
+        ]
+    }
+}
+
+extension LedgerRequest {
+    /// A made-up request, for rendering sample letters.
+    static var sample: LedgerRequest {
+        let day = Date(timeIntervalSince1970: 1_795_000_000)
+        return LedgerRequest(id: "SAMPLE-1", type: .access, state: .pending, stateReason: nil, receivedAt: day, dueDate: "2026-12-21",
+                             baseDueDate: "2026-12-21", extended: false, extensionReason: nil, pausedDays: 0, pausedAt: nil,
+                             attempts: 0, verificationMethod: nil, verifiedAt: nil, subjectReference: nil, payload: nil,
+                             contentFingerprint: "", sourceFile: "", createdAt: day, updatedAt: day, completedAt: nil)
+    }
+}
