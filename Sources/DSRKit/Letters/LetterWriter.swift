@@ -45,7 +45,7 @@ final class TableLetterDraft {
         let shown = zip(columns, values).map { column, value in
             (label: column.label[style.language] ?? column.name, value: style.value(value, format: column.format, phrases: phrases))
         }
-        rows.append(["cells": shown.map(\.value), "fields": shown.map { ["label": $0.label, "value": $0.value] }])
+        rows.append(["fields": shown.map { ["label": $0.label, "value": $0.value] }])
     }
 
     /// Closes the table; a table without rows of the person is left out of the letter.
@@ -57,7 +57,6 @@ final class TableLetterDraft {
         tables.append([
             "caption": table.label[style.language] ?? table.description,
             "row_count": rows.count,
-            "columns": columns.map { $0.label[style.language] ?? $0.name },
             "rows": rows,
             "purposes": list(table.purposes),
             "legal_basis": table.legalBasis,
