@@ -233,6 +233,22 @@ import Testing
         #expect(first["email"] as? String == "kari.nordmann1@example.no")
         #expect(first["name"] as? String == "Kari Nordmann")
         #expect((first["body"] as? String)?.contains("personvern@demoshop.example") == true)
+        // The letter in the controller's language (nb), greeting the person by name; the page
+        // it names is the same letter without the greeting, shared by everyone whose reads
+        // the same, so it holds no one's name.
+        #expect((first["body"] as? String)?.hasPrefix("Kjære Kari Nordmann,\n\nDemo Shop AS") == true)
+        #expect((first["body"] as? String)?.contains("Hvilke av opplysningene dine det gjelder") == true)
+        let files = Set(lines.compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["letter_file"] as? String
+        })
+        #expect(!files.isEmpty && files.count <= lines.count)
+        for file in files {
+            let page = try ExternalTools.parseHTML(folder.appendingPathComponent("\(file).html"))
+            #expect(page.errors == [] && page.lang == "nb" && page.resources == [])
+            #expect(page.title.hasPrefix("Et brudd på personopplysningssikkerheten som gjelder deg"))
+            #expect(!page.text.contains("Kari") && page.text.contains("Datatilsynet"))
+            #expect(try String(contentsOf: folder.appendingPathComponent("\(file).txt"), encoding: .utf8).contains("Hva du kan gjøre"))
+        }
         let csv = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c",
             "import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=''))); print(len(rows), rows[0][0], rows[1][3])",
             folder.appendingPathComponent(BreachLetters.csvName).path])
@@ -253,7 +269,7 @@ import Testing
             Issue.record("no public notice")
             return
         }
-        #expect(try String(contentsOf: notice, encoding: .utf8).contains("What you can do:"))
+        #expect(try String(contentsOf: notice, encoding: .utf8).contains("Hva du kan gjøre"))
         let record = try register.ledger.breach("BR-DEMO-001")
         #expect(record.communication == .disproportionateEffort)
         let report = try register.report("BR-DEMO-001", phase: .initial, format: .json, to: nil, now: now)

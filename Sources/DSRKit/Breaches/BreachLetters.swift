@@ -1,37 +1,58 @@
 import DSRCore
 import Foundation
 
-/// The Art. 34 communications of a high-risk breach: one plain-language letter per
-/// affected person, as mailing files a mail system can take (`letters.jsonl`, one JSON
-/// object per line, and `letters.csv`), streamed from one store query.
+/// The Art. 34 communications of a high-risk breach: one letter per affected person, in
+/// the controller's default language from the letter templates (`html/breach`,
+/// `txt/breach`), as mailing files a mail system can take (`letters.jsonl`, one JSON object
+/// per line, and `letters.csv`), streamed from one store query.
+///
+/// Letters differ only in their greeting and in the categories of the person's own rows, so
+/// each distinct letter is also written once as a page to read or print
+/// (`letter-N.html`, `letter-N.txt`), and each person's line names theirs (`letter_file`):
+/// a million people share a handful of pages, not a million files.
 public struct BreachLetters {
     public static let jsonLinesName = "letters.jsonl"
     public static let csvName = "letters.csv"
     public static let publicNoticeName = "public-notice.txt"
-    static let csvHeader = ["letter_id", "customer_key", "name", "email", "phone", "postal_address", "subject", "body"]
+    static let csvHeader = ["letter_id", "customer_key", "name", "email", "phone", "postal_address", "subject", "letter_file", "body"]
 
     public var breach: Breach
     public var measurement: ScopeMeasurement
     public var controller: Configuration.Controller
     public var map: DataMap
+    public var templates: LetterTemplates
 
-    /// Writes both mailing files into `folder` (each renamed into place whole); returns
-    /// how many letters.
-    public func write(into folder: URL, store: CustomerStore, parser: RequestFileParser) throws -> Int {
+    /// The letter's writer, in the controller's default language.
+    private func writer(now: Date) -> LetterWriter {
+        LetterWriter(heading: LetterHeading(kind: .breach, header: nil, controller: controller, language: controller.languages[0],
+                                            writtenAt: now), templates: templates)
+    }
+
+    /// Writes both mailing files and the distinct letters into `folder` (each renamed into
+    /// place whole); returns how many letters.
+    public func write(into folder: URL, store: CustomerStore, parser: RequestFileParser, now: Date) throws -> Int {
         let selections = try AffectedIdentities.selections(for: breach.scope, map: map, store: store, parser: parser).selections
         let contacts = map.identities.values.filter { $0.table == map.subject.table && $0.normalization != .exact }
         let email = contacts.first { $0.normalization == .email }?.column
         let phone = contacts.first { $0.normalization == .phone }?.column
         let columns = [email, phone].compactMap { $0 } + map.subject.nameColumns + map.subject.addressColumns
-        let subjectLine = "Important: a personal data breach at \(controller.name) involving your data"
+        let writer = writer(now: now)
+        let phrases = templates.phraseBook(writer.heading.language)
+        let subjectLine = phrases.text("title_breach") + " · " + controller.name
         // Letters differ in their greeting and in the categories of the person's own rows:
-        // the rest is escaped once per set of categories (few), not per person.
-        var rests: [[DataCategory]: (json: String, csv: String)] = [:]
-        func rest(for categories: [DataCategory]) -> (json: String, csv: String) {
-            if let cached = rests[categories] { return cached }
-            let rest = ",\n\n" + letterBody(categories: categories)
-            let escaped = (String(JSONStreamWriter.quoted(rest).dropFirst()), rest.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
-            rests[categories] = escaped
+        // each set of categories is rendered and escaped once (few), not per person.
+        var variants: [[DataCategory]: (file: String, json: String, csv: String)] = [:]
+        func variant(for categories: [DataCategory]) throws -> (file: String, json: String, csv: String) {
+            if let known = variants[categories] { return known }
+            let file = "letter-\(variants.count + 1)"
+            let context = writer.context(breach.letterBody(categories: categories, phrases: phrases, style: writer.style), phrases: phrases)
+            for format in LetterFormat.allCases {
+                try DurableFile.write(Data(templates.render(.breach, format, context).utf8),
+                                      to: folder.appendingPathComponent("\(file).\(format.rawValue)"))
+            }
+            let rest = ",\n\n" + templates.render(.breach, .txt, context)
+            let escaped = (file, String(JSONStreamWriter.quoted(rest).dropFirst()), rest.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            variants[categories] = escaped
             return escaped
         }
         var count = 0
@@ -46,20 +67,20 @@ public struct BreachLetters {
                     let key = row[0]
                     let flags = row.suffix(tables.count)
                     let own = Set(zip(flags, categoriesOfTable).filter { $0.0.count == 1 }.flatMap(\.1)).sorted()
-                    let (jsonRest, csvRest) = rest(for: own)
+                    let (file, jsonRest, csvRest) = try variant(for: own)
                     var value = row.dropFirst().makeIterator()
                     let emailValue = email != nil ? Self.text(value.next()!) : nil
                     let phoneValue = phone != nil ? Self.text(value.next()!) : nil
                     let name = map.subject.nameColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: " ")
                     let address = map.subject.addressColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: ", ")
                     let letterID = "\(breach.id)-\(count)"
-                    let greeting = "Dear \(name.isEmpty ? "customer" : name)"
+                    let greeting = phrases.text("breach_dear") + " " + (name.isEmpty ? phrases.text("breach_customer") : name)
                     try jsonLines.write(Self.jsonFields([
                         ("breach_id", breach.id), ("letter_id", letterID), ("customer_key", key.canonicalText),
                         ("name", name.isEmpty ? nil : name), ("email", emailValue), ("phone", phoneValue),
-                        ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine),
+                        ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine), ("letter_file", file),
                     ]) + ",\"body\":" + JSONStreamWriter.quoted(greeting).dropLast() + jsonRest + "}\n")
-                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine]
+                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine, file]
                         .map(CSVRecord.field).joined(separator: ",") + "," + CSVRecord.field(greeting).dropLast() + csvRest + "\r\n")
                 }
             }
@@ -68,89 +89,26 @@ public struct BreachLetters {
     }
 
     /// The public notice that replaces the letters when writing to each person would take
-    /// disproportionate effort (Art. 34(3)(c)).
-    public func writePublicNotice(into folder: URL) throws {
+    /// disproportionate effort (Art. 34(3)(c)): the letter of every category in the scope.
+    public func writePublicNotice(into folder: URL, now: Date) throws {
         try DurableFile.createFolder(folder)
-        let text = "Notice of a personal data breach at \(controller.name)\n\n" + letterBody(categories: measurement.categories)
-        try DurableFile.write(Data(text.utf8), to: folder.appendingPathComponent(Self.publicNoticeName))
+        let writer = writer(now: now)
+        let phrases = templates.phraseBook(writer.heading.language)
+        let context = writer.context(breach.letterBody(categories: measurement.categories, phrases: phrases, style: writer.style), phrases: phrases)
+        try DurableFile.write(Data(templates.render(.breach, .txt, context).utf8), to: folder.appendingPathComponent(Self.publicNoticeName))
+        try DurableFile.write(Data(templates.render(.breach, .html, context).utf8),
+                              to: folder.appendingPathComponent("public-notice.html"))
     }
 
-    /// What happened, which of the person's data (`categories`: those of their own affected
-    /// rows), what it may mean, what was done and what will be, what the person can do, and
-    /// whom to ask or complain to (Art. 34(2) with Art. 33(3)(b)–(d)).
-    func letterBody(categories involved: [DataCategory]) -> String {
-        let zone = controller.timeZone
-        let day = { (date: Date) in CalendarDay(date, in: zone).description }
-        var when = "We became aware of it on \(day(breach.awareAt))."
-        if let from = breach.occurredFrom {
-            when = (breach.occurredTo.map { "It happened between \(day(from)) and \(day($0))." } ?? "It began on \(day(from)).")
-                + " " + when
-        }
-        let categories = involved.map(Self.plainName)
-        let advice = breach.adviceToIndividuals ?? Self.advice(for: involved)
-        return """
-            We are writing to tell you about a personal data breach at \(controller.name) that involves your personal data.
-
-            What happened: \(breach.title). \(breach.description)
-            \(when)
-
-            Which of your data was involved: \(categories.isEmpty ? "personal data we hold about you" : categories.joined(separator: "; ")).
-
-            What this may mean for you: \(breach.likelyConsequences)
-
-            What we have done: \(breach.measuresTaken)
-
-            What we will do: \(breach.measuresProposed)
-
-            What you can do: \(advice)
-
-            If you have questions, contact our data protection officer: \(controller.dpoContact).
-            You may also complain to the data protection authority\(controller.supervisoryAuthority.map { ": \($0)" } ?? "").
-
-            \(controller.name)
-            """
-    }
-
-    static func plainName(_ category: DataCategory) -> String {
-        switch category {
-        case .identification: return "details that identify you, such as your name or customer number"
-        case .contact: return "your contact details (email address, phone number)"
-        case .demographic: return "personal details such as your date of birth"
-        case .financial: return "payment and financial details"
-        case .transaction: return "your orders and purchases"
-        case .behavioural: return "how you use our services"
-        case .location: return "your address"
-        case .communication: return "messages you sent us"
-        case .technical: return "technical data about your account"
-        case .preference: return "your preferences"
-        case .consent: return "your marketing choices"
-        case .nationalID: return "your national identity number"
-        case .credentials: return "your password or other sign-in details"
-        case .health: return "information about your health"
-        case .criminal: return "information about offences"
-        default: return category.rawValue.replacingOccurrences(of: "-", with: " ")
-        }
-    }
-
-    /// General advice by what was involved, when the breach file gives none.
-    static func advice(for categories: [DataCategory]) -> String {
+    /// The keys of the general advice by what was involved, when the breach file gives none.
+    static func advice(for categories: [DataCategory]) -> [String] {
         var advice: [String] = []
-        if categories.contains(.contact) || categories.contains(.identification) {
-            advice.append("Be wary of emails, text messages or calls that mention this incident or ask for passwords or payment details; we never ask for your password.")
-        }
-        if categories.contains(.credentials) {
-            advice.append("Change your password with us, and anywhere else you used the same password.")
-        }
-        if categories.contains(.nationalID) {
-            advice.append("Be alert to loans, credit or accounts opened in your name; you can ask the credit agencies to block credit checks on you.")
-        }
-        if categories.contains(.financial) {
-            advice.append("Check your bank and card statements and tell your bank about any payment you do not recognise.")
-        }
-        if categories.contains(.location) || categories.contains(.demographic) {
-            advice.append("Be alert to goods or accounts ordered in your name.")
-        }
-        return advice.isEmpty ? "You do not need to do anything, but contact us if you notice anything unusual." : advice.joined(separator: " ")
+        if categories.contains(.contact) || categories.contains(.identification) { advice.append("advice_contact") }
+        if categories.contains(.credentials) { advice.append("advice_credentials") }
+        if categories.contains(.nationalID) { advice.append("advice_national_id") }
+        if categories.contains(.financial) { advice.append("advice_financial") }
+        if categories.contains(.location) || categories.contains(.demographic) { advice.append("advice_location") }
+        return advice.isEmpty ? ["advice_none"] : advice
     }
 
     private static func text(_ value: StoreValue) -> String? {
@@ -164,4 +122,40 @@ public struct BreachLetters {
         }.joined(separator: ",")
     }
 
+}
+
+extension Breach {
+    /// The letter's own part: what happened and when, which of the person's data
+    /// (`categories`: those of their own affected rows), what it may mean, what was done and
+    /// what will be, what the person can do (Art. 34(2) with Art. 33(3)(b)–(d)); the frame
+    /// adds whom to ask or complain to.
+    func letterBody(categories involved: [DataCategory], phrases: PhraseBook, style: LetterStyle) -> [String: Any] {
+        let day = { (date: Date) in style.day(CalendarDay(date, in: style.zone)) }
+        let occurred = occurredFrom.map { from in
+            occurredTo.map { "\(phrases.text("breach_between")) \(day(from)) \(phrases.text("breach_and")) \(day($0))" }
+                ?? "\(phrases.text("breach_from")) \(day(from))"
+        }
+        let categories = involved.isEmpty ? [DataCategory.none] : involved
+        return [
+            "what_happened": "\(title). \(description)",
+            "has_occurred": occurred != nil,
+            "occurred": occurred ?? "",
+            "aware": day(awareAt),
+            "categories": categories.map { phrases.text("category_" + $0.rawValue.replacingOccurrences(of: "-", with: "_")) },
+            "consequences": likelyConsequences,
+            "measures_taken": measuresTaken,
+            "measures_proposed": measuresProposed,
+            "advice": adviceToIndividuals ?? BreachLetters.advice(for: involved).map(phrases.text).joined(separator: " "),
+        ]
+    }
+
+    /// A made-up breach, for rendering the sample letter.
+    static var sample: Breach {
+        let day = Date(timeIntervalSince1970: 1_795_000_000)
+        return Breach(id: "SAMPLE-1", title: "Sample", awareAt: day, occurredFrom: day, occurredTo: day, types: [.confidentiality],
+                      description: "Sample.", discoveredHow: nil, cause: .unknown, scope: [], subjectCategories: [], dataEncrypted: false,
+                      likelyConsequences: "Sample.", measuresTaken: "Sample.", measuresProposed: "Sample.", adviceToIndividuals: nil,
+                      notifyAuthority: true, reasonNotNotified: nil, reasonsForDelay: nil, memberStatesAffected: [],
+                      otherNotifications: nil, reporter: nil)
+    }
 }

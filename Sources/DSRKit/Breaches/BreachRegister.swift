@@ -152,12 +152,14 @@ public struct BreachRegister {
         guard risk == .high else {
             throw DSRError.badInput("breach \(id) is assessed as '\(risk.rawValue)'; Art. 34 communications are for a high risk")
         }
-        let letters = BreachLetters(breach: record.breach, measurement: record.measurement, controller: controller, map: installation.map)
+        let letters = BreachLetters(breach: record.breach, measurement: record.measurement, controller: controller, map: installation.map,
+                                    templates: try installation.letterTemplates())
         let folder = folder(for: id)
         switch exception {
         case nil, .letters?:
             let lettersFolder = folder.appendingPathComponent("letters", isDirectory: true)
-            let count = try letters.write(into: lettersFolder, store: try installation.store(), parser: installation.requestParser(now: now))
+            let count = try letters.write(into: lettersFolder, store: try installation.store(), parser: installation.requestParser(now: now),
+                                          now: now)
             try ledger.recordBreachCommunication(id, .letters, detail: nil, letters: count, now: now)
             return .letters(count: count, folder: lettersFolder)
         case .encrypted?:
@@ -172,7 +174,7 @@ public struct BreachRegister {
             }
             var notice: URL?
             if exception == .disproportionateEffort {
-                try letters.writePublicNotice(into: folder)
+                try letters.writePublicNotice(into: folder, now: now)
                 notice = folder.appendingPathComponent(BreachLetters.publicNoticeName)
             }
             try ledger.recordBreachCommunication(id, exception!, detail: reason, letters: nil, now: now)

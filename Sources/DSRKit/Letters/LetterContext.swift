@@ -52,9 +52,12 @@ final class PhraseBook: MustacheParent {
 /// Who a letter is to and about: what every letter says before its own part.
 struct LetterHeading {
     var kind: LetterKind
-    var header: AnswerHeader
+    /// The request the letter answers; nil for a letter about a breach, which answers none.
+    var header: AnswerHeader?
     var controller: Configuration.Controller
     var language: Language
+    /// When the letter was written, for a letter that answers no request.
+    var writtenAt = Date()
 
     /// The letter's language: the one the request asked for when the controller writes in
     /// it, else the controller's default.
@@ -67,7 +70,7 @@ struct LetterHeading {
     /// other languages the letter can be had in.
     func values(_ phrases: PhraseBook, templates: LetterTemplates) -> [String: Any] {
         let style = LetterStyle(language: language, zone: controller.timeZone)
-        let topic = kind == .changed ? header.requestType.rawValue.replacingOccurrences(of: "-", with: "_") : kind.rawValue.replacingOccurrences(of: "-", with: "_")
+        let topic = (kind == .changed ? header?.requestType.rawValue ?? kind.rawValue : kind.rawValue).replacingOccurrences(of: "-", with: "_")
         var controllerValues: [String: Any] = ["name": controller.name, "dpo_contact": controller.dpoContact,
                                                "authority": controller.supervisoryAuthority ?? ""]
         if let number = controller.organisationNumber { controllerValues["organisation_number"] = number }
@@ -77,13 +80,14 @@ struct LetterHeading {
             "title": phrases.text("title_" + topic),
             "intro": phrases.text("intro_" + topic),
             "controller": controllerValues,
-            "request": [
+            "request": header.map { header -> Any in [
                 "id": header.requestID,
                 "type": phrases.text("type_" + header.requestType.rawValue.replacingOccurrences(of: "-", with: "_")),
                 "received": style.dateTime(header.receivedAt),
                 "due": CalendarDay(iso: header.dueDate).map(style.day) ?? header.dueDate,
                 "written": style.dateTime(header.generatedAt),
-            ],
+            ] } ?? false,
+            "written": style.dateTime(header?.generatedAt ?? writtenAt),
             "has_other_languages": !others.isEmpty,
             "other_languages": others.enumerated().map { index, other in
                 ["code": other.rawValue, "name": templates.phraseBook(other).text("language_name"), "last": index == others.count - 1]

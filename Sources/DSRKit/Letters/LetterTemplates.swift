@@ -120,6 +120,8 @@ enum LetterKind: String, CaseIterable, Sendable {
     case cancellation
     /// What identity verification needs before anything is disclosed or changed.
     case verification
+    /// Art. 34: a personal data breach likely to put the person's rights at high risk.
+    case breach
 }
 
 extension LetterKind {

@@ -112,7 +112,8 @@ extension LetterContext {
                                   dueDate: "2026-12-21", generatedAt: Date(timeIntervalSince1970: 1_795_100_000),
                                   controllerName: controller.name, dpoContact: controller.dpoContact, subjectFound: kind != .noData,
                                   facts: map.facts)
-        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller, language: language),
+        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: kind == .breach ? nil : header, controller: controller,
+                                                         language: language),
                                   templates: templates)
         let draft = TableLetterDraft(writer)
         for table in map.tables {
@@ -128,6 +129,8 @@ extension LetterContext {
                 Receipt.Table(table: table.name, rowsDeleted: 1,
                               held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
             }), map: map)
+        case .breach:
+            body = Breach.sample.letterBody(categories: DataCategory.allCases, phrases: draft.phrases, style: writer.style)
         case .extension, .refusal, .cancellation, .verification:
             var record = LedgerRequest.sample
             record.stateReason = "sample reason"
