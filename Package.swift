@@ -31,7 +31,8 @@ let package = Package(
         //
         //   dsr, dsr-bench   the executables: commands, options, exit codes
         //   DSRKit           the work: ledger, pipeline (intake, night, dry run), store
-        //                    changes, breaches, consents, deadlines, answers and receipts
+        //                    changes, breaches, consents, deadlines, answers, receipts and
+        //                    letters to people
         //   DSRCore          what the work stands on: values, time, errors, files, keys,
         //                    identity normalisation, the data map, the store interface, the
         //                    SQL both stores share, the SQLite and PostgreSQL stores
