@@ -49,6 +49,8 @@ struct Demo: ParsableCommand {
                 The demo's sample inbox holds bad files and ambiguous requests on purpose, so the \
                 nightly run would exit \(summary.exitStatus.rawValue) here; `dsr demo` itself exits 0.
                 Answers:        \(folder.path)/outbox/<request-id>/ (JSON, XML, manifest.json)
+                Letters:        letter.html and letter.txt beside each answer, in the person's language;
+                                notices (verification, extension) in \(folder.path)/outbox/notices/
                 Rejected files: \(folder.path)/inbox/rejected/ (each with .error.txt)
                 Next:           swift run dsr status --config \(configurationURL.path)
                 """)
