@@ -49,11 +49,11 @@ struct LetterStyle {
         }
     }
 
-    /// A stored moment: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS` (UTC).
+    /// A stored moment: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS[.fff]`
+    /// without one (UTC, as SQLite's own date functions write it).
     private static func moment(_ text: String) -> Date? {
-        if let date = Timestamp.parse(text) { return date }
-        let sql = text.replacingOccurrences(of: " ", with: "T")
-        return Timestamp.parse(sql.count == 19 ? sql + "Z" : sql)
+        let iso = text.replacingOccurrences(of: " ", with: "T")
+        return Timestamp.parse(iso) ?? Timestamp.parse(iso + "Z")
     }
 }
 
