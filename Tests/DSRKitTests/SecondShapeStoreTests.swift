@@ -34,6 +34,25 @@ import Testing
         #expect(again.findings.filter { $0.field.hasPrefix("identities.") }.map(\.severity) == [.note, .note, .note])
     }
 
+    /// With no labels in the map, the letter names columns as the store spells them (quoted
+    /// names with spaces and mixed case) and shows the person's values, in the only language
+    /// the controller names (English, the default).
+    @Test func theLetterShowsColumnNamesAndThePersonsValues() throws {
+        try workspace.runNightly(configuration)
+        let page = try ExternalTools.parseHTML(outbox.appendingPathComponent("SS-1/letter.html"))
+        #expect(page.errors == [] && page.lang == "en" && page.title.hasPrefix("Your personal data"), "\(page.errors) \(page.lang ?? "-") \(page.title)")
+        let person = try workspace.storeRows(configuration, #"SELECT "eMail", "FullName" FROM "Person" WHERE "PersonID" = 'P-001'"#)[0]
+        let fields = page.tables.flatMap { table in zip(table.headers, table.rows.map { $0.first ?? "" }) }
+        for (column, value) in zip(["eMail", "FullName"], person) {
+            #expect(fields.contains { $0.0 == column && $0.1 == value }, "\(column)")
+        }
+        let others = try workspace.storeRows(configuration, #"SELECT "eMail" FROM "Person" WHERE "PersonID" <> 'P-001'"#)
+        #expect(!others.isEmpty)
+        for row in others { #expect(!page.text.contains(row[0])) }
+        // A control character a store holds is shown by its code, and the page stays valid.
+        #expect(page.text.contains("control⟨U+0001⟩char"))
+    }
+
     @Test func pathsFollowReferencesSeveralHopsDeep() throws {
         let map = try DataMap.load(from: workspace.url("club/datamap.yaml"))
         #expect(map.table(named: "Shipment Event")!.pathToSubject.map(\.targetTable) == ["LineItem", "Order", "Person"])

@@ -26,7 +26,7 @@ struct LetterStyle {
     func value(_ value: StoreValue, format: DisplayFormat?, phrases: PhraseBook) -> String {
         if case .null = value { return "–" }
         if case .blob(let data) = value { return "(\(data.count) bytes)" }
-        let stored = value.canonicalText
+        let stored = Self.visible(value.canonicalText)
         switch format {
         case nil: return stored
         case .date:
@@ -47,6 +47,21 @@ struct LetterStyle {
         case .enumeration(let labels):
             return labels[stored]?[language] ?? stored
         }
+    }
+
+    /// The text with each character a page or an email cannot carry (control characters
+    /// but tab and line breaks, noncharacters) written as its code, `⟨U+0001⟩`: the letter
+    /// shows what is stored without breaking the page.
+    static func visible(_ text: String) -> String {
+        func shown(_ scalar: Unicode.Scalar) -> Bool {
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D: return true
+            case 0x00...0x1F, 0x7F...0x9F, 0xFDD0...0xFDEF: return false
+            default: return scalar.value & 0xFFFE != 0xFFFE
+            }
+        }
+        guard !text.unicodeScalars.allSatisfy(shown) else { return text }
+        return text.unicodeScalars.map { shown($0) ? String($0) : String(format: "⟨U+%04X⟩", $0.value) }.joined()
     }
 
     /// A stored moment: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS[.fff]`
