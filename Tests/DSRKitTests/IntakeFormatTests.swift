@@ -25,8 +25,9 @@ import Testing
             type: access
             received_at: 2026-11-20T09:15:00+01:00
             subject: {email: Kari.Nordmann1@example.no}
+            language: sv
             """),
-        ("r.json", #"{"id": "SAME-1", "type": "access", "received_at": "2026-11-20T08:15:00Z", "subject": {"email": "kari.nordmann1@example.no"}}"#),
+        ("r.json", #"{"id": "SAME-1", "type": "access", "received_at": "2026-11-20T08:15:00Z", "subject": {"email": "kari.nordmann1@example.no"}, "language": "sv"}"#),
         ("r.xml", """
             <?xml version="1.0" encoding="UTF-8"?>
             <request xmlns="urn:dsr:request:1">
@@ -34,9 +35,10 @@ import Testing
               <type>access</type>
               <receivedAt>2026-11-20T09:15:00+01:00</receivedAt>
               <subject><identity name="email"> kari.nordmann1@example.no </identity></subject>
+              <language>sv</language>
             </request>
             """),
-        ("r.csv", "id,type,received_at,subject.email\nSAME-1,access,2026-11-20T09:15:00+01:00,kari.nordmann1@example.no\n"),
+        ("r.csv", "id,type,received_at,subject.email,language\nSAME-1,access,2026-11-20T09:15:00+01:00,kari.nordmann1@example.no,sv\n"),
         ("opendsr.json", """
             {"api_version": "2.0", "subject_request_id": "SAME-1", "subject_request_type": "access",
              "submitted_time": "2026-11-20T08:15:00Z",
@@ -55,6 +57,8 @@ import Testing
         #expect(record.receivedAt == Timestamp.parse("2026-11-20T08:15:00Z"))
         #expect(record.dueDate == "2026-12-21")
         #expect(try record.request()?.identities == ["email": "kari.nordmann1@example.no"])
+        // The letter's language, in every format that can carry one (OpenDSR has no field for it).
+        #expect(record.language == (file == "opendsr.json" ? nil : .sv))
     }
 
     @Test func csvCarriesManyRequestsAndNestedFields() throws {

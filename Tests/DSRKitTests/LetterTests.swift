@@ -70,6 +70,20 @@ import Testing
         #expect(page.text.contains("Brevet finnes også på: Svenska, English"))
     }
 
+    /// The same letter from either store: the values the store holds, under their labels.
+    @Test(arguments: StoreKind.allCases)
+    func theAccessLetterShowsTheStoresValuesOnEveryStore(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let own = try workspace.storeRows(configuration, "SELECT email, first_name, birth_date FROM customers WHERE id = 1")[0]
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-DEMO-0001")
+        let account = try #require(page.tables.first { $0.caption == "Kundekontoen din" })
+        let fields = Dictionary(zip(account.headers, account.rows.map { $0.first ?? "" }), uniquingKeysWith: { first, _ in first })
+        #expect(fields["E-postadresse"] == own[0] && fields["Fornavn"] == own[1])
+        #expect(fields["Fødselsdato"] == "7. september 1971" && own[2] == "1971-09-07")
+        #expect(fields["Konto opprettet"]?.hasSuffix("kl. 1:00") == true, "a moment shown in Oslo time")
+    }
+
     @Test func aLetterIsInTheLanguageTheRequestAsksFor() throws {
         try workspace.runNightly(configuration, at: night)
         let export = try letter("REQ-DEMO-0002")
