@@ -65,7 +65,7 @@ let package = Package(
                 // Letters to people: logic-less templates a privacy officer can edit.
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.copy("Resources/Schemas"), .copy("Resources/Demo"), .copy("Resources/Letters")]
+            resources: [.copy("Resources/Schemas"), .copy("Resources/Demo"), .copy("Resources/Letters"), .copy("Resources/StatusPage")]
         ),
         .executableTarget(
             name: "dsr",

@@ -23,11 +23,23 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The configuration file; else $DSR_CONFIG, else ./dsr.yaml.", valueName: "file"))
     var config: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Who acts, for the audit trail; else $DSR_ACTOR, else $SUDO_USER, else the login name. The shipped crontab and units set DSR_ACTOR=scheduler.",
+        valueName: "name"))
+    var actor: String?
+
     @OptionGroup var logging: LoggingOptions
 
-    func installation() throws -> Installation {
-        try Installation(configurationURL: Configuration.resolveFile(explicit: config), logger: logging.logger)
+    func validate() throws {
+        do { _ = try auditActor() } catch let error as DSRError { throw ValidationError(error.message) }
     }
+
+    func installation() throws -> Installation {
+        try Installation(configurationURL: Configuration.resolveFile(explicit: config), logger: logging.logger, actor: auditActor())
+    }
+
+    /// The name the audit trail records for this command.
+    func auditActor() throws -> String { try AuditActor.resolve(explicit: actor) }
 }
 
 /// The output choice of every command that reports.

@@ -30,6 +30,13 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
     }
 
     /// The same day `years` later; 29 February becomes 28 February in a common year.
+    /// The first moment of the day in `zone`.
+    public func start(in zone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
     public func adding(years: Int) -> CalendarDay {
         let target = year + years
         return CalendarDay(year: target, month: month, day: min(day, Self.days(inMonth: month, year: target)))

@@ -33,6 +33,12 @@ public struct Configuration: Sendable {
     /// The installation's letter templates, overriding the shipped ones of the same name;
     /// `templates/` beside the configuration file unless `templates:` names another folder.
     public var templatesURL: URL
+    /// The status page a job's `status-page` step writes (`status_page:`, else
+    /// `report/index.html` beside the configuration file).
+    public var statusPageURL: URL
+    /// How many years after a request closed the ledger keeps its details
+    /// (`ledger_retention: {closed_requests_years: N}`); its id, type, dates and outcome stay.
+    public var closedRequestRetentionYears = 3
 
     /// The controller named in reports.
     public struct Controller: Sendable {
@@ -184,6 +190,14 @@ public struct Configuration: Sendable {
             repeatWindow = try windowNode.integer()
             guard (0...3650).contains(repeatWindow) else { throw windowNode.problem("must be between 0 and 3650") }
         }
+        var retentionYears = 3
+        if let retentionFields = try fields.optional("ledger_retention")?.fields() {
+            if let yearsNode = retentionFields.optional("closed_requests_years") {
+                retentionYears = try yearsNode.integer()
+                guard (1...100).contains(retentionYears) else { throw yearsNode.problem("must be between 1 and 100") }
+            }
+            try retentionFields.finish()
+        }
         func keyFiles() throws(InputProblem) -> [URL] {
             let fileNode = fields.optional("hmac_key_file")
             let listNode = fields.optional("hmac_keys")
@@ -213,8 +227,11 @@ public struct Configuration: Sendable {
             batchSize: batchSize,
             inboxSettleSeconds: settle,
             templatesURL: try fields.optional("templates").map { node throws(InputProblem) in try path(node) }
-                ?? fileURL.deletingLastPathComponent().appendingPathComponent("templates", isDirectory: true))
+                ?? base.appendingPathComponent("templates", isDirectory: true),
+            statusPageURL: try fields.optional("status_page").map { node throws(InputProblem) in try path(node) }
+                ?? base.appendingPathComponent("report/index.html"))
         configuration.repeatWindowDays = repeatWindow
+        configuration.closedRequestRetentionYears = retentionYears
         try fields.finish()
         return configuration
     }

@@ -8,13 +8,16 @@ public final class Installation {
     public let configuration: Configuration
     public let map: DataMap
     public let logger: Logger
+    /// Whom the ledger's audit trail names for what this installation's commands change.
+    public let actor: String?
     private var openedStore: CustomerStore?
 
     /// Reads the configuration and the data map; the store and ledger open when first used.
-    public init(configurationURL: URL, logger: Logger) throws {
+    public init(configurationURL: URL, logger: Logger, actor: String? = nil) throws {
         configuration = try Configuration.load(from: configurationURL)
         map = try DataMap.load(from: configuration.dataMapURL)
         self.logger = logger
+        self.actor = actor
     }
 
     /// The customer store named by the configuration.
@@ -41,7 +44,7 @@ public final class Installation {
 
     /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).
     public func ledger() throws -> Ledger {
-        let ledger = try Ledger(url: configuration.ledgerURL)
+        let ledger = try Ledger(url: configuration.ledgerURL, actor: actor)
         let keyring = try keyring()
         try ledger.bind(keyFingerprints: keyring.keyFingerprints, now: Date())
         try ledger.replaceFileNames(by: keyring.fileReference)

@@ -31,9 +31,12 @@ public struct KeyRotation {
     }
 
     public let configuration: Configuration
+    /// Whom the audit trail names for the rotation.
+    public let actor: String?
 
-    public init(configuration: Configuration) {
+    public init(configuration: Configuration, actor: String?) {
         self.configuration = configuration
+        self.actor = actor
     }
 
     /// Makes the key in `newKeyURL` the current one, writing a new random key there first
@@ -51,7 +54,7 @@ public struct KeyRotation {
         guard !listed.contains(fingerprint) else {
             throw DSRError.badInput("\(newKeyURL.path): this key is already one of hmac_keys (an older key); rotate to a new key")
         }
-        let ledger = try Ledger(url: configuration.ledgerURL)
+        let ledger = try Ledger(url: configuration.ledgerURL, actor: actor)
         let known = try ledger.keyFingerprints()
         if known.isEmpty {
             try ledger.bind(keyFingerprints: listed, now: now)

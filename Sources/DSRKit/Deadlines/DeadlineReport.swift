@@ -82,7 +82,12 @@ public struct BreachClock: Sendable, Codable, Equatable {
 
     /// The clocks of the breaches the authority has not received yet (drafts included).
     public static func open(_ records: [BreachRecord], now: Date, zone: TimeZone) -> [BreachClock] {
-        records.filter { [.notWritten, .draft].contains($0.authorityStatus) }.map { record in
+        all(records.filter { [.notWritten, .draft].contains($0.authorityStatus) }, now: now, zone: zone)
+    }
+
+    /// The clock of every breach, whatever its status.
+    public static func all(_ records: [BreachRecord], now: Date, zone: TimeZone) -> [BreachClock] {
+        records.map { record in
             BreachClock(id: record.breach.id, awareAt: Timestamp.format(record.breach.awareAt, in: zone),
                         dueAt: Timestamp.format(record.breach.notificationDueAt, in: zone),
                         minutesRemaining: record.minutesRemaining(at: now), overdue: record.isOverdue(at: now),

@@ -16,40 +16,45 @@ extension Ledger {
         public var subjectReference: String?
         public var action: String
         public var detail: String
+        /// Who acted: a person's login or `--actor` name, or `scheduler`; nil on entries
+        /// written before dsr recorded it.
+        public var actor: String?
         public var previousHash: String
         public var hash: String
 
         enum CodingKeys: String, CodingKey {
-            case id, at, requestID = "request_id", subjectReference = "subject_reference", action, detail
+            case id, at, requestID = "request_id", subjectReference = "subject_reference", action, detail, actor
             case previousHash = "previous_hash", hash
         }
     }
 
-    /// Appends an entry in the caller's transaction, so a change and its entry commit
-    /// together or not at all.
+    /// Appends an entry naming this ledger's actor in the caller's transaction, so a change
+    /// and its entry commit together or not at all.
     @discardableResult
-    static func appendAudit(_ db: Database, action: String, requestID: String? = nil, subjectReference: String? = nil,
+    func appendAudit(_ db: Database, action: String, requestID: String? = nil, subjectReference: String? = nil,
                             detail: String = "", at date: Date, after knownPrevious: String? = nil) throws -> String {
         let previous = try knownPrevious
             ?? String.fetchOne(try db.cachedStatement(sql: "SELECT hash FROM audit ORDER BY id DESC LIMIT 1"))
-            ?? genesisHash
+            ?? Self.genesisHash
         let at = Timestamp.format(date)
-        let hash = auditHash(previous: previous, at: at, requestID: requestID, subjectReference: subjectReference,
-                             action: action, detail: detail)
+        let hash = Self.auditHash(previous: previous, at: at, requestID: requestID, subjectReference: subjectReference,
+                                  action: action, detail: detail, actor: actor)
         try db.cachedStatement(sql: """
-            INSERT INTO audit (at, request_id, subject_reference, action, detail, previous_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [at, requestID, subjectReference, action, detail, previous, hash])
+            INSERT INTO audit (at, request_id, subject_reference, action, detail, actor, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [at, requestID, subjectReference, action, detail, actor, previous, hash])
         return hash
     }
 
     /// SHA-256 over the previous hash and the entry's fields, each length-prefixed so no
-    /// two different entries hash alike.
+    /// two different entries hash alike. The actor joins the fields only when there is one,
+    /// so entries written before dsr recorded actors keep the hashes they were written with.
     static func auditHash(previous: String, at: String, requestID: String?, subjectReference: String?,
-                          action: String, detail: String) -> String {
+                          action: String, detail: String, actor: String? = nil) -> String {
         var hasher = SHA256()
         // Hashed straight from the strings' bytes: two entries are appended per request.
-        for var field in [previous, at, requestID ?? "\u{0}", subjectReference ?? "\u{0}", action, detail] {
+        let fields = [previous, at, requestID ?? "\u{0}", subjectReference ?? "\u{0}", action, detail] + (actor.map { [$0] } ?? [])
+        for var field in fields {
             field.withUTF8 { bytes in
                 var prefix = "\(bytes.count):"
                 prefix.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
@@ -90,7 +95,8 @@ extension Ledger {
                     return AuditVerification(entries: count, firstBrokenEntry: id, problem: "does not link to the entry before it")
                 }
                 let recomputed = Self.auditHash(previous: previous, at: row["at"], requestID: row["request_id"],
-                                                subjectReference: row["subject_reference"], action: row["action"], detail: row["detail"])
+                                                subjectReference: row["subject_reference"], action: row["action"], detail: row["detail"],
+                                                actor: row["actor"])
                 if recomputed != stored {
                     return AuditVerification(entries: count, firstBrokenEntry: id, problem: "its content was changed")
                 }
@@ -113,7 +119,7 @@ extension Ledger {
             return try Row.fetchAll(db, sql: sql + " ORDER BY id", arguments: arguments).map { row in
                 AuditEntry(id: row["id"], at: Timestamp.parse(row["at"]) ?? Date(timeIntervalSince1970: 0),
                            requestID: row["request_id"], subjectReference: row["subject_reference"], action: row["action"],
-                           detail: row["detail"], previousHash: row["previous_hash"], hash: row["hash"])
+                           detail: row["detail"], actor: row["actor"], previousHash: row["previous_hash"], hash: row["hash"])
             }
         }
     }

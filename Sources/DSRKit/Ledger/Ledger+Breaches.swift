@@ -11,7 +11,7 @@ extension Ledger {
             }
             try db.execute(sql: "INSERT INTO breach (id, registered_at, version) VALUES (?, ?, 1)", arguments: [breach.id, now])
             try Self.insertVersion(breach, version: 1, measurement: measurement, now: now, db)
-            try Self.appendAudit(db, action: "breach registered", detail: "\(breach.id) version 1", at: now)
+            try appendAudit(db, action: "breach registered", detail: "\(breach.id) version 1", at: now)
         }
     }
 
@@ -27,7 +27,7 @@ extension Ledger {
             let version = (row["version"] as Int) + 1
             try db.execute(sql: "UPDATE breach SET version = ? WHERE id = ?", arguments: [version, breach.id])
             try Self.insertVersion(breach, version: version, measurement: measurement, now: now, db)
-            try Self.appendAudit(db, action: "breach updated", detail: "\(breach.id) version \(version)", at: now)
+            try appendAudit(db, action: "breach updated", detail: "\(breach.id) version \(version)", at: now)
             return version
         }
     }
@@ -38,7 +38,7 @@ extension Ledger {
             try db.execute(sql: "UPDATE breach SET assessed_risk = ?, assessment_reason = ?, assessed_at = ? WHERE id = ?",
                            arguments: [risk.rawValue, reason, now, id])
             guard db.changesCount > 0 else { throw DSRError.badInput("no breach \(id) in the register") }
-            try Self.appendAudit(db, action: "breach assessed", detail: "\(id) risk \(risk.rawValue)", at: now)
+            try appendAudit(db, action: "breach assessed", detail: "\(id) risk \(risk.rawValue)", at: now)
         }
     }
 
@@ -50,7 +50,7 @@ extension Ledger {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, report.phase.rawValue, report.version, report.format.rawValue, report.writtenAt,
                                  report.late, report.file, report.sha256])
-            try Self.appendAudit(db, action: "breach report", detail: "\(id) \(report.phase.rawValue) \(report.format.rawValue) version \(report.version) draft"
+            try appendAudit(db, action: "breach report", detail: "\(id) \(report.phase.rawValue) \(report.format.rawValue) version \(report.version) draft"
                                  + (report.late ? " late" : ""), at: report.writtenAt)
         }
     }
@@ -77,7 +77,7 @@ extension Ledger {
             case .followUp:
                 break
             }
-            try Self.appendAudit(db, action: "breach submitted", detail: "\(id) \(submission.phase.rawValue)"
+            try appendAudit(db, action: "breach submitted", detail: "\(id) \(submission.phase.rawValue)"
                                  + (submission.reference.map { " case \($0)" } ?? "") + (submission.late ? " late" : ""), at: now)
         }
     }
@@ -91,7 +91,7 @@ extension Ledger {
                 WHERE id = ? AND communication IS NULL
                 """, arguments: [communication.rawValue, detail, now, letters, id])
             guard db.changesCount > 0 else { throw DSRError.badInput("breach \(id): the people's communication is already recorded") }
-            try Self.appendAudit(db, action: "breach communication",
+            try appendAudit(db, action: "breach communication",
                                  detail: "\(id) \(communication.rawValue)" + (letters.map { " \($0) letters" } ?? ""), at: now)
         }
     }

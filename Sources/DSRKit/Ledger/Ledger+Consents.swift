@@ -6,7 +6,7 @@ extension Ledger {
     /// Audits a consent import: the file's name and counts, never its rows.
     public func recordConsentImport(file: String, imported: Int, rejected: Int, now: Date) throws {
         try write { db in
-            _ = try Self.appendAudit(db, action: "consent import", detail: "\(file): \(imported) imported, \(rejected) rejected", at: now)
+            _ = try appendAudit(db, action: "consent import", detail: "\(file): \(imported) imported, \(rejected) rejected", at: now)
         }
     }
 
@@ -22,7 +22,7 @@ extension Ledger {
         try write { db in
             try db.execute(sql: "INSERT INTO consent_hygiene (run_at, day, consents_expired, soft_opt_ins_ended) VALUES (?, ?, ?, ?)",
                            arguments: [now, day.description, expired, softOptInsEnded])
-            try Self.appendAudit(db, action: "consent hygiene",
+            try appendAudit(db, action: "consent hygiene",
                                  detail: "\(day): \(expired) consents expired, \(softOptInsEnded) soft opt-ins ended", at: now)
         }
     }

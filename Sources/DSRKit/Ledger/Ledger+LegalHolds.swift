@@ -28,7 +28,7 @@ extension Ledger {
             for reference in references {
                 try db.execute(sql: "INSERT INTO legal_hold_reference (reference, hold_id) VALUES (?, ?)", arguments: [reference, id])
             }
-            try Self.appendAudit(db, action: "legal-hold placed", subjectReference: references[0], at: now)
+            try appendAudit(db, action: "legal-hold placed", subjectReference: references[0], at: now)
             return LegalHold(id: id, subjectReference: references[0], reason: reason, placedAt: now, liftedAt: nil)
         }
     }
@@ -38,7 +38,7 @@ extension Ledger {
         try write { db in
             guard let standing = try Self.standingHold(references, db) else { return false }
             try db.execute(sql: "UPDATE legal_hold SET lifted_at = ? WHERE id = ?", arguments: [now, standing.id])
-            try Self.appendAudit(db, action: "legal-hold lifted", subjectReference: standing.subjectReference, at: now)
+            try appendAudit(db, action: "legal-hold lifted", subjectReference: standing.subjectReference, at: now)
             return true
         }
     }

@@ -186,7 +186,7 @@ extension Ledger {
             let (action, detail) = try body(&record, db)
             record.updatedAt = now
             try record.update(db)
-            try Self.appendAudit(db, action: action, requestID: id, detail: detail, at: now)
+            try appendAudit(db, action: action, requestID: id, detail: detail, at: now)
             return record
         }
     }

@@ -44,17 +44,17 @@ extension Ledger {
                               now: Date) throws -> [Receipt] {
         guard !changes.isEmpty || !suppressions.isEmpty else { return [] }
         return try write { db in
-            let receipts = try changes.map { try Self.record($0, now: now, db) }
+            let receipts = try changes.map { try record($0, now: now, db) }
             try Self.insert(suppressions, now: now, db)
             return receipts
         }
     }
 
-    private static func record(_ change: StoreChangeRecord, now: Date, _ db: Database) throws -> Receipt {
+    private func record(_ change: StoreChangeRecord, now: Date, _ db: Database) throws -> Receipt {
         let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT receipt FROM store_change WHERE request_id = ?"),
                                          arguments: [change.requestID])
         if let stored, change.receipt.changedNothing {
-            try insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
+            try Self.insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
             return try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))
         }
         let text = try change.receipt.ledgerJSON()
@@ -69,7 +69,7 @@ extension Ledger {
         try appendAudit(db, action: stored == nil ? change.type.rawValue : "\(change.type.rawValue) redone after an interrupted run",
                         requestID: change.requestID, subjectReference: change.subjectReference,
                         detail: "\(counts.0) rows deleted, \(counts.1) rows changed, \(change.deferred.count) rows held", at: now)
-        try insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
+        try Self.insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
         return change.receipt
     }
 
@@ -128,7 +128,7 @@ extension Ledger {
                 try db.execute(sql: "UPDATE deferred_erasure SET erased_at = ? WHERE id IN (\(SQLiteCustomerStore.placeholders(chunk.count)))",
                                arguments: StatementArguments([now.databaseValue] + chunk.map(\.databaseValue)))
             }
-            try Self.appendAudit(db, action: "sweep", detail: "\(ids.count) held rows erased after their hold ended", at: now)
+            try appendAudit(db, action: "sweep", detail: "\(ids.count) held rows erased after their hold ended", at: now)
         }
     }
 

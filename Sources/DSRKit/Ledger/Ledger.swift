@@ -8,6 +8,9 @@ public final class Ledger: Sendable {
     let database: DatabaseQueue
     /// The ledger's file; its folder holds the run lock.
     public let url: URL
+    /// Who the audit entries this ledger writes name as having acted (`--actor`, the login
+    /// name, `scheduler`); nil only where no person is behind the change (tests, tools).
+    public let actor: String?
 
     /// Opens the ledger for reading only (dry runs). Before the first run there is none yet:
     /// the reader is then an empty ledger in memory, so a dry run asks it what it asks a real
@@ -17,25 +20,28 @@ public final class Ledger: Sendable {
             guard FileManager.default.fileExists(atPath: url.path) else {
                 let empty = try DatabaseQueue()
                 try migrator.migrate(empty)
-                return Ledger(database: empty, url: url)
+                return Ledger(database: empty, url: url, actor: nil)
             }
             var configuration = GRDB.Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(30)
-            return Ledger(database: try DatabaseQueue(path: url.path, configuration: configuration), url: url)
+            return Ledger(database: try DatabaseQueue(path: url.path, configuration: configuration), url: url, actor: nil)
         } catch {
             throw DSRError.machineFault("\(url.path): cannot open the ledger (\(SQLiteCustomerStore.describe(error)))")
         }
     }
 
-    private init(database: DatabaseQueue, url: URL) {
+    private init(database: DatabaseQueue, url: URL, actor: String?) {
         self.database = database
         self.url = url
+        self.actor = actor
     }
 
-    /// Opens the ledger, creating it (in a 0700 folder) and migrating it as needed.
-    public init(url: URL) throws {
+    /// Opens the ledger, creating it (in a 0700 folder) and migrating it as needed; what it
+    /// records is recorded as done by `actor`.
+    public init(url: URL, actor: String? = nil) throws {
         self.url = url
+        self.actor = actor
         let folder = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true,
@@ -255,6 +261,15 @@ public final class Ledger: Sendable {
             // Kept after the request's content goes, for the letters written when it ends.
             try db.alter(table: "request") { table in table.add(column: "language", .text) }
         }
+        migrator.registerMigration("v15 actors") { db in
+            // NULL on entries written before: their hash covers no actor, so they still verify.
+            try db.alter(table: "audit") { table in table.add(column: "actor", .text) }
+        }
+        migrator.registerMigration("v16 ledger retention") { db in
+            try db.alter(table: "request") { table in table.add(column: "purged_at", .datetime) }
+            // The status page counts requests by month of receipt.
+            try db.create(index: "request_received_at", on: "request", columns: ["received_at"])
+        }
         return migrator
     }
 
@@ -265,7 +280,7 @@ public final class Ledger: Sendable {
         try write { db in
             let bound = try Self.boundKeys(db)
             guard !bound.isEmpty else {
-                for fingerprint in fingerprints { try Self.recordKey(fingerprint, action: "key bound", now: now, db) }
+                for fingerprint in fingerprints { try recordKey(fingerprint, action: "key bound", now: now, db) }
                 return
             }
             if let stranger = fingerprints.first(where: { !bound.contains($0) }) {
@@ -289,7 +304,7 @@ public final class Ledger: Sendable {
     public func rotate(to fingerprint: String, now: Date) throws {
         try write { db in
             guard !(try Self.boundKeys(db).contains(fingerprint)) else { return }
-            try Self.recordKey(fingerprint, action: "key rotated", now: now, db)
+            try recordKey(fingerprint, action: "key rotated", now: now, db)
         }
     }
 
@@ -302,7 +317,7 @@ public final class Ledger: Sendable {
         Set(try String.fetchAll(db, sql: "SELECT fingerprint FROM key_binding"))
     }
 
-    private static func recordKey(_ fingerprint: String, action: String, now: Date, _ db: Database) throws {
+    private func recordKey(_ fingerprint: String, action: String, now: Date, _ db: Database) throws {
         try db.execute(sql: "INSERT INTO key_binding (fingerprint, recorded_at) VALUES (?, ?)", arguments: [fingerprint, now])
         try appendAudit(db, action: action, detail: "HMAC key fingerprint \(fingerprint.prefix(12))", at: now)
     }
@@ -336,7 +351,7 @@ public final class Ledger: Sendable {
                 var conflicts: [String] = []
                 try db.inSavepoint {
                     for submission in file.submissions {
-                        let outcome = try Self.enqueue(submission, sourceFile: file.sourceFile, controller: controller, now: now, db)
+                        let outcome = try enqueue(submission, sourceFile: file.sourceFile, controller: controller, now: now, db)
                         if outcome == .conflict { conflicts.append(submission.request.id) }
                         outcomes.append(outcome)
                     }
@@ -361,13 +376,13 @@ public final class Ledger: Sendable {
         return known.map { submission.fingerprints.contains($0) ? .duplicate : .conflict }
     }
 
-    private static func enqueue(_ submission: Submission, sourceFile: String,
+    private func enqueue(_ submission: Submission, sourceFile: String,
                                 controller: Configuration.Controller, now: Date, _ db: Database) throws -> EnqueueOutcome {
             let request = submission.request
-            if let known = try knownOutcome(of: submission, db) { return known }
+            if let known = try Self.knownOutcome(of: submission, db) { return known }
             let record = LedgerRequest(received: submission, sourceFile: sourceFile, controller: controller, now: now)
             try record.insertRow(db)
-            try Self.appendAudit(db, action: "received", requestID: request.id,
+            try appendAudit(db, action: "received", requestID: request.id,
                                  detail: "\(request.type.rawValue) request from \(sourceFile); state \(record.state.rawValue); due \(record.dueDate)",
                                  at: now)
             return .added(record.state)
@@ -448,7 +463,7 @@ public final class Ledger: Sendable {
                 try update.execute(arguments: [transition.state.rawValue, transition.reason, at, transition.subjectReference,
                                                final, final, at, transition.state == .failed ? 1 : 0, transition.id])
                 guard db.changesCount > 0 else { continue }
-                previous = try Self.appendAudit(db, action: "state", requestID: transition.id, subjectReference: transition.subjectReference,
+                previous = try appendAudit(db, action: "state", requestID: transition.id, subjectReference: transition.subjectReference,
                                                 detail: transition.state.rawValue + (transition.reason.map { ": \($0)" } ?? ""),
                                                 at: now, after: previous)
             }

@@ -46,6 +46,9 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
     public var createdAt: Date
     public var updatedAt: Date
     public var completedAt: Date?
+    /// When the ledger's retention deleted the request's details (`ledger_retention`),
+    /// leaving its id, type, dates and outcome for the statistics.
+    public var purgedAt: Date? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, type, state, stateReason = "state_reason", receivedAt = "received_at", dueDate = "due_date"
@@ -55,8 +58,10 @@ public struct LedgerRequest: Sendable, Codable, FetchableRecord, PersistableReco
         case subjectReference = "subject_reference", payload, contentFingerprint = "content_fingerprint"
         case repeatConfirmed = "repeat_confirmed", language
         case sourceFile = "source_file", createdAt = "created_at", updatedAt = "updated_at", completedAt = "completed_at"
+        case purgedAt = "purged_at"
 
-        /// The columns in declaration order, the order `insertRow` binds them in.
+        /// The columns in declaration order, the order `insertRow` binds them in (a new
+        /// request is never purged).
         static let allColumns = [id, type, state, stateReason, receivedAt, dueDate, baseDueDate, extended, extensionReason,
                                  pausedDays, pausedAt, attempts, verificationMethod, verifiedAt, subjectReference, payload,
                                  contentFingerprint, repeatConfirmed, language, sourceFile, createdAt, updatedAt, completedAt].map(\.stringValue)

@@ -71,7 +71,7 @@ public struct LetterTemplates: Sendable {
     }
 
     /// A phrase file: a mapping of keys to texts.
-    private static func phraseFile(_ file: URL) throws -> [String: String] {
+    static func phraseFile(_ file: URL) throws -> [String: String] {
         do {
             var book: [String: String] = [:]
             for (key, node) in try DocumentNode.load(contentsOf: file).entries() { book[key] = try node.string() }

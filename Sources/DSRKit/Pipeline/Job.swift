@@ -2,8 +2,8 @@ import DSRCore
 import Foundation
 
 /// A job: the steps of a run. They always go in the same order: intake, process, sweep,
-/// deadlines; consent hygiene runs beside intake, its count beside process and sweep
-/// when the store allows.
+/// ledger retention, deadlines, status page; consent hygiene runs beside intake, its count
+/// beside process and sweep when the store allows.
 public struct Job: Sendable, Equatable {
     public var name: String
     public var steps: Set<Step>
@@ -17,14 +17,18 @@ public struct Job: Sendable, Equatable {
         case sweep
         /// Expire consents past their stated duration; count ended soft opt-ins.
         case consentHygiene = "consent-hygiene"
+        /// Delete the details of requests closed longer ago than `ledger_retention` says.
+        case ledgerRetention = "ledger-retention"
         /// Report what is overdue or due soon (and make the run exit 1 when overdue).
         case deadlines
+        /// Write the officer's status page (`status_page:`) once the run is recorded.
+        case statusPage = "status-page"
     }
 
     /// The jobs dsr knows by name; `jobs/nightly.yaml` and `jobs/hourly.yaml` say the same.
     public static let builtIn: [String: Job] = [
-        "nightly": Job(name: "nightly", steps: [.intake, .process, .sweep, .consentHygiene, .deadlines]),
-        "hourly": Job(name: "hourly", steps: [.intake, .deadlines]),
+        "nightly": Job(name: "nightly", steps: [.intake, .process, .sweep, .consentHygiene, .ledgerRetention, .deadlines, .statusPage]),
+        "hourly": Job(name: "hourly", steps: [.intake, .deadlines, .statusPage]),
     ]
 
     /// The job named `name`: a `.yaml` path, else `jobs/<name>.yaml` beside the

@@ -51,6 +51,11 @@ public struct JobRun {
         (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: context.keyring.fileReference).json())
+        if job.steps.contains(.statusPage) {
+            // After the run is recorded, so the page counts it among the nights.
+            try StatusPage(figures: StatusFigures(ledger: ledger, now: clock(), zone: configuration.controller.timeZone),
+                           controller: configuration.controller).write(to: configuration.statusPageURL)
+        }
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
     }
@@ -136,13 +141,18 @@ public struct JobRun {
         }
     }
 
-    /// What the run leaves for people: the notices still missing, requests waiting for
-    /// verification or review, held rows, and the deadlines.
+    /// What the run leaves for people: the notices still missing, the ledger's retention,
+    /// requests waiting for verification or review, held rows, and the deadlines.
     private func finish(_ summary: inout RunSummary) throws {
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
         if job.steps.contains(.process) {
             summary.noticesWritten = try NoticeWriter(configuration: configuration, map: context.map, letters: context.letters)
                 .writeMissing(try ledger.noticeCandidates(since: clock().addingTimeInterval(-31 * 86_400)), now: clock())
+        }
+        if job.steps.contains(.ledgerRetention) {
+            let cutoff = context.today(at: clock()).adding(years: -configuration.closedRequestRetentionYears)
+                .start(in: configuration.controller.timeZone)
+            summary.detailsDeleted = try ledger.purgeClosedRequests(closedBefore: cutoff, now: clock())
         }
         for record in try ledger.requests(in: [.awaitingVerification]) { summary.awaitingVerification.append(record.id) }
         for record in try ledger.requests(in: [.needsReview]) {

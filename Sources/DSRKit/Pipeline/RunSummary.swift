@@ -33,6 +33,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// Letters besides answers written this run: extensions, refusals, cancellations, and
     /// what identity verification needs (`outbox/notices/…`, `outbox/<id>/`).
     public var noticesWritten = 0
+    /// Closed requests whose details the ledger's retention deleted this run.
+    public var detailsDeleted = 0
     /// Store rows the run's statements returned (resolving, answering, changing, consent
     /// hygiene); a row read twice counts twice.
     public var rowsRead = 0
@@ -54,7 +56,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, leftoversRemoved = "leftovers_removed", stoppedBy = "stopped_by", awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
-        case sweptRows = "swept_rows", deferredRows = "deferred_rows", noticesWritten = "notices_written", rowsRead = "rows_read", rowsWritten = "rows_written"
+        case sweptRows = "swept_rows", deferredRows = "deferred_rows", noticesWritten = "notices_written", detailsDeleted = "details_deleted", rowsRead = "rows_read", rowsWritten = "rows_written"
         case consentHygiene = "consent_hygiene", deadlines
         case phaseSeconds = "phase_seconds"
     }
@@ -96,6 +98,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lines.append("awaiting verification: \(awaitingVerification.count)")
         lines.append("held rows: \(sweptRows) erased by the sweep, \(deferredRows) still held")
         if noticesWritten > 0 { lines.append("letters besides answers (extension, refusal, cancellation, verification): \(noticesWritten)") }
+        if detailsDeleted > 0 { lines.append("ledger retention: details of \(detailsDeleted) closed requests deleted") }
         lines.append("store rows: \(rowsRead) read, \(rowsWritten) written")
         if let consentHygiene {
             lines.append("consents: \(consentHygiene.consentsExpired) expired, \(consentHygiene.softOptInsEnded) soft opt-ins ended")

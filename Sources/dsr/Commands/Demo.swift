@@ -41,7 +41,8 @@ struct Demo: ParsableCommand {
             print("Building the demo shop with \(customers) customers in \(folder.path) …")
             let postgres = try url.map { try PostgresLocation(url: $0, passwordEnvironment: passwordEnv) }
             let configurationURL = try DemoSetup.create(in: folder, customers: customers, postgres: postgres, logger: logging.logger)
-            let installation = try Installation(configurationURL: configurationURL, logger: logging.logger)
+            let installation = try Installation(configurationURL: configurationURL, logger: logging.logger,
+                                                actor: AuditActor.resolve(explicit: nil))
             let summary = try installation.jobRun().run()
             print(summary.text)
             print("""

@@ -27,7 +27,7 @@ struct KeyCommand: ParsableCommand {
         func run() throws {
             try withExitStatus {
                 let configuration = try Configuration.load(from: Configuration.resolveFile(explicit: options.config))
-                let outcome = try KeyRotation(configuration: configuration)
+                let outcome = try KeyRotation(configuration: configuration, actor: options.auditActor())
                     .rotate(to: URL(fileURLWithPath: newKey), now: Date())
                 output.print(text: outcome.text, json: ReportJSON.text(outcome, snakeCase: true))
                 return .success

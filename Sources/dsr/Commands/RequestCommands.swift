@@ -10,7 +10,7 @@ private func changeRequest(_ options: GlobalOptions,
         let installation = try options.installation()
         let now = Date()
         let record = try body(installation, try installation.ledger(), now)
-        print(RequestStatusReport([record]).text)
+        print(RequestStatusReport([record], zone: installation.configuration.controller.timeZone).text)
         // The letter the change calls for (an extension, a refusal, …); a run writes it if
         // this one is stopped first.
         if try installation.writeNotices(for: [record], now: now) > 0 { print("a letter to the person is in the outbox") }
@@ -159,7 +159,9 @@ struct Audit: ParsableCommand {
         func run() throws {
             try withExitStatus {
                 let entries = try options.installation().ledger().auditEntries(requestID: id)
-                let lines = entries.map { "\($0.id)  \(Timestamp.format($0.at))  \($0.requestID ?? "-")  \($0.action)  \($0.detail)" }
+                let lines = entries.map {
+                    "\($0.id)  \(Timestamp.format($0.at))  \($0.actor ?? "-")  \($0.requestID ?? "-")  \($0.action)  \($0.detail)"
+                }
                 output.print(text: lines.joined(separator: "\n"), json: ReportJSON.text(["entries": entries]))
                 return .success
             }

@@ -1,0 +1,30 @@
+import ArgumentParser
+import DSRCore
+import DSRKit
+import Foundation
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Writes the privacy officer's status page: counts, deadlines, breach clocks and charts, request ids only.",
+        discussion: """
+            One self-contained HTML file (no scripts, no external resources) in the controller's default language. \
+            The nightly and hourly jobs write it after every run to status_page (report/index.html beside the configuration).
+            """)
+
+    @Option(help: ArgumentHelp("The HTML file to write (0600, replaced atomically).", valueName: "file"))
+    var html: String
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try withExitStatus {
+            let installation = try options.installation()
+            let controller = installation.configuration.controller
+            let url = URL(fileURLWithPath: html).standardizedFileURL
+            try StatusPage(figures: StatusFigures(ledger: installation.ledger(), now: Date(), zone: controller.timeZone),
+                           controller: controller).write(to: url)
+            print("status page: \(url.path)")
+            return .success
+        }
+    }
+}
