@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -64,6 +65,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // Letters to people: logic-less templates a privacy officer can edit.
                 .product(name: "Mustache", package: "swift-mustache"),
+                // The metrics file: Prometheus's text exposition format, escaping included.
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources/Schemas"), .copy("Resources/Demo"), .copy("Resources/Letters"), .copy("Resources/StatusPage")]
         ),
@@ -74,8 +77,11 @@ let package = Package(
                 "DSRKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // `dsr --version`: the package version and the commit a build is made from.
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(
             name: "dsr-bench",
             dependencies: [

@@ -14,6 +14,7 @@ struct DSRCommand: ParsableCommand {
             the requests wait untouched, the next run finishes them) · 75 another run holds the lock · 78 bad configuration · \
             143 (130) a run stopped by SIGTERM (SIGINT) after the batch in hand.
             """,
+        version: "dsr \(BuildInfo.version) (\(BuildInfo.commit))",
         subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self, KeyCommand.self,
                       Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, Report.self, BreachCommand.self, ConsentCommand.self, TemplatesCommand.self])
 }

@@ -9,10 +9,16 @@ struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "How much to log on standard error: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .notice
 
+    @Option(name: .long, help: "How log lines look: text (on a terminal), syslog (<N> priority prefixes, for journald: the default when standard error is not a terminal), json (one object a line), or auto.")
+    var logFormat: LogFormat = .auto
+
     /// A logger writing to standard error. Built per command rather than bootstrapped
     /// globally, so commands can run many times in one process (the tests do).
     var logger: Logger {
-        var logger = Logger(label: "dsr") { StreamLogHandler.standardError(label: $0) }
+        let format = logFormat.resolved
+        var logger = Logger(label: "dsr") { label in
+            format == .text ? StreamLogHandler.standardError(label: label) as any LogHandler : LineLogHandler(format: format)
+        }
         logger.logLevel = logLevel
         return logger
     }
@@ -42,14 +48,29 @@ struct GlobalOptions: ParsableArguments {
     func auditActor() throws -> String { try AuditActor.resolve(explicit: actor) }
 }
 
-/// The output choice of every command that reports.
+/// The output choice of every command: text for people, or `--json` for scripts.
 struct OutputOptions: ParsableArguments {
-    @Flag(help: "Print JSON for scripts instead of text.")
+    @Flag(help: "Print JSON for scripts instead of text (each document carries schema_version).")
     var json = false
 
-    /// Prints a report in the chosen form.
+    /// Prints a report in the chosen form; the JSON document gains `schema_version`.
     func print(text: @autoclosure () -> String, json makeJSON: @autoclosure () -> String) {
-        Swift.print(json ? makeJSON() : text())
+        Swift.print(json ? Self.versioned(makeJSON()) : text())
+    }
+
+    /// Prints a small report: its text, or the value as a JSON document.
+    func print<Value: Encodable>(text: @autoclosure () -> String, _ value: Value) {
+        print(text: text(), json: ReportJSON.text(value))
+    }
+
+    /// A JSON document with `schema_version` added at its top (an array becomes `items`).
+    static func versioned(_ json: String) -> String {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json.utf8)) else { return json }
+        var document = parsed as? [String: Any] ?? ["items": parsed]
+        document["schema_version"] = ReportJSON.schemaVersion
+        guard let data = try? JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        else { return json }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

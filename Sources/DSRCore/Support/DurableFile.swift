@@ -5,14 +5,17 @@ import Foundation
 /// torn one: a temporary name, fsync, rename, fsync of the folder. Files are 0600.
 public enum DurableFile {
     /// Writes `data` to `url` atomically. With `replacing: false` an existing file is an error.
-    public static func write(_ data: Data, to url: URL, replacing: Bool = true) throws {
-        try write(to: url, replacing: replacing) { try $0.write(data) }
+    /// `permissions` other than 0600 are for files that hold no personal data and another
+    /// user must read (the metrics file).
+    public static func write(_ data: Data, to url: URL, replacing: Bool = true, permissions: mode_t = 0o600) throws {
+        try write(to: url, replacing: replacing, permissions: permissions) { try $0.write(data) }
     }
 
     /// Writes a file through `body` (streaming) and renames it into place atomically;
     /// returns its SHA-256.
     @discardableResult
-    public static func write(to url: URL, replacing: Bool = true, _ body: (FileOutput) throws -> Void) throws -> String {
+    public static func write(to url: URL, replacing: Bool = true, permissions: mode_t = 0o600,
+                             _ body: (FileOutput) throws -> Void) throws -> String {
         let folder = url.deletingLastPathComponent()
         if !replacing && FileManager.default.fileExists(atPath: url.path) {
             throw DSRError.cannotCreate("\(url.path): already exists")
@@ -22,6 +25,7 @@ public enum DurableFile {
         do {
             try body(output)
             let digest = try output.close()
+            if permissions != 0o600 { chmod(temporary.path, permissions) }
             try rename(temporary, to: url)
             return digest
         } catch {

@@ -3,6 +3,10 @@ import Foundation
 /// The one way dsr renders its small JSON documents (run summaries, status, manifests):
 /// indented, keys sorted, dates in ISO 8601, so output is stable from run to run.
 public enum ReportJSON {
+    /// The version of the shapes of the JSON documents commands print (`schema_version`):
+    /// raised when a key changes meaning or goes.
+    public static let schemaVersion = 1
+
     /// - Parameter snakeCase: turn Swift's camelCase property names into snake_case keys,
     ///   for types without coding keys of their own.
     public static func data<T: Encodable>(_ value: T, snakeCase: Bool = false) throws -> Data {

@@ -36,6 +36,8 @@ public struct Configuration: Sendable {
     /// The status page a job's `status-page` step writes (`status_page:`, else
     /// `report/index.html` beside the configuration file).
     public var statusPageURL: URL
+    /// Where every run writes its Prometheus metrics (`metrics_file:`); none when not set.
+    public var metricsFileURL: URL?
     /// How many years after a request closed the ledger keeps its details
     /// (`ledger_retention: {closed_requests_years: N}`); its id, type, dates and outcome stay.
     public var closedRequestRetentionYears = 3
@@ -157,13 +159,19 @@ public struct Configuration: Sendable {
         case "postgres":
             let urlNode = try storeFields.required("url")
             var location = try PostgresLocation(url: try urlNode.nonEmptyString(), node: urlNode)
-            let environmentNode = storeFields.optional("password_env")
-            let fileNode = storeFields.optional("password_file")
-            if environmentNode != nil && fileNode != nil {
-                throw fileNode!.problem("give password_env or password_file, not both")
+            let sources = ["password_env", "password_file", "password_credential"].compactMap { name in
+                storeFields.optional(name).map { (name, $0) }
             }
-            if let environmentNode { location.passwordSource = .environment(try environmentNode.nonEmptyString()) }
-            if let fileNode { location.passwordSource = .file(try path(fileNode)) }
+            if sources.count > 1 { throw sources[1].1.problem("give one of password_env, password_file and password_credential") }
+            switch sources.first {
+            case ("password_env", let node)?: location.passwordSource = .environment(try node.nonEmptyString())
+            case ("password_file", let node)?: location.passwordSource = .file(try path(node))
+            case (_, let node)?:
+                let name = try node.nonEmptyString()
+                guard !name.contains("/") else { throw node.problem("a credential's name, as LoadCredential= gives it, without a slash") }
+                location.passwordSource = .credential(name)
+            case nil: break
+            }
             if let tlsNode = storeFields.optional("tls") {
                 guard let mode = PostgresLocation.TLSMode(rawValue: try tlsNode.nonEmptyString()) else {
                     throw tlsNode.problem("expected \(PostgresLocation.TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -231,6 +239,7 @@ public struct Configuration: Sendable {
             statusPageURL: try fields.optional("status_page").map { node throws(InputProblem) in try path(node) }
                 ?? base.appendingPathComponent("report/index.html"))
         configuration.repeatWindowDays = repeatWindow
+        configuration.metricsFileURL = try fields.optional("metrics_file").map { node throws(InputProblem) in try path(node) }
         configuration.closedRequestRetentionYears = retentionYears
         try fields.finish()
         return configuration

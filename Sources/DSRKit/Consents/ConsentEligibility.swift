@@ -40,6 +40,18 @@ public struct ConsentEligibility {
         public init() {}
     }
 
+    /// The purposes a list may be asked for: those the store's consents name and those of
+    /// the soft opt-in.
+    public func knownPurposes() throws -> [String] {
+        let store = try installation.store()
+        let query = try ConsentQuery(map: installation.map, store: store)
+        var purposes = Set(query.consents.softOptIn?.purposes ?? [])
+        try store.fetch(query.purposes()) { row in
+            if case .text(let purpose) = row[0] { purposes.insert(purpose) }
+        }
+        return purposes.sorted()
+    }
+
     /// Streams every eligible person, in subject-key order, to `body`.
     @discardableResult
     public func forEach(now: Date, _ body: (Contact) throws -> Void) throws -> Counts {
@@ -133,7 +145,8 @@ extension ConsentEligibility {
         switch format {
         case .csv: try write(CSVRecord.line(Self.csvHeader))
         case .json:
-            try write("{\"channel\": \(JSONStreamWriter.quoted(channel.rawValue)), \"purpose\": \(JSONStreamWriter.quoted(purpose)), "
+            try write("{\"schema_version\": \(ReportJSON.schemaVersion), \"channel\": \(JSONStreamWriter.quoted(channel.rawValue)), "
+                      + "\"purpose\": \(JSONStreamWriter.quoted(purpose)), "
                       + "\"as_of\": \(JSONStreamWriter.quoted(Timestamp.format(now, in: zone))), \"contacts\": [")
         }
         var first = true

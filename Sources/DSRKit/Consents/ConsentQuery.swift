@@ -109,6 +109,12 @@ struct ConsentQuery {
     /// A column of the subject table as the candidates statement names it.
     static func subjectColumn(_ name: String) -> String { "s.\(SQL.quote(name))" }
 
+    /// The purposes consents name in the store, for telling a typo from a purpose no one
+    /// consented to yet.
+    func purposes() -> SQLStatement {
+        SQLStatement(sql: "SELECT DISTINCT \(SQL.quote(consents.purposeColumn)) FROM \(SQL.quote(table.name))")
+    }
+
     /// Marks consents past their stated duration as expired (withdrawn ones stay withdrawn).
     func expire(today: CalendarDay, at now: Date) -> SQLStatement {
         let column = { SQL.quote($0) }

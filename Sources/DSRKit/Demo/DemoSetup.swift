@@ -71,6 +71,7 @@ public enum DemoSetup {
         switch location.passwordSource {
         case .environment(let name)?: store += "  password_env: \(name)\n"
         case .file(let url)?: store += "  password_file: \(url.path)\n"
+        case .credential(let name)?: store += "  password_credential: \(name)\n"
         case nil: break
         }
         return text.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: store)

@@ -33,13 +33,14 @@ extension Ledger {
         }
     }
 
-    /// Lifts the standing hold on a subject; false when there was none.
-    public func liftLegalHold(subjectReferences references: [String], now: Date) throws -> Bool {
+    /// Lifts the standing hold on a subject and returns it; nil when there was none.
+    public func liftLegalHold(subjectReferences references: [String], now: Date) throws -> LegalHold? {
         try write { db in
-            guard let standing = try Self.standingHold(references, db) else { return false }
+            guard var standing = try Self.standingHold(references, db) else { return nil }
             try db.execute(sql: "UPDATE legal_hold SET lifted_at = ? WHERE id = ?", arguments: [now, standing.id])
             try appendAudit(db, action: "legal-hold lifted", subjectReference: standing.subjectReference, at: now)
-            return true
+            standing.liftedAt = now
+            return standing
         }
     }
 

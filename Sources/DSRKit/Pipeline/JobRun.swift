@@ -51,11 +51,7 @@ public struct JobRun {
         (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: context.keyring.fileReference).json())
-        if job.steps.contains(.statusPage) {
-            // After the run is recorded, so the page counts it among the nights.
-            try StatusPage(figures: StatusFigures(ledger: ledger, now: clock(), zone: configuration.controller.timeZone),
-                           controller: configuration.controller).write(to: configuration.statusPageURL)
-        }
+        try writeStatus(after: summary)
         logger.info("run finished", metadata: ["run": "\(runID)", "exit": "\(summary.exitStatus.rawValue)"])
         return summary
     }
@@ -163,6 +159,19 @@ public struct JobRun {
             DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
                            breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: configuration.controller.timeZone))
         }
+    }
+
+    /// The status page (a job step) and the metrics file (when configured), written after
+    /// the run is recorded so both count it.
+    private func writeStatus(after summary: RunSummary) throws {
+        let metricsURL = configuration.metricsFileURL
+        guard job.steps.contains(.statusPage) || metricsURL != nil else { return }
+        let zone = configuration.controller.timeZone
+        let figures = try StatusFigures(ledger: ledger, now: clock(), zone: zone)
+        if job.steps.contains(.statusPage) {
+            try StatusPage(figures: figures, controller: configuration.controller).write(to: configuration.statusPageURL)
+        }
+        if let metricsURL { try MetricsFile(figures: figures, run: summary, zone: zone).write(to: metricsURL) }
     }
 
     /// Requests left in progress by a killed run: complete the ones whose answer is already

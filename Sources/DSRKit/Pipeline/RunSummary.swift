@@ -68,6 +68,13 @@ public struct RunSummary: Sendable, Codable, Equatable {
             && deadlines?.isOverdue != true ? .success : .attentionNeeded
     }
 
+    /// Whether a person must look: files rejected or not taken, requests that failed,
+    /// need review or were rejected, something overdue, or a breach clock running. `run
+    /// --quiet` prints nothing otherwise, so cron mails only when there is something to do.
+    public var needsAttention: Bool {
+        exitStatus != .success || !intake.notTaken.isEmpty || !(deadlines?.breaches.isEmpty ?? true)
+    }
+
     public func json() -> String { ReportJSON.text(self) }
 
     /// The summary with every inbox file named by `reference` instead of its name, as the

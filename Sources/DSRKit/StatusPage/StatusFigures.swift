@@ -22,6 +22,10 @@ public struct StatusFigures: Sendable {
     public var months: [Month]
     /// Requests whose details the ledger's retention has deleted (their counts stay).
     public var detailsDeleted: Int
+    /// When the oldest open request arrived; nil when none is open.
+    public var oldestOpenReceivedAt: Date?
+    /// The earliest due date of an open request.
+    public var nextDueDate: CalendarDay?
 
     /// A labelled count.
     public struct Bucket: Sendable, Equatable {
@@ -63,6 +67,8 @@ public struct StatusFigures: Sendable {
         deadlines = DeadlineReport(records: open, today: today, withinDays: 7,
                                    breaches: BreachClock.open(allBreaches, now: now, zone: zone))
         breaches = BreachClock.all(allBreaches, now: now, zone: zone)
+        oldestOpenReceivedAt = open.map(\.receivedAt).min()
+        nextDueDate = open.compactMap { CalendarDay(iso: $0.dueDate) }.min()
 
         let starts = Self.ageingStarts
         ageing = starts.enumerated().map { index, first in

@@ -17,14 +17,15 @@ struct BreachCommand: ParsableCommand {
     struct Open: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Registers a breach from a breach file (JSON or YAML) and measures its scope on the store.")
-        @Argument(help: "The breach file.") var file: String
+        @Argument(help: "The breach file, or - for standard input.") var file: String
+        @OptionGroup var input: InputFormatOption
         @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
-                let record = try installation.breachRegister().open(URL(fileURLWithPath: file), now: Date())
+                let record = try input.withFile(file) { try installation.breachRegister().open($0, now: Date()) }
                 output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success
             }
@@ -35,14 +36,15 @@ struct BreachCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Records later facts: a breach file holding only the fields that changed becomes the next version.")
         @OptionGroup var breach: BreachID
-        @Argument(help: "The file of changed facts.") var file: String
+        @Argument(help: "The file of changed facts, or - for standard input.") var file: String
+        @OptionGroup var input: InputFormatOption
         @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
-                let record = try installation.breachRegister().update(breach.id, with: URL(fileURLWithPath: file), now: Date())
+                let record = try input.withFile(file) { try installation.breachRegister().update(breach.id, with: $0, now: Date()) }
                 output.print(record, zone: installation.configuration.controller.timeZone)
                 return .success
             }
@@ -90,12 +92,13 @@ struct BreachCommand: ParsableCommand {
         @Option(help: ArgumentHelp("The risk: \(RiskLevel.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "level"))
         var risk: RiskLevel
         @Option(help: "Why; required when overriding the proposal.") var reason: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 try options.installation().breachRegister().assess(breach.id, risk: risk, reason: reason, now: Date())
-                print("breach \(breach.id) assessed: \(risk.rawValue)")
+                output.print(text: "breach \(breach.id) assessed: \(risk.rawValue)", ["breach": breach.id, "risk": risk.rawValue])
                 return .success
             }
         }
@@ -107,15 +110,23 @@ struct BreachCommand: ParsableCommand {
         @OptionGroup var breach: BreachID
         @Option(help: ArgumentHelp("initial, follow-up or final.", valueName: "phase")) var phase: BreachReportPhase
         @Option(help: ArgumentHelp("json or xml.", valueName: "format")) var format: OutputFormat
-        @Option(help: ArgumentHelp("Where to write it; else outbox/breaches/<id>/notification-<phase>.<format>.", valueName: "file"))
+        @Option(help: ArgumentHelp("Where to write it (- for standard output); else outbox/breaches/<id>/notification-<phase>.<format>.",
+                                   valueName: "file"))
         var out: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
-                let written = try options.installation().breachRegister()
-                    .report(breach.id, phase: phase, format: format, to: out.map { URL(fileURLWithPath: $0) }, now: Date())
-                print(written.path)
+                let register = try options.installation().breachRegister()
+                guard StandardStream.isStandard(out) else {
+                    let written = try register.report(breach.id, phase: phase, format: format, to: out.map { URL(fileURLWithPath: $0) }, now: Date())
+                    output.print(text: written.path, ["breach": breach.id, "phase": phase.rawValue, "file": written.path])
+                    return .success
+                }
+                // Written where the register records it, then copied to standard output.
+                let written = try register.report(breach.id, phase: phase, format: format, to: nil, now: Date())
+                FileHandle.standardOutput.write(try Data(contentsOf: written))
                 return .success
             }
         }
@@ -157,18 +168,34 @@ struct BreachCommand: ParsableCommand {
                                    valueName: "exception"))
         var exception: BreachCommunication?
         @Option(help: "Why the exception applies.") var reason: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 switch try options.installation().breachRegister().notify(breach.id, exception: exception, reason: reason, now: Date()) {
-                case .letters(let count, let folder): print("\(count) letters in \(folder.path)")
+                case .letters(let count, let folder):
+                    output.print(text: "\(count) letters in \(folder.path)", Notified(breach: breach.id, letters: count, folder: folder.path))
                 case .exception(let kind, let notice):
-                    print("exception recorded: \(kind.rawValue)" + (notice.map { "; public notice \($0.path)" } ?? ""))
+                    output.print(text: "exception recorded: \(kind.rawValue)" + (notice.map { "; public notice \($0.path)" } ?? ""),
+                                 Notified(breach: breach.id, exception: kind.rawValue, publicNotice: notice?.path))
                 }
                 return .success
             }
         }
+    }
+}
+
+/// What `breach notify --json` prints: the letters written, or the exception recorded.
+private struct Notified: Encodable {
+    var breach: String
+    var letters: Int?
+    var folder: String?
+    var exception: String?
+    var publicNotice: String?
+
+    enum CodingKeys: String, CodingKey {
+        case breach, letters, folder, exception, publicNotice = "public_notice"
     }
 }
 

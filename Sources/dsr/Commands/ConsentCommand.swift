@@ -12,13 +12,15 @@ struct ConsentCommand: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Imports consents (CSV with a header, or a JSON list): good rows are recorded, each bad one is named with its line and reason; exits 1 if any was rejected.")
-        @Argument(help: "The consents file (.csv or .json).") var file: String
+        @Argument(help: "The consents file (.csv or .json), or - for standard input.") var file: String
+        @OptionGroup var input: InputFormatOption
         @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
-                let outcome = try ConsentImport(installation: try options.installation()).run(URL(fileURLWithPath: file), now: Date())
+                let installation = try options.installation()
+                let outcome = try input.withFile(file) { try ConsentImport(installation: installation).run($0, now: Date()) }
                 output.print(text: outcome.text, json: ReportJSON.text(outcome))
                 return outcome.exitStatus
             }
@@ -31,19 +33,25 @@ struct ConsentCommand: ParsableCommand {
         @Option(help: ArgumentHelp("email, sms, phone or post.", valueName: "channel")) var channel: ConsentChannel
         @Option(help: ArgumentHelp("The purpose, as consents name it (e.g. newsletter).", valueName: "purpose")) var purpose: String
         @Option(help: ArgumentHelp("csv or json.", valueName: "format")) var format: ConsentEligibility.Format = .csv
-        @Option(help: ArgumentHelp("Write the list to this file (mode 0600) instead of standard output.", valueName: "file"))
+        @Option(help: ArgumentHelp("Write the list to this file (mode 0600); - or none: standard output.", valueName: "file"))
         var out: String?
         @Option(help: ArgumentHelp("The moment the contacts will be made, ISO 8601 with its UTC offset (default: now); consents that have ended by then are left out.",
                                    valueName: "time"))
         var at: Instant?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 let now = at?.date ?? Date()
+                let format = output.json ? .json : format
                 let eligibility = ConsentEligibility(installation: try options.installation(), channel: channel, purpose: purpose)
+                let known = try eligibility.knownPurposes()
+                guard known.contains(purpose) else {
+                    throw DSRError(.usage, "--purpose: no consent names this purpose; known: \(known.joined(separator: ", "))")
+                }
                 var counts = ConsentEligibility.Counts()
-                if let out {
+                if let out, !StandardStream.isStandard(out) {
                     try DurableFile.write(to: URL(fileURLWithPath: out)) { file in
                         counts = try eligibility.write(format, now: now) { try file.write($0) }
                     }

@@ -43,8 +43,9 @@ struct DataMapCommand: ParsableCommand {
         var subject: String?
         @Option(name: .customLong("identity"), help: "A column of the subject table requests may name; repeatable (default: email- and phone-like columns and the key).")
         var identities: [String] = []
-        @Option(help: "Write the map to this file (refused if it exists); default: standard output.")
+        @Option(help: "Write the map to this file (refused if it exists); - or none: standard output.")
         var out: String?
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
@@ -52,8 +53,8 @@ struct DataMapCommand: ParsableCommand {
                 let configuration = try Configuration.load(from: Configuration.resolveFile(explicit: options.config))
                 let store = try Installation.store(of: configuration, keyring: nil, logger: options.logging.logger)
                 let yaml = try DataMapScaffold(schema: try store.schema(), subject: subject, identityColumns: identities).yaml
-                guard let out else {
-                    print(yaml, terminator: "")
+                guard let out, !StandardStream.isStandard(out) else {
+                    output.print(text: String(yaml.dropLast(yaml.hasSuffix("\n") ? 1 : 0)), ["datamap": yaml])
                     return .success
                 }
                 guard !FileManager.default.fileExists(atPath: out) else {
@@ -62,6 +63,7 @@ struct DataMapCommand: ParsableCommand {
                 guard FileManager.default.createFile(atPath: out, contents: Data(yaml.utf8), attributes: [.posixPermissions: 0o600]) else {
                     throw DSRError(.cannotCreate, "\(out): cannot be written")
                 }
+                if output.json { output.print(text: "", ["written": out]) }
                 return .success
             }
         }

@@ -22,6 +22,8 @@ struct Demo: ParsableCommand {
     @Option(help: ArgumentHelp("With --store postgres: the environment variable holding the password.", valueName: "name"))
     var passwordEnv = "DSR_STORE_PASSWORD"
 
+    @OptionGroup var output: OutputOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -38,12 +40,16 @@ struct Demo: ParsableCommand {
     func run() throws {
         try withExitStatus {
             let folder = URL(fileURLWithPath: dir).standardizedFileURL
-            print("Building the demo shop with \(customers) customers in \(folder.path) …")
+            if !output.json { print("Building the demo shop with \(customers) customers in \(folder.path) …") }
             let postgres = try url.map { try PostgresLocation(url: $0, passwordEnvironment: passwordEnv) }
             let configurationURL = try DemoSetup.create(in: folder, customers: customers, postgres: postgres, logger: logging.logger)
             let installation = try Installation(configurationURL: configurationURL, logger: logging.logger,
                                                 actor: AuditActor.resolve(explicit: nil))
             let summary = try installation.jobRun().run()
+            guard !output.json else {
+                output.print(text: "", DemoReport(configuration: configurationURL.path, run: summary))
+                return .success
+            }
             print(summary.text)
             print("""
 
@@ -58,4 +64,10 @@ struct Demo: ParsableCommand {
             return .success
         }
     }
+}
+
+/// What `dsr demo --json` prints: where the demo's configuration is, and its night.
+private struct DemoReport: Encodable {
+    var configuration: String
+    var run: RunSummary
 }

@@ -27,6 +27,7 @@ struct LegalHoldCommand: ParsableCommand {
         @OptionGroup var person: Person
         @Option(help: "Why: the claim or case (no names: this text is kept in the ledger).")
         var reason: String
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
@@ -34,7 +35,7 @@ struct LegalHoldCommand: ParsableCommand {
                 let installation = try options.installation()
                 let references = try installation.subjectReferences(identities: person.pairs)
                 let hold = try installation.ledger().placeLegalHold(subjectReferences: references, reason: reason, now: Date())
-                print("legal hold \(hold.id) stands since \(Timestamp.format(hold.placedAt))")
+                output.print(text: "legal hold \(hold.id) stands since \(Timestamp.format(hold.placedAt))", ["legal_hold": hold])
                 return .success
             }
         }
@@ -43,16 +44,17 @@ struct LegalHoldCommand: ParsableCommand {
     struct Lift: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lifts the hold on the person; waiting erasures run next night.")
         @OptionGroup var person: Person
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 let installation = try options.installation()
                 let references = try installation.subjectReferences(identities: person.pairs)
-                guard try installation.ledger().liftLegalHold(subjectReferences: references, now: Date()) else {
+                guard let hold = try installation.ledger().liftLegalHold(subjectReferences: references, now: Date()) else {
                     throw DSRError(.dataError, "no legal hold stands on this person")
                 }
-                print("legal hold lifted")
+                output.print(text: "legal hold \(hold.id) lifted", ["legal_hold": hold])
                 return .success
             }
         }

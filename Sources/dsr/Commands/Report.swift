@@ -14,6 +14,8 @@ struct Report: ParsableCommand {
     @Option(help: ArgumentHelp("The HTML file to write (0600, replaced atomically).", valueName: "file"))
     var html: String
 
+    @OptionGroup var output: OutputOptions
+
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -23,7 +25,7 @@ struct Report: ParsableCommand {
             let url = URL(fileURLWithPath: html).standardizedFileURL
             try StatusPage(figures: StatusFigures(ledger: installation.ledger(), now: Date(), zone: controller.timeZone),
                            controller: controller).write(to: url)
-            print("status page: \(url.path)")
+            output.print(text: "status page: \(url.path)", ["status_page": url.path])
             return .success
         }
     }

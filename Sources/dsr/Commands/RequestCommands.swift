@@ -4,17 +4,29 @@ import DSRKit
 import Foundation
 
 /// Runs one change to one request in the ledger and prints where it stands after.
-private func changeRequest(_ options: GlobalOptions,
+private func changeRequest(_ options: GlobalOptions, _ output: OutputOptions,
                            _ body: (Installation, Ledger, Date) throws -> LedgerRequest) throws {
     try withExitStatus {
         let installation = try options.installation()
         let now = Date()
         let record = try body(installation, try installation.ledger(), now)
-        print(RequestStatusReport([record], zone: installation.configuration.controller.timeZone).text)
+        let report = RequestStatusReport([record], zone: installation.configuration.controller.timeZone)
         // The letter the change calls for (an extension, a refusal, …); a run writes it if
         // this one is stopped first.
-        if try installation.writeNotices(for: [record], now: now) > 0 { print("a letter to the person is in the outbox") }
+        let letterWritten = try installation.writeNotices(for: [record], now: now) > 0
+        output.print(text: report.text + (letterWritten ? "\na letter to the person is in the outbox" : ""),
+                     ChangedRequest(request: report.rows[0], letterWritten: letterWritten))
         return .success
+    }
+}
+
+/// What a change to a request prints with `--json`.
+private struct ChangedRequest: Encodable {
+    var request: RequestStatusReport.Row
+    var letterWritten: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case request, letterWritten = "letter_written"
     }
 }
 
@@ -22,10 +34,11 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Marks a request's identity as verified; it is carried out next run.")
     @Argument(help: "The request id.") var id: String
     @Option(help: "How the identity was verified, e.g. bankid or in-person.") var method: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try changeRequest(options) { installation, ledger, now in
+        try changeRequest(options, output) { installation, ledger, now in
             try ledger.verify(id, method: method, now: now, controller: installation.configuration.controller)
         }
     }
@@ -35,10 +48,11 @@ struct Cancel: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Cancels an open request (withdrawn by the person, or a duplicate).")
     @Argument(help: "The request id.") var id: String
     @Option(help: "Why (no personal data: this text is kept).") var reason: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try changeRequest(options) { _, ledger, now in try ledger.cancel(id, reason: reason, now: now) }
+        try changeRequest(options, output) { _, ledger, now in try ledger.cancel(id, reason: reason, now: now) }
     }
 }
 
@@ -55,6 +69,7 @@ struct Review: ParsableCommand {
     @Option(name: .customLong("identity"), help: IdentityOption.help) var identities: [String] = []
     @Flag(help: "Run it again next night (say, after correcting the store, or a repeat the person may make).") var retry = false
     @Option(help: "Reject it with this reason.") var reject: String?
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func validate() throws {
@@ -65,7 +80,7 @@ struct Review: ParsableCommand {
     }
 
     func run() throws {
-        try changeRequest(options) { installation, ledger, now in
+        try changeRequest(options, output) { installation, ledger, now in
             guard identities.isEmpty else {
                 let added = try installation.normalizedIdentities(try IdentityOption.pairs(identities))
                 return try ledger.review(id, adding: added, now: now)
@@ -79,10 +94,11 @@ struct Extend: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Extends a request's deadline by two months (Art. 12(3)); refused after the due date.")
     @Argument(help: "The request id.") var id: String
     @Option(help: "Why: complexity or number of requests, as told to the person.") var reason: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try changeRequest(options) { installation, ledger, now in
+        try changeRequest(options, output) { installation, ledger, now in
             try ledger.extend(id, reason: reason, now: now, controller: installation.configuration.controller)
         }
     }
@@ -91,20 +107,22 @@ struct Extend: ParsableCommand {
 struct Pause: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stops a request's clock while information to verify the identity is asked for.")
     @Argument(help: "The request id.") var id: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try changeRequest(options) { _, ledger, now in try ledger.pause(id, now: now) }
+        try changeRequest(options, output) { _, ledger, now in try ledger.pause(id, now: now) }
     }
 }
 
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Starts the clock again; the due date moves by the whole days it stood still.")
     @Argument(help: "The request id.") var id: String
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try changeRequest(options) { installation, ledger, now in
+        try changeRequest(options, output) { installation, ledger, now in
             try ledger.resume(id, now: now, controller: installation.configuration.controller)
         }
     }

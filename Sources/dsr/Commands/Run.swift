@@ -14,6 +14,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Report per request what would be answered, erased, kept and deferred, and change nothing.")
     var dryRun = false
 
+    @Flag(help: "Print nothing unless something needs a person: failures, reviews, rejected files, overdue requests, breach clocks running. The exit code is the same.")
+    var quiet = false
+
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var options: GlobalOptions
@@ -21,20 +24,21 @@ struct Run: ParsableCommand {
     func run() throws {
         try withExitStatus {
             let installation = try options.installation()
+            let job = try Job.resolve(job, configuration: installation.configuration)
             if dryRun {
                 let report = try installation.dryRun().run()
                 output.print(text: report.text, json: report.json())
                 return .success
             }
-            var run = try installation.jobRun(try Job.resolve(job, configuration: installation.configuration))
-            if isatty(STDERR_FILENO) != 0 && !output.json { run.progress = ProgressBar.draw }
+            var run = try installation.jobRun(job)
+            if isatty(STDERR_FILENO) != 0 && !output.json && !quiet { run.progress = ProgressBar.draw }
             let stop = RunStop()
             let handlers = Self.stopOnSignals(stop)
             run.stop = stop
             let summary = try run.run()
             withExtendedLifetime(handlers) {}
             if run.progress != nil { ProgressBar.clear() }
-            output.print(text: summary.text, json: summary.json())
+            if !quiet || summary.needsAttention { output.print(text: summary.text, json: summary.json()) }
             if let signal = stop.signal { throw ExitCode(128 + signal) }
             return summary.exitStatus
         }

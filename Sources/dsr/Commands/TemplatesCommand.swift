@@ -18,12 +18,13 @@ struct TemplatesCommand: ParsableCommand {
 
         @Argument(help: "The folder to write into; created when missing.")
         var dir: String
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             try withExitStatus {
                 let written = try LetterTemplates.exportShipped(to: URL(fileURLWithPath: dir, isDirectory: true))
-                for path in written { print("\(dir)/\(path)") }
-                print("\(written.count) file(s) written")
+                output.print(text: (written.map { "\(dir)/\($0)" } + ["\(written.count) file(s) written"]).joined(separator: "\n"),
+                             ["written": written.map { "\(dir)/\($0)" }])
                 return .success
             }
         }
@@ -33,13 +34,15 @@ struct TemplatesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Renders every letter template in every language of the controller against sample letters; exits 78 naming each broken placeholder or missing phrase with its file and line.")
 
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
             try withExitStatus {
                 let problems = try options.installation().letterTemplateProblems()
-                for problem in problems { print(problem) }
-                print(problems.isEmpty ? "letter templates render whole" : "\(problems.count) problem(s) in the letter templates")
+                output.print(text: (problems + [problems.isEmpty ? "letter templates render whole" : "\(problems.count) problem(s) in the letter templates"])
+                                .joined(separator: "\n"),
+                             ["problems": problems])
                 return problems.isEmpty ? .success : .configuration
             }
         }

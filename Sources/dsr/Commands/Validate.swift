@@ -7,12 +7,13 @@ struct Validate: ParsableCommand {
         abstract: "Checks request files against the data map without taking them; exits 65 if any is bad.")
 
     @OptionGroup var requestFiles: RequestFileArguments
+    @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
         try withExitStatus {
             let parser = try options.installation().requestParser(now: Date())
-            return try checkRequestFiles(requestFiles.files, { parser.read($0) }) { file, request in
+            return try checkRequestFiles(requestFiles, output: output, { parser.read($0) }) { file, request in
                 "\(file): ok (\(request.type.rawValue) request \(request.id))"
             }
         }

@@ -24,6 +24,9 @@ public struct PostgresLocation: Sendable, Equatable {
     public enum PasswordSource: Sendable, Equatable {
         case environment(String)
         case file(URL)
+        /// A systemd credential (`LoadCredential=NAME:…`): the file NAME in
+        /// `$CREDENTIALS_DIRECTORY`, readable by the service alone.
+        case credential(String)
     }
 
     /// `user@host:port/database`, for messages: no password is ever part of it.
@@ -76,10 +79,21 @@ public struct PostgresLocation: Sendable, Equatable {
             }
             return value
         case .file(let url)?:
-            guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
-                throw DSRError.configuration("PostgreSQL store \(displayName): password_file \(url.path) cannot be read")
+            return try Self.passwordFile(url, named: "password_file \(url.path)", store: displayName)
+        case .credential(let name)?:
+            guard let folder = ProcessInfo.processInfo.environment["CREDENTIALS_DIRECTORY"] else {
+                throw DSRError.configuration("PostgreSQL store \(displayName): password_credential \(name) needs "
+                                             + "$CREDENTIALS_DIRECTORY, which systemd sets for a unit with LoadCredential=\(name):FILE")
             }
-            return text.trimmingCharacters(in: .newlines)
+            return try Self.passwordFile(URL(fileURLWithPath: folder).appendingPathComponent(name),
+                                         named: "password_credential \(name)", store: displayName)
         }
+    }
+
+    private static func passwordFile(_ url: URL, named name: String, store: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
+            throw DSRError.configuration("PostgreSQL store \(store): \(name) cannot be read")
+        }
+        return text.trimmingCharacters(in: .newlines)
     }
 }
