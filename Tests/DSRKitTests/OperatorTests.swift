@@ -50,9 +50,9 @@ import Testing
         let request = try workspace.write("""
             id: REQ-OP-1
             type: access
-            received_at: 2026-11-30T10:00:00+01:00
+            received_at: \(Timestamp.format(Date()))
             subject: {email: kari.nordmann1@example.no}
-            verification: {method: bankid, verified_at: 2026-11-30T10:00:00+01:00}
+            verification: {method: bankid, verified_at: \(Timestamp.format(Date()))}
             """, to: "request.yaml")
         let consents = try workspace.write("[]\n", to: "consents.json")
         let demoFolder = workspace.url("second-demo").path
@@ -61,7 +61,7 @@ import Testing
             ["demo", "--dir", demoFolder, "--customers", "1200", "--json"],
             ["run", "nightly"], ["run", "nightly", "--dry-run"], ["validate", request.path], ["submit", request.path],
             ["status"], ["status", "REQ-DEMO-0001"], ["deadlines"], ["report", "--html", workspace.url("page.html").path],
-            ["verify", "REQ-DEMO-0003", "--method", "bankid"], ["extend", "REQ-DEMO-0005", "--reason", "Many requests."],
+            ["verify", "REQ-DEMO-0003", "--method", "bankid"], ["extend", "REQ-OP-1", "--reason", "Many requests."],
             ["review", "REQ-DEMO-0007", "--identity", "customer_no=C-000006"], ["cancel", "REQ-DEMO-0005", "--reason", "Withdrawn."],
             ["pause", "REQ-OP-1"], ["resume", "REQ-OP-1"],
             ["datamap", "check"], ["datamap", "scaffold"], ["erasure", "reapply"],
@@ -180,8 +180,15 @@ import Testing
         }
         let openSamples = samples.filter { $0["name"] as? String == "dsr_requests_open" }.compactMap { $0["value"] as? Double }
         #expect(openSamples.reduce(0, +) == Double(open.reduce(0) { $0 + ($1["n"] as Int) }))
-        #expect(value("dsr_requests_overdue") == 0)
+        let today = CalendarDay(Date(), in: TimeZone(identifier: "Europe/Oslo")!).description
+        let overdue = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM request WHERE state NOT IN ('completed', 'rejected', 'cancelled') AND due_date < ?
+                """, arguments: [today])!
+        }
+        #expect(value("dsr_requests_overdue") == Double(overdue))
         #expect(value("dsr_last_run_exit_code") == 1, "the demo's night needs the officer")
+        #expect(value("dsr_last_run_duration_seconds") != nil && value("dsr_last_run_timestamp_seconds") != nil)
         #expect(value("dsr_last_run_requests_done", ["type": "access"]) == 2)
         #expect(value("dsr_last_run_files_rejected") == 3)
         #expect((value("dsr_oldest_open_request_age_seconds") ?? 0) > 0)
