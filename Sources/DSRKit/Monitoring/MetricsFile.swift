@@ -20,44 +20,38 @@ public struct MetricsFile {
     /// The exposition text.
     public var text: String {
         let registry = PrometheusCollectorRegistry()
+        /// A gauge named `dsr_<name>[_<unit>]`.
+        func gauge(_ name: String, unit: String = "", _ labels: [(String, String)] = [], help: String, _ value: Double) {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "dsr", metricName: name, unitName: unit, helpText: help),
+                               labels: labels).set(value)
+        }
         for state in RequestState.allCases where !state.isFinal {
             for type in RequestType.allCases {
-                registry.makeGauge(name: "dsr_requests_open", labels: [("state", state.rawValue), ("type", type.rawValue)],
-                                   help: "Open requests in the ledger, by state and type.")
-                    .set(Double(figures.counts.byStateAndType[state.rawValue]?[type.rawValue] ?? 0))
+                gauge("requests_open", [("state", state.rawValue), ("type", type.rawValue)], help: "Open requests in the ledger, by state and type.",
+                      Double(figures.counts.byStateAndType[state.rawValue]?[type.rawValue] ?? 0))
             }
         }
-        registry.makeGauge(name: "dsr_requests_overdue", help: "Open requests past their due date.")
-            .set(Double(figures.deadlines.overdue.count))
-        registry.makeGauge(name: "dsr_requests_due_within_7_days", help: "Open requests due from today to 7 days ahead.")
-            .set(Double(figures.deadlines.dueSoon.count))
-        registry.makeGauge(name: "dsr_oldest_open_request_age_seconds", help: "Seconds since the oldest open request arrived (0 when none is open).")
-            .set(figures.oldestOpenReceivedAt.map { figures.generatedAt.timeIntervalSince($0).rounded() } ?? 0)
+        gauge("requests_overdue", help: "Open requests past their due date.", Double(figures.deadlines.overdue.count))
+        gauge("requests_due_within_7_days", help: "Open requests due from today to 7 days ahead.", Double(figures.deadlines.dueSoon.count))
+        gauge("oldest_open_request_age", unit: "seconds", help: "Seconds since the oldest open request arrived (0 when none is open).",
+              figures.oldestOpenReceivedAt.map { figures.generatedAt.timeIntervalSince($0).rounded() } ?? 0)
         if let next = figures.nextDueDate {
-            registry.makeGauge(name: "dsr_next_due_timestamp_seconds",
-                               help: "Start of the earliest due day of an open request, in the controller's zone (Unix time).")
-                .set(next.start(in: zone).timeIntervalSince1970)
+            gauge("next_due_timestamp", unit: "seconds", help: "Start of the earliest due day of an open request, in the controller's zone (Unix time).",
+                  next.start(in: zone).timeIntervalSince1970)
         }
         for clock in figures.deadlines.breaches {
-            registry.makeGauge(name: "dsr_breach_notification_minutes_remaining", labels: [("breach", clock.id)],
-                               help: "Minutes until the authority must have the breach notification (negative: overdue).")
-                .set(Double(clock.minutesRemaining))
+            gauge("breach_notification_minutes_remaining", [("breach", clock.id)],
+                  help: "Minutes until the authority must have the breach notification (negative: overdue).", Double(clock.minutesRemaining))
         }
-        registry.makeGauge(name: "dsr_last_run_timestamp_seconds", help: "When the last run finished (Unix time).")
-            .set(run.finishedAt.timeIntervalSince1970)
-        registry.makeGauge(name: "dsr_last_run_duration_seconds", help: "Wall time of the last run.")
-            .set(run.finishedAt.timeIntervalSince(run.startedAt))
+        gauge("last_run_timestamp", unit: "seconds", help: "When the last run finished (Unix time).", run.finishedAt.timeIntervalSince1970)
+        gauge("last_run_duration", unit: "seconds", help: "Wall time of the last run.", run.finishedAt.timeIntervalSince(run.startedAt))
         for type in RequestType.allCases {
-            registry.makeGauge(name: "dsr_last_run_requests_done", labels: [("type", type.rawValue)],
-                               help: "Requests the last run answered or carried out, by type.")
-                .set(Double(run.done[type.rawValue] ?? 0))
+            gauge("last_run_requests_done", [("type", type.rawValue)], help: "Requests the last run answered or carried out, by type.",
+                  Double(run.done[type.rawValue] ?? 0))
         }
-        registry.makeGauge(name: "dsr_last_run_requests_failed", help: "Requests that failed in the last run.")
-            .set(Double(run.failed.count))
-        registry.makeGauge(name: "dsr_last_run_files_rejected", help: "Inbox files the last run rejected.")
-            .set(Double(run.intake.rejected.count))
-        registry.makeGauge(name: "dsr_last_run_exit_code", help: "The exit code of the last run.")
-            .set(Double(run.exitStatus.rawValue))
+        gauge("last_run_requests_failed", help: "Requests that failed in the last run.", Double(run.failed.count))
+        gauge("last_run_files_rejected", help: "Inbox files the last run rejected.", Double(run.intake.rejected.count))
+        gauge("last_run_exit_code", help: "The exit code of the last run.", Double(run.exitStatus.rawValue))
         return registry.emitToString()
     }
 

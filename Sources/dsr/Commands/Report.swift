@@ -11,7 +11,7 @@ struct Report: ParsableCommand {
             The nightly and hourly jobs write it after every run to status_page (report/index.html beside the configuration).
             """)
 
-    @Option(help: ArgumentHelp("The HTML file to write (0600, replaced atomically).", valueName: "file"))
+    @Option(help: ArgumentHelp("The HTML file to write (0600, replaced atomically); - for standard output.", valueName: "file"))
     var html: String
 
     @OptionGroup var output: OutputOptions
@@ -22,9 +22,14 @@ struct Report: ParsableCommand {
         try withExitStatus {
             let installation = try options.installation()
             let controller = installation.configuration.controller
+            let page = StatusPage(figures: try StatusFigures(ledger: installation.ledger(), now: Date(), zone: controller.timeZone),
+                                  controller: controller)
+            guard !StandardStream.isStandard(html) else {
+                FileHandle.standardOutput.write(Data(try page.html().utf8))
+                return .success
+            }
             let url = URL(fileURLWithPath: html).standardizedFileURL
-            try StatusPage(figures: StatusFigures(ledger: installation.ledger(), now: Date(), zone: controller.timeZone),
-                           controller: controller).write(to: url)
+            try page.write(to: url)
             output.print(text: "status page: \(url.path)", ["status_page": url.path])
             return .success
         }
