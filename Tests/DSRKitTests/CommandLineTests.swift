@@ -138,8 +138,9 @@ import Testing
 
         let status = try ExternalTools.dsr(["status", "REQ-DEMO-0001", "--json", "--config", configuration.path])
         #expect(status.status == 0)
-        let requests = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: [[String: String]]])["requests"]!
-        #expect(requests.map { $0["state"] } == ["completed"])
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let requests = try #require(document["requests"] as? [[String: Any]])
+        #expect(requests.map { $0["state"] as? String } == ["completed"] && document["schema_version"] as? Int == 1)
         let unknown = try ExternalTools.dsr(["status", "REQ-NOPE", "--config", configuration.path])
         #expect(unknown.status == 65)
     }

@@ -268,7 +268,7 @@ import Testing
                                            "--reason", "case 2026-17", "--config", configuration.path])
         #expect(place.status == 0, "\(place.stderr)")
         let list = try ExternalTools.dsr(["legal-hold", "list", "--json", "--config", configuration.path])
-        let holds = (try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as! [String: [[String: Any]]])["legal_holds"]!
+        let holds = try #require((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])?["legal_holds"] as? [[String: Any]])
         #expect(holds.count == 1 && holds[0]["reason"] as? String == "case 2026-17")
         let nobody = try ExternalTools.dsr(["legal-hold", "place", "--identity", "email=nobody@example.org", "--reason", "x",
                                             "--config", configuration.path])

@@ -194,6 +194,27 @@ import Testing
         #expect((value("dsr_oldest_open_request_age_seconds") ?? 0) > 0)
     }
 
+    @Test func thePostgreSQLPasswordComesFromASystemdCredential() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo(on: .postgres)
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "password_env: \(TestPostgres.passwordVariable)", with: "password_credential: store-password").utf8)
+            .write(to: configuration)
+        // What LoadCredential= gives a service: a folder holding the file, named in the environment.
+        let credentials = workspace.url("credentials")
+        try FileManager.default.createDirectory(at: credentials, withIntermediateDirectories: true)
+        let password = try #require(ProcessInfo.processInfo.environment[TestPostgres.passwordVariable])
+        try Data(password.utf8).write(to: credentials.appendingPathComponent("store-password"))
+        var environment = ProcessInfo.processInfo.environment
+        environment[TestPostgres.passwordVariable] = nil
+        environment["CREDENTIALS_DIRECTORY"] = credentials.path
+        let checked = try ExternalTools.run(ExternalTools.dsrBinary, ["datamap", "check", "--config", configuration.path], environment: environment)
+        #expect(checked.status == 0, "\(checked.stderr)")
+        environment["CREDENTIALS_DIRECTORY"] = nil
+        let without = try ExternalTools.run(ExternalTools.dsrBinary, ["datamap", "check", "--config", configuration.path], environment: environment)
+        #expect(without.status == 78 && without.stderr.contains("LoadCredential=store-password") && !without.stderr.contains(password))
+    }
+
     @Test func theSystemdUnitsPassSystemdsChecks() throws {
         let script = ExternalTools.packageRoot.appendingPathComponent("jobs/check-units")
         let checked = try ExternalTools.run(script, [ExternalTools.dsrBinary.path])

@@ -301,7 +301,10 @@ import Testing
         #expect(!withPassword.contains("Secret123"))
         #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  tls: maybe\n").contains("expected disable, prefer, require"))
         #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_env: A\n  password_file: b\n")
-            .contains("not both"))
+            .contains("give one of password_env, password_file and password_credential"))
+        #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_credential: ../x\n")
+            .contains("without a slash"))
+        #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_credential: store-password\n") == "accepted")
         #expect(try problem("store:\n  type: postgres\n  url: mysql://dsr@db/shop\n").contains("postgres://user@host:5432/database"))
         #expect(try problem("store:\n  type: postgres\n  url: postgres://dsr@db:5432/shop\n  password_env: A\n") == "accepted")
     }
