@@ -87,10 +87,10 @@ public struct StatusPage {
                         "clock": !running ? "–" : clock.overdue ? "\(phrases.text("overdue_by")) \(span)" : "\(span) \(phrases.text("left"))"]
             },
             "ageing_chart": ageingChart(phrases).svg,
-            "timeline_chart": timelineChart(phrases, style: style).svg,
-            "requests_chart": dayChart(id: "requests", title: phrases.text("requests_chart"), style: style) { Double($0.requestsDone) }.svg,
-            "duration_chart": dayChart(id: "duration", title: phrases.text("duration_chart"), style: style, counts: false) { $0.seconds }.svg,
-            "failures_chart": dayChart(id: "failures", title: phrases.text("failures_chart"), style: style) { Double($0.failures) }.svg,
+            "timeline_chart": timelineChart(phrases).svg,
+            "requests_chart": dayChart(id: "requests", title: phrases.text("requests_chart")) { Double($0.requestsDone) }.svg,
+            "duration_chart": dayChart(id: "duration", title: phrases.text("duration_chart"), counts: false) { $0.seconds }.svg,
+            "failures_chart": dayChart(id: "failures", title: phrases.text("failures_chart")) { Double($0.failures) }.svg,
             "months_chart": monthsChart(phrases, label: label).svg,
             "legend": RequestType.allCases.enumerated().map { index, type -> [String: Any] in
                 ["name": label("type_", type.rawValue), "color": SVGBarChart.palette[index % SVGBarChart.palette.count]]
@@ -112,7 +112,7 @@ public struct StatusPage {
                     bars: figures.ageing.map { .init(label: $0.label, values: [Double($0.count)]) })
     }
 
-    private func timelineChart(_ phrases: PhraseBook, style: LetterStyle) -> SVGBarChart {
+    private func timelineChart(_ phrases: PhraseBook) -> SVGBarChart {
         let buckets = figures.dueTimeline.map { bucket in
             StatusFigures.Bucket(label: CalendarDay(iso: bucket.label).map { "\($0.day)/\($0.month)" } ?? bucket.label, count: bucket.count)
         }
@@ -121,7 +121,7 @@ public struct StatusPage {
                            bars: buckets.map { .init(label: $0.label, values: [Double($0.count)]) }, labelEvery: 5)
     }
 
-    private func dayChart(id: String, title: String, style: LetterStyle, counts: Bool = true,
+    private func dayChart(id: String, title: String, counts: Bool = true,
                           value: (StatusFigures.RunDay) -> Double) -> SVGBarChart {
         let bars = figures.days.map { SVGBarChart.Bar(label: "\($0.day.day)/\($0.day.month)", values: [value($0)]) }
         let busy = figures.days.filter { value($0) > 0 }
