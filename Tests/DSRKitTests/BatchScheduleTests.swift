@@ -11,13 +11,13 @@ import Testing
     @Test func withoutTwoReadersEverythingRunsOnOneThread() {
         #expect(BatchSchedule.choose(readers: 0, answering: [ann], changing: [bo]) == .sequential)
         #expect(BatchSchedule.choose(readers: 1, answering: [ann], changing: [bo]) == .sequential)
-        #expect(BatchSchedule.choose(readers: 0, answering: [], changing: []) == .sequential)
+        #expect(BatchSchedule.choose(readers: 0, answering: [StoreValue](), changing: []) == .sequential)
     }
 
     @Test func changesRunBesideAnswersWhenNobodyIsBoth() {
         #expect(BatchSchedule.choose(readers: 2, answering: [ann, cy], changing: [bo]) == .changesBesideAnswers)
-        #expect(BatchSchedule.choose(readers: 2, answering: [], changing: [bo]) == .changesBesideAnswers)
-        #expect(BatchSchedule.choose(readers: 2, answering: [ann], changing: []) == .changesBesideAnswers)
+        #expect(BatchSchedule.choose(readers: 2, answering: [StoreValue](), changing: [bo]) == .changesBesideAnswers)
+        #expect(BatchSchedule.choose(readers: 2, answering: [ann], changing: [StoreValue]()) == .changesBesideAnswers)
     }
 
     @Test func aPersonBothAnsweredAndChangedIsAnsweredFirst() {

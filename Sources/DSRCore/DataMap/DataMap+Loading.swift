@@ -127,6 +127,7 @@ extension DataMap {
 
         var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents,
                           ignored: ignored)
+        try map.checkStores(tablesNode: tablesNode)
         try map.resolvePaths(tablesNode: tablesNode)
         try map.checkRectifiableColumns(tablesNode: tablesNode)
         return map
@@ -219,7 +220,9 @@ extension DataMap {
         var hold: RetentionRule?
         if let holdNode = fields.optional("hold") { hold = try retentionRule(holdNode) }
         let label = try fields.optional("label").map { node throws(InputProblem) in try Labels.parse(node) } ?? Labels()
-        let table = MappedTable(
+        let store = try fields.optional("store")?.nonEmptyString()
+        let link = try fields.optional("link").map { node throws(InputProblem) in try storeLink(node) }
+        var table = MappedTable(
             name: name,
             description: try fields.required("description").nonEmptyString(),
             purposes: try fields.required("purposes").stringList(),
@@ -234,8 +237,29 @@ extension DataMap {
             hold: hold,
             restrictionFlag: try fields.optional("restriction_flag")?.nonEmptyString(),
             label: label)
+        table.store = store
+        table.link = link
         try fields.finish()
         return table
+    }
+
+    /// `{identity: email}` (the column named like the identity's, or `column:`), or
+    /// `{column: shop_customer_no, subject_column: customer_no}`. That the names exist is
+    /// checked with the whole map.
+    private static func storeLink(_ node: DocumentNode) throws(InputProblem) -> StoreLink {
+        let fields = try node.fields()
+        let column = try fields.optional("column")?.nonEmptyString()
+        let link: StoreLink
+        if let identityNode = fields.optional("identity") {
+            link = .identity(name: try identityNode.nonEmptyString(), column: column ?? "")
+        } else if let subjectNode = fields.optional("subject_column") {
+            guard let column else { throw node.problem("a link by subject_column names its own column too: {column: …, subject_column: …}") }
+            link = .subjectColumn(column: column, subjectColumn: try subjectNode.nonEmptyString())
+        } else {
+            throw node.problem("say how rows reach the person: {identity: name} or {column: …, subject_column: …}")
+        }
+        try fields.finish()
+        return link
     }
 
     /// `{rule: norway-bookkeeping, date_column: …}` or a custom
@@ -293,6 +317,7 @@ extension DataMap {
     private func checkRectifiableColumns(tablesNode: DocumentNode) throws(InputProblem) {
         var links: Set<String> = ["\(subject.table).\(subject.key)"]
         for table in tables {
+            if let link = table.link { links.insert("\(table.name).\(link.column)") }
             for reference in table.references {
                 links.insert("\(reference.table).\(reference.column)")
                 links.insert("\(reference.targetTable).\(reference.targetColumn)")
@@ -306,10 +331,12 @@ extension DataMap {
         }
     }
 
-    /// Finds each table's shortest chain of references to the subject table.
+    /// Finds each table's shortest chain of references to the subject table, or in another
+    /// store to a table linked to the person.
     private mutating func resolvePaths(tablesNode: DocumentNode) throws(InputProblem) {
-        var paths: [String: [Reference]] = [subject.table: []]
-        var frontier = [subject.table]
+        let roots = [subject.table] + tables.filter { $0.link != nil }.map(\.name)
+        var paths = Dictionary(uniqueKeysWithValues: roots.map { ($0, [Reference]()) })
+        var frontier = roots
         while !frontier.isEmpty {
             var next: [String] = []
             for table in tables where paths[table.name] == nil {
@@ -327,8 +354,10 @@ extension DataMap {
                                    "refers to '\(reference.targetTable)', which is not a mapped table")
             }
             guard let path = paths[table.name] else {
+                let target = storeName(of: table) == storeName(of: self.table(named: subject.table)!) ? "the subject table '\(subject.table)'"
+                    : "a table of its store with a link to the person"
                 throw InputProblem(SourceLocation(file: tablesNode.file, field: "tables.\(table.name)"),
-                                   "no chain of references leads from this table to the subject table '\(subject.table)'")
+                                   "no chain of references leads from this table to \(target)")
             }
             tables[index].pathToSubject = path
         }

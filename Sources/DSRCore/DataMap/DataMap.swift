@@ -149,6 +149,10 @@ public struct MappedTable: Sendable {
     public var restrictionFlag: String?
     /// What letters call the table, per language; its description where there is none.
     public var label = Labels()
+    /// The configured store the table is in (`store:`); nil: the subject table's store.
+    public var store: String?
+    /// How a table in another store than the subject table's reaches the person (`link:`).
+    public var link: StoreLink?
 
     /// Whether erasure deletes this table's rows (rather than changing columns).
     public var erasureDeletesRows: Bool {

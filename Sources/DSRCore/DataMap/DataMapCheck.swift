@@ -19,13 +19,55 @@ public struct DataMapCheck: Sendable {
     public var warnings: [Finding] { findings.filter { $0.severity == .warning } }
     public var passed: Bool { errors.isEmpty }
 
+    /// Checks a map within one store.
     public init(map: DataMap, schema: StoreSchema) {
-        checkSubject(map, schema)
-        for table in map.tables { check(table, map: map, schema: schema) }
-        for identity in map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
-        checkCoverage(map, schema)
-        checkErasurePlan(map, schema)
+        self.init(map: map, schemas: [schema])
+    }
+
+    /// Checks every segment of the map against its store's schema (`schemas` in the order
+    /// of `map.segments`), and every link between the stores.
+    public init(map: DataMap, schemas: [StoreSchema]) {
+        let segments = map.segments
+        precondition(segments.count == schemas.count, "one schema per segment")
+        for (segment, schema) in zip(segments, schemas) {
+            if segment.link == nil { checkSubject(segment.map, schema) }
+            for table in segment.map.tables { check(table, map: segment.map, schema: schema) }
+            for identity in segment.map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
+            checkCoverage(segment.map, schema)
+            checkErasurePlan(segment.map, schema)
+            if let link = segment.link { check(link, of: segment.root, schema: schema, subjectSchema: schemas[0], map: map) }
+        }
         checkRestrictionFlags(map)
+    }
+
+    /// A link compares like with like, and an index serves its lookup (the night reads a
+    /// batch's people through it). An identity link's index is checked as the identity's.
+    private mutating func check(_ link: StoreLink, of table: String, schema: StoreSchema, subjectSchema: StoreSchema, map: DataMap) {
+        let field = "tables.\(table).link"
+        guard let live = schema.tables[table]?.column(named: link.column) else { return }  // reported with the columns
+        let family = ColumnTypeFamily(declaredType: live.declaredType)
+        switch link {
+        case .identity(let name, _):
+            if family != .text && family != .other {
+                error(field, "the \(name) identity is text; '\(table).\(link.column)' is \(live.declaredType)")
+            }
+        case .subjectColumn(let column, let subjectColumn):
+            guard let subjectLive = subjectSchema.tables[map.subject.table]?.column(named: subjectColumn) else { return }
+            let subjectFamily = ColumnTypeFamily(declaredType: subjectLive.declaredType)
+            if family != subjectFamily {
+                error(field, "'\(table).\(column)' (\(live.declaredType)) cannot equal '\(map.subject.table).\(subjectColumn)' "
+                      + "(\(subjectLive.declaredType)): give both columns the same type")
+            }
+            let liveTable = schema.tables[table]!
+            if let index = liveTable.indexes.first(where: { $0.leadingKey == StoreSchema.comparableKey(SQL.quote(column)) }) {
+                findings.append(Finding(severity: .note, field: field, message: "looked up through index '\(index.name)' on \(column)"))
+            } else if liveTable.primaryKey.first == column {
+                findings.append(Finding(severity: .note, field: field, message: "looked up through the primary key"))
+            } else {
+                warning(field, "no index serves the link on '\(column)': every batch of requests reads the whole table '\(table)'. "
+                        + "Create one: CREATE INDEX \(SQL.quote("\(table)_\(column)_link")) ON \(SQL.quote(table)) (\(SQL.quote(column)));")
+            }
+        }
     }
 
     private mutating func error(_ field: String, _ message: String) {

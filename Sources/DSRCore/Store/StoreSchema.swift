@@ -3,6 +3,10 @@
 public struct StoreSchema: Sendable {
     public var tables: [String: Table]
 
+    public init(tables: [String: Table]) {
+        self.tables = tables
+    }
+
     public struct Table: Sendable {
         public var name: String
         public var columns: [Column]

@@ -152,6 +152,7 @@ public struct BreachRegister {
         guard risk == .high else {
             throw DSRError.badInput("breach \(id) is assessed as '\(risk.rawValue)'; Art. 34 communications are for a high risk")
         }
+        try installation.requireOneStore(for: "writing Art. 34 letters")
         let letters = BreachLetters(breach: record.breach, measurement: record.measurement, controller: controller, map: installation.map,
                                     templates: try installation.letterTemplates())
         let folder = folder(for: id)
@@ -187,6 +188,7 @@ public struct BreachRegister {
     }
 
     private func measure(_ breach: Breach, now: Date) throws -> ScopeMeasurement {
+        try installation.requireOneStore(for: "measuring a breach's scope")
         try checkConditionTypes(breach)
         return try ScopeMeasurement.measure(breach, map: installation.map, store: try installation.store(),
                                             parser: installation.requestParser(now: now), at: now)

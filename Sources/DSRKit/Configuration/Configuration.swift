@@ -10,8 +10,10 @@ public struct Configuration: Sendable {
     public var fileURL: URL
     /// Who the controller is; appears in every report.
     public var controller: Controller
-    /// Where the customer data lives.
-    public var store: StoreLocation
+    /// Where the customer data lives: each store by name, in the file's order (`stores:`;
+    /// a single `store:` is one store named `default`). The data map says which table is in
+    /// which; tables it does not place are in the first.
+    public var stores: [NamedStore]
     /// The data map describing the store.
     public var dataMapURL: URL
     /// Where request files arrive.
@@ -67,6 +69,15 @@ public struct Configuration: Sendable {
         case sqlite(URL)
         case postgres(PostgresLocation)
     }
+
+    /// A customer store and the name the data map places tables in it by.
+    public struct NamedStore: Sendable {
+        public var name: String
+        public var location: StoreLocation
+    }
+
+    /// The name of the store the data map's unplaced tables are in.
+    public var firstStoreName: String { stores[0].name }
 
     /// The configuration file name looked for when none is given.
     public static let defaultFileName = "dsr.yaml"
@@ -151,37 +162,18 @@ public struct Configuration: Sendable {
         }
         try controllerFields.finish()
 
-        let storeFields = try fields.required("store").fields()
-        let typeNode = try storeFields.required("type")
-        let store: StoreLocation
-        switch try typeNode.nonEmptyString() {
-        case "sqlite": store = .sqlite(try path(try storeFields.required("path")))
-        case "postgres":
-            let urlNode = try storeFields.required("url")
-            var location = try PostgresLocation(url: try urlNode.nonEmptyString(), node: urlNode)
-            let sources = ["password_env", "password_file", "password_credential"].compactMap { name in
-                storeFields.optional(name).map { (name, $0) }
+        let stores: [NamedStore]
+        switch (fields.optional("store"), fields.optional("stores")) {
+        case (let storeNode?, nil): stores = [NamedStore(name: "default", location: try storeLocation(storeNode, path: path))]
+        case (nil, let storesNode?):
+            stores = try storesNode.entries().map { name, node throws(InputProblem) in
+                NamedStore(name: name, location: try storeLocation(node, path: path))
             }
-            if sources.count > 1 { throw sources[1].1.problem("give one of password_env, password_file and password_credential") }
-            switch sources.first {
-            case ("password_env", let node)?: location.passwordSource = .environment(try node.nonEmptyString())
-            case ("password_file", let node)?: location.passwordSource = .file(try path(node))
-            case (_, let node)?:
-                let name = try node.nonEmptyString()
-                guard !name.contains("/") else { throw node.problem("a credential's name, as LoadCredential= gives it, without a slash") }
-                location.passwordSource = .credential(name)
-            case nil: break
-            }
-            if let tlsNode = storeFields.optional("tls") {
-                guard let mode = PostgresLocation.TLSMode(rawValue: try tlsNode.nonEmptyString()) else {
-                    throw tlsNode.problem("expected \(PostgresLocation.TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                location.tls = mode
-            }
-            store = .postgres(location)
-        default: throw typeNode.problem("unknown store type; expected sqlite or postgres")
+            guard !stores.isEmpty else { throw storesNode.problem("name at least one store") }
+        case (_?, let storesNode?): throw storesNode.problem("give store or stores, not both")
+        case (nil, nil):
+            throw InputProblem(SourceLocation(file: root.file, field: "store", line: root.line), "is required (or stores:, each store by name)")
         }
-        try storeFields.finish()
 
         var batchSize = 256
         if let batchNode = fields.optional("batch_size") {
@@ -226,7 +218,7 @@ public struct Configuration: Sendable {
         var configuration = Configuration(
             fileURL: fileURL,
             controller: controller,
-            store: store,
+            stores: stores,
             dataMapURL: try path(try fields.required("datamap")),
             inboxURL: try path(try fields.required("inbox")),
             outboxURL: try path(try fields.required("outbox")),
@@ -243,5 +235,42 @@ public struct Configuration: Sendable {
         configuration.closedRequestRetentionYears = retentionYears
         try fields.finish()
         return configuration
+    }
+
+    /// One store's `type` and place: `{type: sqlite, path: …}` or `{type: postgres, url: …,
+    /// password_env | password_file | password_credential: …, tls: …}`.
+    private static func storeLocation(_ node: DocumentNode, path: (DocumentNode) throws(InputProblem) -> URL) throws(InputProblem) -> StoreLocation {
+        let storeFields = try node.fields()
+        let typeNode = try storeFields.required("type")
+        let location: StoreLocation
+        switch try typeNode.nonEmptyString() {
+        case "sqlite": location = .sqlite(try path(try storeFields.required("path")))
+        case "postgres":
+            let urlNode = try storeFields.required("url")
+            var postgres = try PostgresLocation(url: try urlNode.nonEmptyString(), node: urlNode)
+            let sources = ["password_env", "password_file", "password_credential"].compactMap { name in
+                storeFields.optional(name).map { (name, $0) }
+            }
+            if sources.count > 1 { throw sources[1].1.problem("give one of password_env, password_file and password_credential") }
+            switch sources.first {
+            case ("password_env", let node)?: postgres.passwordSource = .environment(try node.nonEmptyString())
+            case ("password_file", let node)?: postgres.passwordSource = .file(try path(node))
+            case (_, let node)?:
+                let name = try node.nonEmptyString()
+                guard !name.contains("/") else { throw node.problem("a credential's name, as LoadCredential= gives it, without a slash") }
+                postgres.passwordSource = .credential(name)
+            case nil: break
+            }
+            if let tlsNode = storeFields.optional("tls") {
+                guard let mode = PostgresLocation.TLSMode(rawValue: try tlsNode.nonEmptyString()) else {
+                    throw tlsNode.problem("expected \(PostgresLocation.TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                postgres.tls = mode
+            }
+            location = .postgres(postgres)
+        default: throw typeNode.problem("unknown store type; expected sqlite or postgres")
+        }
+        try storeFields.finish()
+        return location
     }
 }

@@ -10,7 +10,7 @@ public final class Installation {
     public let logger: Logger
     /// Whom the ledger's audit trail names for what this installation's commands change.
     public let actor: String?
-    private var openedStore: CustomerStore?
+    private var openedStores: StoreSet?
 
     /// Reads the configuration and the data map; the store and ledger open when first used.
     public init(configurationURL: URL, logger: Logger, actor: String? = nil) throws {
@@ -20,26 +20,31 @@ public final class Installation {
         self.actor = actor
     }
 
-    /// The customer store named by the configuration.
+    /// The store of the data map's subject table.
     public func store() throws -> CustomerStore {
-        if let openedStore { return openedStore }
-        let store = try Self.store(of: configuration, keyring: try keyring(), logger: logger)
-        openedStore = store
-        return store
+        try stores().primary
     }
 
-    /// The store a configuration names, opened without a data map (`dsr datamap scaffold`
-    /// writes the first one); without a keyring it cannot pseudonymise.
-    public static func store(of configuration: Configuration, keyring: SubjectKeyring?, logger: Logger) throws -> CustomerStore {
-        switch configuration.store {
-        case .sqlite(let url): return try SQLiteCustomerStore(url: url, keyring: keyring)
-        case .postgres(let location): return try PostgresCustomerStore(location: location, keyring: keyring, logger: logger)
-        }
+    /// Every store the data map places tables in, bound to the map's segments.
+    public func stores() throws -> StoreSet {
+        if let openedStores { return openedStores }
+        let stores = try StoreSet.open(configuration, map: map, keyring: try keyring(), logger: logger)
+        openedStores = stores
+        return stores
     }
 
-    /// The data map checked against the live store.
+    /// The data map checked against every live store it names.
     public func checkDataMap() throws -> DataMapCheck {
-        DataMapCheck(map: map, schema: try store().schema())
+        DataMapCheck(map: map, schemas: try stores().schemas())
+    }
+
+    /// Stops a command that works within one store when the data map spans several: it
+    /// would leave out the people and rows of the others (78).
+    public func requireOneStore(for work: String) throws {
+        guard !map.spansStores else {
+            throw DSRError.configuration("\(configuration.dataMapURL.path): \(work) works within one store, and the data map links tables in "
+                                         + "\(map.storeNames.count) stores; nothing was done")
+        }
     }
 
     /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).
@@ -60,7 +65,7 @@ public final class Installation {
     /// can be reached, its live column types.
     public func requestParser(now: Date) -> RequestFileParser {
         RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
-                          schema: try? store().schema())
+                          schema: try? stores().mappedSchema())
     }
 
     /// The nightly job, after the data map has passed its check against the live store: a
@@ -85,12 +90,13 @@ public final class Installation {
     }
 
     private func runContext(clock: @escaping @Sendable () -> Date) throws -> RunContext {
-        RunContext(configuration: configuration, map: map, store: try store(), keyring: try keyring(), letters: try letterTemplates(),
+        RunContext(configuration: configuration, map: map, stores: try stores(), keyring: try keyring(), letters: try letterTemplates(),
                    logger: logger, clock: clock)
     }
 
     /// Re-applies recorded erasures to a store restored from a backup.
     public func erasureReapply() throws -> ErasureReapply {
+        try requireOneStore(for: "erasure reapply")
         try checkBeforeRunning()
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
         return ErasureReapply(context: try runContext(clock: Date.init), lock: lock, ledger: try ledger())
@@ -103,11 +109,18 @@ public final class Installation {
         let normalized = try normalizedIdentities(identities)
         let probe = DataSubjectRequest(id: "probe", type: .access, receivedAt: Date(), identities: normalized,
                                        verification: nil, formats: [], changes: [:], scope: nil, note: nil)
-        switch try SubjectResolver(store: try store(), map: map).resolve([probe])["probe"] ?? .notFound {
-        case .found(let subject): return try keyring().subjectReferences(table: map.subject.table, key: subject)
-        case .notFound: throw DSRError.badInput("no one in the store matches these identities")
+        let stores = try stores()
+        var subject: StoreValue?
+        switch try SubjectResolver(store: stores.primary, map: stores.segments[0].map).resolve([probe])["probe"] ?? .notFound {
+        case .found(let found): subject = found
+        case .notFound: break
         case .needsReview(let reason): throw DSRError.badInput("the identities do not name one person: \(reason)")
         }
+        // Someone only a linked store holds is found there, as the night finds them.
+        guard let person = try LinkResolver(stores: stores).people(of: [(probe, subject)])["probe"] else {
+            throw DSRError.badInput("no one in the store matches these identities")
+        }
+        return person.references(keyring: try keyring(), stores: stores)
     }
 
     /// Identities given on the command line (`--identity name=value`), normalised as a

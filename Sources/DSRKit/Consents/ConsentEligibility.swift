@@ -55,6 +55,7 @@ public struct ConsentEligibility {
     /// Streams every eligible person, in subject-key order, to `body`.
     @discardableResult
     public func forEach(now: Date, _ body: (Contact) throws -> Void) throws -> Counts {
+        try installation.requireOneStore(for: "consent eligibility")
         let map = installation.map
         let store = try installation.store()
         let query = try ConsentQuery(map: map, store: store)

@@ -18,12 +18,19 @@ public struct ConsentHygiene: Sendable {
         }
     }
 
+    /// The segment of the data map that holds the consents table, which may be a store of
+    /// its own; nil when the map has none.
+    private var consents: StoreSet.Bound? { context.stores.segments.first { $0.map.consents != nil } }
+
+    /// The store the consents table is in.
+    var store: CustomerStore { consents?.store ?? context.store }
+
     /// Marks consents past their stated duration expired (a write, so it is done before the
     /// night's changes); nil when the data map has no consents table.
     func expire(now: Date) throws -> Int? {
-        guard context.map.consents != nil else { return nil }
-        let query = try ConsentQuery(map: context.map, store: context.store)
-        return try context.store.execute([query.expire(today: context.today(at: now), at: now)]).reduce(0, +)
+        guard let consents else { return nil }
+        let query = try ConsentQuery(map: consents.map, store: consents.store)
+        return try consents.store.execute([query.expire(today: context.today(at: now), at: now)]).reduce(0, +)
     }
 
     /// Counts the existing-customer exceptions that ended since the last pass, reading
@@ -31,7 +38,8 @@ public struct ConsentHygiene: Sendable {
     /// at a million customers), and records the pass. The night reads through a snapshot
     /// taken before its changes, so they are not counted.
     func finish(expired: Int, now: Date, reading store: CustomerStore) throws -> Outcome {
-        let query = try ConsentQuery(map: context.map, store: context.store)
+        guard let consents else { return Outcome(consentsExpired: expired, softOptInsEnded: 0) }
+        let query = try ConsentQuery(map: consents.map, store: consents.store)
         let today = context.today(at: now)
         var ended = 0
         let since = min(try ledger.lastConsentHygieneDay() ?? today.adding(days: -1), today)

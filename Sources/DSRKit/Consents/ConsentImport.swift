@@ -60,6 +60,7 @@ public struct ConsentImport {
                                       "confirmed_at", "valid_until", "pre_ticked", "withdrawn_at", "withdrawn_via"]
 
     public func run(_ url: URL, now: Date) throws -> Outcome {
+        try installation.requireOneStore(for: "consent import")
         let rows = try Self.rows(of: url)
         let parser = installation.requestParser(now: now)
         var rejected: [Rejection] = []

@@ -187,3 +187,57 @@ extension Ledger {
         try JSONDecoder().decode([StoreValue].self, from: Data(text.utf8))
     }
 }
+
+extension Ledger {
+    /// What a change did in one linked store for one request, recorded in the ledger
+    /// transaction that commits before that store's.
+    public struct StoreChangePart: Sendable {
+        public var requestID: String
+        public var subjectReference: String
+        public var receipt: Receipt
+        public var deferred: [DeferredRow]
+    }
+
+    /// Records the parts a batch did in `store`, with their held rows, before the store
+    /// commits. A part recorded again (the store committed, the run was killed before
+    /// `markPartsDone`) keeps its first receipt when the redo changed nothing.
+    public func recordParts(_ parts: [StoreChangePart], store: String, now: Date) throws {
+        guard !parts.isEmpty else { return }
+        try write { db in
+            for part in parts {
+                let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT receipt FROM store_change_part WHERE request_id = ? AND store = ?"),
+                                                 arguments: [part.requestID, store])
+                if stored == nil || !part.receipt.changedNothing {
+                    try db.cachedStatement(sql: """
+                        INSERT INTO store_change_part (request_id, store, receipt, recorded_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (request_id, store) DO UPDATE SET receipt = excluded.receipt, recorded_at = excluded.recorded_at
+                        """).execute(arguments: [part.requestID, store, try part.receipt.ledgerJSON(), now.ledgerValue])
+                }
+                try Self.insert(part.deferred, requestID: part.requestID, subjectReference: part.subjectReference, now: now, db)
+            }
+        }
+    }
+
+    /// Marks parts done once their store has committed.
+    public func markPartsDone(requestIDs: [String], store: String, now: Date) throws {
+        guard !requestIDs.isEmpty else { return }
+        try write { db in
+            for id in requestIDs {
+                try db.cachedStatement(sql: "UPDATE store_change_part SET done_at = ? WHERE request_id = ? AND store = ?")
+                    .execute(arguments: [now.ledgerValue, id, store])
+            }
+        }
+    }
+
+    /// The receipts of the stores a request's change is done in, by store name.
+    public func partsDone(requestID: String) throws -> [String: Receipt] {
+        try read { db in
+            var done: [String: Receipt] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT store, receipt FROM store_change_part WHERE request_id = ? AND done_at IS NOT NULL"),
+                                        arguments: [requestID]) {
+                done[row["store"]] = try JSONDecoder().decode(Receipt.self, from: Data((row["receipt"] as String).utf8))
+            }
+            return done
+        }
+    }
+}

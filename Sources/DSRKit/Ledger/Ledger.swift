@@ -270,6 +270,18 @@ public final class Ledger: Sendable {
             // The status page counts requests by month of receipt.
             try db.create(index: "request_received_at", on: "request", columns: ["received_at"])
         }
+        migrator.registerMigration("v17 store change parts") { db in
+            // What a change did in each linked store, recorded before that store commits and
+            // marked done after: a run killed between two stores' commits finishes the rest.
+            try db.create(table: "store_change_part") { table in
+                table.column("request_id", .text).notNull()
+                table.column("store", .text).notNull()
+                table.column("receipt", .text).notNull()
+                table.column("recorded_at", .datetime).notNull()
+                table.column("done_at", .datetime)
+                table.primaryKey(["request_id", "store"])
+            }
+        }
         return migrator
     }
 

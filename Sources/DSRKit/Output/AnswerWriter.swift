@@ -44,17 +44,19 @@ final class AnswerWriter {
         try document.beginList(.tables)
     }
 
-    func beginTable(_ table: MappedTable, columns: [MappedColumn]) throws {
+    /// - Parameter store: the name of the table's store, for an answer spanning several.
+    func beginTable(_ table: MappedTable, store: String?, columns: [MappedColumn]) throws {
         for document in documents {
             try document.beginItem("table")
-            try document.cached(kind.rawValue + " " + table.name) { document in try describe(table, columns: columns, to: document) }
+            try document.cached(kind.rawValue + " " + table.name) { document in try describe(table, store: store, columns: columns, to: document) }
             try document.beginList(.rows)
         }
     }
 
     /// The table's description: the same in every answer of its kind.
-    private func describe(_ table: MappedTable, columns: [MappedColumn], to document: DocumentWriter) throws {
+    private func describe(_ table: MappedTable, store: String?, columns: [MappedColumn], to document: DocumentWriter) throws {
         try document.property(.table, table.name)
+        if let store { try document.property(.store, store) }
         try document.field(.description, table.description)
         if kind.includesProcessingFacts {
             try document.field(.purposes, table.purposes, item: "purpose")

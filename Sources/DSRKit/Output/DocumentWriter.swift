@@ -81,6 +81,7 @@ enum DocumentField: String {
     case rowsUnchanged = "rows_unchanged"
     case source
     case statement
+    case store
     case subjectFound = "subject_found"
     case table
     case tables
@@ -122,6 +123,7 @@ enum DocumentField: String {
         case .rowsUnchanged: return "rowsUnchanged"
         case .source: return "source"
         case .statement: return "statement"
+        case .store: return "store"
         case .subjectFound: return "subjectFound"
         case .table: return "name"
         case .tables: return "tables"

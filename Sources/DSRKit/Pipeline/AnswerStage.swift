@@ -17,9 +17,9 @@ struct AnswerStage {
     let logger: Logger
 
     /// Writes answers for the chunks taken from `queue` until it is empty, reading through
-    /// `store`, and hands them to `publisher`. Returns the new state of each request that
+    /// `stores`, and hands them to `publisher`. Returns the new state of each request that
     /// failed; the others are completed by the publisher.
-    func answer(from queue: AnswerQueue, using store: CustomerStore, publishingWith publisher: OutboxPublisher,
+    func answer(from queue: AnswerQueue, using stores: StoreSet, publishingWith publisher: OutboxPublisher,
                 now: Date) -> [Ledger.Transition] {
         var failures: [Ledger.Transition] = []
         let fragments = JSONFragmentCache()
@@ -28,8 +28,8 @@ struct AnswerStage {
             for item in chunk {
                 do {
                     let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
-                                              subjectFound: item.subject != nil, generatedAt: now)
-                    let heading = LetterHeading(kind: item.subject == nil ? .noData : LetterKind(for: item.record.type),
+                                              subjectFound: item.person != nil, generatedAt: now)
+                    let heading = LetterHeading(kind: item.person == nil ? .noData : LetterKind(for: item.record.type),
                                                 header: header, controller: controller,
                                                 language: LetterHeading.language(asked: item.request.language, controller: controller))
                     let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
@@ -41,7 +41,7 @@ struct AnswerStage {
                 }
             }
             do {
-                try streamTables(into: open.filter { $0.item.subject != nil }, from: store)
+                try streamTables(into: open.filter { $0.item.person != nil }, from: stores)
             } catch {
                 logger.error("reading the store failed; the requests are retried next run", metadata: ["error": "\(error)"])
                 failures += open.map { failure($0.item, error) }
@@ -50,7 +50,7 @@ struct AnswerStage {
             var finished: [OutboxPublisher.Item] = []
             for (item, writer) in open {
                 do {
-                    finished.append((try writer.finish(), completion(of: item)))
+                    finished.append((try writer.finish(), completion(of: item, stores: stores)))
                 } catch {
                     failures.append(failure(item, error))
                 }
@@ -61,43 +61,56 @@ struct AnswerStage {
     }
 
     /// What the ledger records once the request's answer is in place.
-    func completion(of item: ResolvedRequest) -> Ledger.Transition {
-        .completion(of: item.record, subjectReference: item.subject.map { keyring.subjectReference(table: map.subject.table, key: $0) })
+    func completion(of item: ResolvedRequest, stores: StoreSet) -> Ledger.Transition {
+        .completion(of: item.record, subjectReference: item.person.map { $0.reference(keyring: keyring, stores: stores) })
     }
 
-    private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)], from store: CustomerStore) throws {
+    /// Streams every mapped table's rows of the chunk's people into their answers, segment
+    /// by segment (the subject table's store first): one query per table for the chunk.
+    private func streamTables(into answers: [(item: ResolvedRequest, writer: AnswerWriter)], from stores: StoreSet) throws {
         guard !answers.isEmpty else { return }
-        var writersBySubject: [String: [AnswerWriter]] = [:]
-        var subjects: [StoreValue] = []
-        for (item, writer) in answers {
-            let key = item.subject!.canonicalText
-            if writersBySubject[key] == nil { subjects.append(item.subject!) }
-            writersBySubject[key, default: []].append(writer)
-        }
         let writers = answers.map(\.writer)
-        for table in map.tables {
-            let columns = table.columns + table.unlistedReferenceColumns
-            // Each document kind shows some of the columns; the query reads them all once.
-            var projections: [AnswerKind: (columns: [MappedColumn], indices: [Int])] = [:]
-            for kind in Set(writers.map(\.kind)) {
-                let shown = kind.columns(of: table)
-                projections[kind] = (shown, shown.map { column in columns.firstIndex { $0.name == column.name }! })
-            }
-            let showing = writers.filter { !projections[$0.kind]!.columns.isEmpty }
-            guard !showing.isEmpty else { continue }
-            for writer in showing { try writer.beginTable(table, columns: projections[writer.kind]!.columns) }
-            try store.forEachRow(of: table, columns: columns.map(\.name), subjects: subjects, in: map) { subject, values in
-                for writer in writersBySubject[subject.canonicalText] ?? [] {
-                    let projection = projections[writer.kind]!
-                    if projection.indices.count == values.count {
-                        try writer.row(values, columns: projection.columns)
-                    } else if !projection.indices.isEmpty {
-                        try writer.row(projection.indices.map { values[$0] }, columns: projection.columns)
-                    }
+        for (index, bound) in stores.segments.enumerated() {
+            var writersByKey: [String: [AnswerWriter]] = [:]
+            var keys: [StoreValue] = []
+            for (item, writer) in answers {
+                for key in item.person!.keys[index] {
+                    if writersByKey[key.canonicalText] == nil { keys.append(key) }
+                    writersByKey[key.canonicalText, default: []].append(writer)
                 }
             }
-            for writer in showing { try writer.endTable(table, columns: projections[writer.kind]!.columns) }
+            for table in bound.map.tables {
+                try stream(table, of: bound, keys: keys, writers: writers, writersByKey: writersByKey,
+                           storeName: stores.isLinked ? bound.storeName : nil)
+            }
         }
+    }
+
+    /// One table's rows of `keys` into the writers of the people they belong to; every
+    /// answer of the chunk lists the table, with no rows for a person who has none.
+    private func stream(_ table: MappedTable, of bound: StoreSet.Bound, keys: [StoreValue], writers: [AnswerWriter],
+                        writersByKey: [String: [AnswerWriter]], storeName: String?) throws {
+        let columns = table.columns + table.unlistedReferenceColumns
+        // Each document kind shows some of the columns; the query reads them all once.
+        var projections: [AnswerKind: (columns: [MappedColumn], indices: [Int])] = [:]
+        for kind in Set(writers.map(\.kind)) {
+            let shown = kind.columns(of: table)
+            projections[kind] = (shown, shown.map { column in columns.firstIndex { $0.name == column.name }! })
+        }
+        let showing = writers.filter { !projections[$0.kind]!.columns.isEmpty }
+        guard !showing.isEmpty else { return }
+        for writer in showing { try writer.beginTable(table, store: storeName, columns: projections[writer.kind]!.columns) }
+        try bound.store.forEachRow(of: table, columns: columns.map(\.name), subjects: keys, in: bound.map) { key, values in
+            for writer in writersByKey[key.canonicalText] ?? [] {
+                let projection = projections[writer.kind]!
+                if projection.indices.count == values.count {
+                    try writer.row(values, columns: projection.columns)
+                } else if !projection.indices.isEmpty {
+                    try writer.row(projection.indices.map { values[$0] }, columns: projection.columns)
+                }
+            }
+        }
+        for writer in showing { try writer.endTable(table, columns: projections[writer.kind]!.columns) }
     }
 
     private func failure(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {

@@ -8,10 +8,10 @@ import Foundation
 struct BatchRunner: Sendable {
     let answers: AnswerStage
     let changes: StoreChangeStage
-    let store: CustomerStore
+    let stores: StoreSet
     /// Connections of their own that answers are read through beside the changes; fewer
-    /// than two when the store cannot give them.
-    let readers: [CustomerStore]
+    /// than two when the stores cannot give them.
+    let readers: [StoreSet]
     let clock: @Sendable () -> Date
 
     /// What a batch left to record, and the time its answers and changes took (answers on
@@ -27,10 +27,10 @@ struct BatchRunner: Sendable {
         let changing = batch.changes
         let answered: [(result: [Ledger.Transition], seconds: Double)]
         let changed: (result: [Ledger.Transition], seconds: Double)
-        switch BatchSchedule.choose(readers: readers.count, answering: batch.answers.compactMap(\.subject),
-                                    changing: changing.compactMap(\.subject)) {
+        switch BatchSchedule.choose(readers: readers.count, answering: batch.answers.flatMap { $0.person?.segmentKeys ?? [] },
+                                    changing: changing.flatMap { $0.person?.segmentKeys ?? [] }) {
         case .sequential:
-            answered = [answer(queue, using: store, publisher)]
+            answered = [answer(queue, using: stores, publisher)]
             changed = change(changing, publisher)
         case .changesBesideAnswers:
             let (first, (changedBeside, second)) = concurrently({ answer(queue, using: readers[0], publisher) },
@@ -48,11 +48,11 @@ struct BatchRunner: Sendable {
     /// transition the night would record.
     func preview(_ batch: ResolvedBatch) -> [PreviewedRequest] {
         batch.reviews.map { PreviewedRequest(transition: $0) }
-            + batch.answers.map { PreviewedRequest(transition: answers.completion(of: $0)) }
+            + batch.answers.map { PreviewedRequest(transition: answers.completion(of: $0, stores: stores)) }
             + changes.preview(batch.changes, now: clock())
     }
 
-    private func answer(_ queue: AnswerQueue, using reader: CustomerStore,
+    private func answer(_ queue: AnswerQueue, using reader: StoreSet,
                         _ publisher: OutboxPublisher) -> (result: [Ledger.Transition], seconds: Double) {
         PhaseTimer.measured { answers.answer(from: queue, using: reader, publishingWith: publisher, now: clock()) }
     }
@@ -65,11 +65,11 @@ struct BatchRunner: Sendable {
 extension RunContext {
     /// The runner of the night's batches, for the night and its dry run alike.
     /// - Parameter readers: connections of their own for answers beside the changes.
-    func batchRunner(ledger: Ledger, readers: [CustomerStore] = []) -> BatchRunner {
+    func batchRunner(ledger: Ledger, readers: [StoreSet] = []) -> BatchRunner {
         let outbox = Outbox(root: configuration.outboxURL)
         return BatchRunner(answers: AnswerStage(map: map, outbox: outbox, controller: configuration.controller, keyring: keyring,
                                                 letters: letters, logger: logger),
-                           changes: StoreChangeStage(context: self, ledger: ledger, outbox: outbox), store: store,
+                           changes: StoreChangeStage(context: self, ledger: ledger, outbox: outbox), stores: stores,
                            readers: readers, clock: clock)
     }
 }

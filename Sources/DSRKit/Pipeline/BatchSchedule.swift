@@ -13,7 +13,7 @@ enum BatchSchedule: Equatable {
 
     /// The schedule for a batch, from how many reader connections the store gave and the
     /// people the batch answers and changes.
-    static func choose(readers: Int, answering: [StoreValue], changing: [StoreValue]) -> BatchSchedule {
+    static func choose<Key: Hashable>(readers: Int, answering: [Key], changing: [Key]) -> BatchSchedule {
         guard readers >= 2 else { return .sequential }
         return Set(answering).isDisjoint(with: changing) ? .changesBesideAnswers : .answersFirst
     }

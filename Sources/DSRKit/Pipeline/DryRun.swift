@@ -30,15 +30,14 @@ public struct DryRun {
         var report = DryRunReport()
         let planned = try queue(into: &report) + inbox(now: now, into: &report)
         let runner = context.batchRunner(ledger: ledger)
-        let resolver = SubjectResolver(store: context.store, map: context.map)
         let repeats = context.repeatedRequests(ledger: ledger)
         for batch in planned.sorted(by: { ($0.queued.record.receivedAt, $0.queued.record.id) < ($1.queued.record.receivedAt, $1.queued.record.id) })
             .chunked(into: configuration.batchSize) {
-            let previewed = runner.preview(try ResolvedBatch(batch.map(\.queued), resolver: resolver, repeats: repeats))
+            let previewed = runner.preview(try ResolvedBatch(batch.map(\.queued), stores: context.stores, repeats: repeats))
             let byID = Dictionary(uniqueKeysWithValues: previewed.map { ($0.transition.id, $0) })
             report.entries += batch.map { DryRunReport.Entry(of: $0.queued.record, file: $0.file, previewed: byID[$0.queued.record.id]!) }
         }
-        report.sweepDueRows = try ErasureSweep(store: context.store, map: context.map, ledger: ledger, logger: context.logger)
+        report.sweepDueRows = try ErasureSweep(stores: context.stores, ledger: ledger, logger: context.logger)
             .due(today: context.today(at: now)).reduce(0) { $0 + $1.rows.count }
         return report
     }

@@ -33,7 +33,7 @@ public struct JobRun {
     /// Runs the job under the ledger's lock.
     public func run() throws -> RunSummary {
         let startedAt = clock()
-        let tallyAtStart = store.tally.counts
+        let tallyAtStart = context.stores.tallies
         let runID = try ledger.startRun(at: startedAt)
         logger.info("run started", metadata: ["run": "\(runID)", "job": "\(job.name)"])
         var summary = RunSummary(startedAt: startedAt, finishedAt: startedAt, intake: Intake.Report(),
@@ -47,7 +47,7 @@ public struct JobRun {
             _ = try taken.expiry?.get()
         }
         try finish(&summary)
-        let tally = store.tally.counts
+        let tally = context.stores.tallies
         (summary.rowsRead, summary.rowsWritten) = (tally.read - tallyAtStart.read, tally.written - tallyAtStart.written)
         summary.finishedAt = clock()
         try ledger.finishRun(runID, at: summary.finishedAt, summary: summary.naming(filesBy: context.keyring.fileReference).json())
@@ -101,14 +101,14 @@ public struct JobRun {
         let counted: (result: Result<ConsentHygiene.Outcome, Error>, seconds: Double)
         // The count takes the snapshot and lets go of it when done: a read held open for the
         // whole night would keep SQLite from checkpointing its write-ahead log.
-        let snapshot = Mutex(try store.snapshotReader())
+        let snapshot = Mutex(try expiry.hygiene.store.snapshotReader())
         if snapshot.withLock({ $0 != nil }) {
             let done: Result<Void, Error>
             (done, counted) = concurrently({ Result { try requestsAndSweep(taken: taken, summary: &summary) } },
                                            { count(snapshot.withLock { $0.take()! }) })
             try done.get()
         } else {
-            counted = count(store)
+            counted = count(expiry.hygiene.store)
             try requestsAndSweep(taken: taken, summary: &summary)
         }
         // A failed hygiene pass stops the run where it always did: after the requests.
@@ -127,7 +127,7 @@ public struct JobRun {
         }
         if job.steps.contains(.sweep) {
             let sweep = try summary.timed(.sweep) {
-                try ErasureSweep(store: store, map: context.map, ledger: ledger, logger: logger)
+                try ErasureSweep(stores: context.stores, ledger: ledger, logger: logger)
                     .run(today: context.today(at: clock()), now: clock())
             }
             summary.sweptRows = sweep.rows
@@ -202,8 +202,7 @@ public struct JobRun {
         // Answers are read through connections of their own when the store allows, so a
         // batch's answers are written on both cores, beside its store changes.
         let runner = context.batchRunner(ledger: ledger,
-                                         readers: queued.isEmpty ? [] : try (0..<2).compactMap { _ in try store.concurrentReader() })
-        let resolver = SubjectResolver(store: store, map: context.map)
+                                         readers: queued.isEmpty ? [] : try (0..<2).compactMap { _ in try context.stores.concurrentReader() })
         let repeats = context.repeatedRequests(ledger: ledger)
         var record = OutcomeRecord(types: Dictionary(uniqueKeysWithValues: queued.map { ($0.record.id, $0.record.type) }))
         do {
@@ -217,7 +216,7 @@ public struct JobRun {
                 try summary.timed(.record) {
                     try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
                 }
-                let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, resolver: resolver, repeats: repeats) }
+                let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, stores: context.stores, repeats: repeats) }
                 let outcome = runner.run(resolved, publishingWith: publisher)
                 summary.phaseSeconds[.answer, default: 0] += outcome.answerSeconds
                 summary.phaseSeconds[.change, default: 0] += outcome.changeSeconds

@@ -9,20 +9,23 @@ struct ResolvedBatch: Sendable {
     var reviews: [Ledger.Transition] = []
 
     /// Every person the batch answers or changes, resolved with one query per identity and
-    /// one ledger read for repeats.
-    init(_ batch: [QueuedRequest], resolver: SubjectResolver, repeats: RepeatedRequests) throws {
-        var resolutions = try resolver.resolve(batch.map(\.request))
+    /// one ledger read for repeats in the subject table's store, then one lookup per linked
+    /// segment.
+    init(_ batch: [QueuedRequest], stores: StoreSet, repeats: RepeatedRequests) throws {
+        let primary = stores.segments[0]
+        var resolutions = try SubjectResolver(store: primary.store, map: primary.map).resolve(batch.map(\.request))
         try repeats.holdBack(&resolutions, of: batch.map { .init($0.record) })
+        var resolved: [(request: DataSubjectRequest, subject: StoreValue?)] = []
         for (record, request) in batch {
-            let subject: StoreValue?
             switch resolutions[record.id] ?? .notFound {
-            case .found(let found): subject = found
-            case .notFound: subject = nil
-            case .needsReview(let reason):
-                reviews.append(.init(id: record.id, state: .needsReview, reason: reason))
-                continue
+            case .found(let found): resolved.append((request, found))
+            case .notFound: resolved.append((request, nil))
+            case .needsReview(let reason): reviews.append(.init(id: record.id, state: .needsReview, reason: reason))
             }
-            let item = ResolvedRequest(record: record, request: request, subject: subject)
+        }
+        let people = try LinkResolver(stores: stores).people(of: resolved)
+        for (record, request) in batch where resolutions[record.id].map({ if case .needsReview = $0 { false } else { true } }) ?? true {
+            let item = ResolvedRequest(record: record, request: request, person: people[record.id])
             if record.type.isAnswered { answers.append(item) } else { changes.append(item) }
         }
     }

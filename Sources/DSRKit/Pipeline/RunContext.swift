@@ -7,45 +7,58 @@ import Logging
 public struct RunContext: Sendable {
     public let configuration: Configuration
     public let map: DataMap
-    public let store: CustomerStore
+    /// The customer stores, bound to the data map's segments.
+    public let stores: StoreSet
     public let keyring: SubjectKeyring
     public let logger: Logger
     public let clock: @Sendable () -> Date
     /// The templates and phrases of the letters to people.
     public let letters: LetterTemplates
 
-    public init(configuration: Configuration, map: DataMap, store: CustomerStore, keyring: SubjectKeyring,
+    public init(configuration: Configuration, map: DataMap, stores: StoreSet, keyring: SubjectKeyring,
                 letters: LetterTemplates, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) {
         self.configuration = configuration
         self.map = map
-        self.store = store
+        self.stores = stores
         self.keyring = keyring
         self.letters = letters
         self.logger = logger
         self.clock = clock
     }
 
+    /// The subject table's store.
+    public var store: CustomerStore { stores.primary }
+
     /// The parser of the inbox's request files, checking values against the live store.
     func requestParser(now: Date) throws -> RequestFileParser {
         RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
-                          schema: try store.schema())
+                          schema: try stores.mappedSchema())
     }
 
     /// The controller's calendar day at `date`.
     func today(at date: Date) -> CalendarDay { CalendarDay(date, in: configuration.controller.timeZone) }
 
-    /// The store change that carries out a request of `type` (access and export are
-    /// answered instead, and have none).
-    func storeChange(for type: RequestType, now: Date) throws -> StoreChange? {
+    /// The store changes that carry out a request of `type`, one per segment of the data
+    /// map in `StoreSet.segments` order (access and export are answered instead, and have
+    /// none). A change the whole map cannot make is a configuration error.
+    func storeChanges(for type: RequestType, now: Date) throws -> [StoreChange]? {
         switch type {
-        case .erasure:
-            return ErasurePlanner(map: map, today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd)
-        case .rectification:
-            return Rectification(map: map, schema: try store.schema(),
-                                 holds: HoldClock(today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd))
-        case .restriction: return Restriction(map: map)
-        case .objection, .consentWithdrawal: return ConsentWithdrawal(map: map, now: now)
+        case .restriction where !map.tables.contains(where: { $0.restrictionFlag != nil }):
+            throw DSRError.configuration("the data map names no restriction_flag, so processing cannot be restricted")
+        case .objection where map.consents == nil, .consentWithdrawal where map.consents == nil:
+            throw DSRError.configuration("the data map names no consents table, so consents cannot be withdrawn")
         case .access, .export: return nil
+        default: break
+        }
+        let holds = HoldClock(today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd)
+        let schema = type == .rectification ? try stores.mappedSchema() : StoreSchema(tables: [:])
+        return stores.segments.map { bound -> StoreChange in
+            switch type {
+            case .erasure: return ErasurePlanner(map: bound.map, today: holds.today, fiscalYearEnd: holds.fiscalYearEnd)
+            case .rectification: return Rectification(map: bound.map, schema: schema, holds: holds)
+            case .restriction: return Restriction(map: bound.map)
+            case .objection, .consentWithdrawal, .access, .export: return ConsentWithdrawal(map: bound.map, now: now)
+            }
         }
     }
 }
@@ -54,5 +67,5 @@ public struct RunContext: Sendable {
 struct ResolvedRequest: Sendable {
     var record: LedgerRequest
     var request: DataSubjectRequest
-    var subject: StoreValue?
+    var person: Person?
 }

@@ -3,10 +3,9 @@ import Foundation
 import Logging
 
 /// The nightly sweep: held rows whose hold has ended are erased as the data map says, one
-/// store transaction per subject.
+/// store transaction per subject and store.
 struct ErasureSweep {
-    let store: CustomerStore
-    let map: DataMap
+    let stores: StoreSet
     let ledger: Ledger
     let logger: Logger
 
@@ -28,16 +27,22 @@ struct ErasureSweep {
         var failures = 0
         for (_, rows) in try due(today: today) {
             do {
-                erasedRows += try store.writing { session in
-                    var count = 0
-                    for table in map.tablesChildrenFirst {
-                        let keys = rows.filter { $0.table == table.name }.map(\.key)
-                        guard !keys.isEmpty else { continue }
-                        count += table.erasureDeletesRows
-                            ? try session.delete(from: table, keys: keys)
-                            : try session.update(table, ColumnChange.erasure(of: table), keys: keys)
+                // Linked stores first, as the night's changes commit; a kill between two
+                // stores leaves the rows unmarked, and erasing them again changes nothing.
+                for (name, store) in stores.commitOrder {
+                    erasedRows += try store.writing { session in
+                        var count = 0
+                        for bound in stores.segments where bound.storeName == name {
+                            for table in bound.map.tablesChildrenFirst {
+                                let keys = rows.filter { $0.table == table.name }.map(\.key)
+                                guard !keys.isEmpty else { continue }
+                                count += table.erasureDeletesRows
+                                    ? try session.delete(from: table, keys: keys)
+                                    : try session.update(table, ColumnChange.erasure(of: table), keys: keys)
+                            }
+                        }
+                        return count
                     }
-                    return count
                 }
                 try ledger.markErased(rows.map(\.id), now: now)
             } catch {

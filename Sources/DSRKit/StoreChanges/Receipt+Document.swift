@@ -8,6 +8,7 @@ extension Receipt {
         for table in tables {
             try document.beginItem("table")
             try document.property(.table, table.table)
+            if let store = table.store { try document.property(.store, store) }
             try document.property(.rowsDeleted, table.rowsDeleted)
             try document.property(.rowsChanged, table.rowsChanged)
             try document.property(.rowsUnchanged, table.rowsUnchanged)

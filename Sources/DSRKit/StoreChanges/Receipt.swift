@@ -7,6 +7,8 @@ public struct Receipt: Sendable, Codable, Equatable {
 
     public struct Table: Sendable, Codable, Equatable {
         public var table: String
+        /// The table's store, when the change spans several.
+        public var store: String?
         public var rowsDeleted = 0
         public var rowsChanged = 0
         /// Rows of the subject left as they were: nothing to change, or already done.
@@ -15,7 +17,7 @@ public struct Receipt: Sendable, Codable, Equatable {
         public var held: [Hold] = []
 
         enum CodingKeys: String, CodingKey {
-            case table, rowsDeleted = "rows_deleted", rowsChanged = "rows_changed"
+            case table, store, rowsDeleted = "rows_deleted", rowsChanged = "rows_changed"
             case rowsUnchanged = "rows_unchanged", columns, held
         }
     }
@@ -40,6 +42,31 @@ public struct Receipt: Sendable, Codable, Equatable {
         enum CodingKeys: String, CodingKey {
             case basis, lastDayHeld = "last_day_held", rows
         }
+    }
+
+    /// Adds what `other` says to this receipt: a table both name (one person's rows found
+    /// by two keys) adds up; the others follow in their order.
+    public mutating func absorb(_ other: Receipt) {
+        for table in other.tables {
+            guard let index = tables.firstIndex(where: { $0.table == table.table && $0.store == table.store }) else {
+                tables.append(table)
+                continue
+            }
+            tables[index].rowsDeleted += table.rowsDeleted
+            tables[index].rowsChanged += table.rowsChanged
+            tables[index].rowsUnchanged += table.rowsUnchanged
+            if tables[index].columns.isEmpty { tables[index].columns = table.columns }
+            tables[index].held += table.held
+        }
+    }
+
+    /// The receipt with every table placed in `store`.
+    public func placed(in store: String?) -> Receipt {
+        Receipt(tables: tables.map { table in
+            var table = table
+            table.store = store
+            return table
+        })
     }
 
     /// Whether carrying the request out changed nothing (it had been done before).

@@ -78,10 +78,9 @@ struct Restriction: StoreChange {
     let map: DataMap
 
     func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        // A segment without flags has nothing to restrict; a map without any is refused
+        // before the change is made (`RunContext.storeChanges`).
         let flagged = map.tables.filter { $0.restrictionFlag != nil }
-        guard !flagged.isEmpty else {
-            throw DSRError.configuration("the data map names no restriction_flag, so processing cannot be restricted")
-        }
         var receipt = Receipt(tables: [])
         for table in flagged {
             let changes = ColumnChange.restrict(table)
@@ -107,8 +106,9 @@ struct ConsentWithdrawal: StoreChange {
     let now: Date
 
     func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
+        // The consents table is in one segment; the others have none to withdraw.
         guard let consents = map.consents, let table = map.table(named: consents.table) else {
-            throw DSRError.configuration("the data map names no consents table, so consents cannot be withdrawn")
+            return StoreChangeResult(receipt: Receipt(tables: []))
         }
         var filter: [String: [String]] = [:]
         if let purposes = request.scope?.purposes, !purposes.isEmpty { filter[consents.purposeColumn] = purposes }

@@ -12,7 +12,7 @@ struct StoreChangeStage {
     let ledger: Ledger
     let outbox: Outbox
 
-    private var store: CustomerStore { context.store }
+    private var stores: StoreSet { context.stores }
     private var map: DataMap { context.map }
     private var keyring: SubjectKeyring { context.keyring }
 
@@ -67,10 +67,14 @@ struct StoreChangeStage {
             do {
                 let planned = try plan(item, now: now)
                 var receipt = planned.recordedReceipt
-                if let subject = item.subject, planned.reference != nil {
-                    receipt = try store.reading { session in
-                        try planned.change.carryOut(for: item.request, subject: subject, in: PreviewSession(reads: session)).receipt
+                if let person = item.person, planned.reference != nil {
+                    var whole = Receipt(tables: [])
+                    for (name, store) in stores.stores {
+                        whole.absorb(try store.reading { session in
+                            try carryOut(planned, person: person, in: name, sessions: { _ in PreviewSession(reads: session) }).receipt
+                        })
                     }
+                    receipt = whole
                 }
                 return PreviewedRequest(transition: .completion(of: item.record, subjectReference: planned.reference), receipt: receipt)
             } catch {
@@ -79,13 +83,16 @@ struct StoreChangeStage {
         }
     }
 
-    /// A request ready to be carried out: its change, its subject's reference, and for a
-    /// subject no longer found, what the ledger says an earlier run did.
+    /// A request ready to be carried out: its change in each segment, its subject's
+    /// reference, and what the ledger says an earlier run did (for a subject no longer
+    /// found, and for the stores already done).
     private struct Planned {
         var item: ResolvedRequest
-        var change: StoreChange
+        var changes: [StoreChange]
         var reference: String?
         var recordedReceipt: Receipt?
+        /// The receipts of the linked stores an interrupted run finished, by store name.
+        var storesDone: [String: Receipt] = [:]
     }
 
     /// A request carried out on the store, waiting for its receipt.
@@ -101,63 +108,146 @@ struct StoreChangeStage {
         var reason: String
     }
 
-    /// What must be known before the store is touched: the change to make, and whether the
-    /// subject may be changed now.
+    /// What must be known before the store is touched: the changes to make, and whether the
+    /// person may be changed now.
     private func plan(_ item: ResolvedRequest, now: Date) throws -> Planned {
-        guard let change = try context.storeChange(for: item.record.type, now: now) else {
+        guard let changes = try context.storeChanges(for: item.record.type, now: now) else {
             preconditionFailure("access and export are answered, not carried out")
         }
-        guard let subject = item.subject else {
+        guard let person = item.person else {
             // Done by a run killed before it could finish: the identities may no longer
             // find the person, but the ledger knows what was done.
             let recorded = try ledger.recordedChange(requestID: item.record.id)
-            return Planned(item: item, change: change, reference: recorded?.subjectReference, recordedReceipt: recorded?.receipt)
+            return Planned(item: item, changes: changes, reference: recorded?.subjectReference, recordedReceipt: recorded?.receipt)
         }
-        if let reason = try ChangeGate(ledger: ledger, keyring: keyring, map: map).waitingReason(for: item.record.type, subject: subject) {
+        if let reason = try ChangeGate(ledger: ledger).waitingReason(for: item.record.type,
+                                                                      references: person.references(keyring: keyring, stores: stores)) {
             throw Waiting(reason: reason)
         }
-        return Planned(item: item, change: change, reference: keyring.subjectReference(table: map.subject.table, key: subject))
+        return Planned(item: item, changes: changes, reference: person.reference(keyring: keyring, stores: stores),
+                       storesDone: stores.isLinked ? try ledger.partsDone(requestID: item.record.id) : [:])
     }
 
-    /// Carries out the batch in one store transaction, a savepoint per subject, and records
-    /// what was done (with the batch's suppressions) in one ledger transaction that commits
-    /// before the store's. Killed between the two commits, the next run carries the batch
-    /// out again and the ledger's trail says it was redone.
-    private func change(_ planned: [Planned], now: Date) throws -> (done: [Done], transitions: [Ledger.Transition]) {
-        var done: [Done] = []
-        var transitions: [Ledger.Transition] = []
-        var records: [Ledger.StoreChangeRecord] = []
-        var recordedIndices: [Int] = []
-        let receipts: [Receipt] = try store.writing { session in
-            // Requests of one type read the same tables: each table once for all their subjects.
-            let batch = BatchReadSession.Batch(map: map)
-            let sessions = Dictionary(grouping: planned.filter { $0.reference != nil }, by: \.item.record.type).mapValues { items in
-                BatchReadSession(session, subjects: items.compactMap(\.item.subject), batch: batch)
+    /// Carries out one request's changes in the segments of one store, on the sessions the
+    /// caller gives per segment, and says what changed there.
+    private func carryOut(_ planned: Planned, person: Person, in storeName: String,
+                          sessions: (Int) -> StoreSession) throws -> StoreChangeResult {
+        var result = StoreChangeResult(receipt: Receipt(tables: []))
+        for (index, bound) in stores.segments.enumerated() where bound.storeName == storeName {
+            for key in person.keys[index] {
+                let part = try planned.changes[index].carryOut(for: planned.item.request, subject: key, in: sessions(index))
+                result.receipt.absorb(part.receipt.placed(in: stores.isLinked ? storeName : nil))
+                result.deferred += part.deferred
             }
-            for item in planned {
-                var receipt = item.recordedReceipt ?? Receipt(tables: [])
-                if let subject = item.item.subject, let reference = item.reference {
-                    let session = sessions[item.item.record.type]!
-                    do {
-                        let result = try session.atomically {
-                            try item.change.carryOut(for: item.item.request, subject: subject, in: session)
-                        }
-                        receipt = result.receipt
-                        recordedIndices.append(done.count)
-                        records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
-                                             receipt: result.receipt, deferred: result.deferred))
-                    } catch {
-                        transitions.append(transition(item.item, error))
+        }
+        return result
+    }
+
+    /// Carries out the batch store by store in `StoreSet.commitOrder`, one transaction per
+    /// store with a savepoint per request, so a request is either fully changed in a store
+    /// or untouched there, and one failure does not stop the others. In each linked store
+    /// the ledger records what was done before the store commits and marks it done after;
+    /// the subject table's store goes last, recording the whole change (with the batch's
+    /// suppressions) in the ledger transaction that commits before the store's. Killed
+    /// between two commits, the next run skips the stores marked done and carries out the
+    /// rest; killed between a store's commit and its mark, it carries that store out again,
+    /// which changes nothing, and the ledger's trail says it was redone.
+    private func change(_ planned: [Planned], now: Date) throws -> (done: [Done], transitions: [Ledger.Transition]) {
+        var transitions: [Ledger.Transition] = []
+        var receipts = planned.map { $0.recordedReceipt ?? Receipt(tables: []) }
+        var partsByStore: [String: [Int: Receipt]] = [:]
+        var deferred = Array(repeating: [Ledger.DeferredRow](), count: planned.count)
+        var failed: Set<Int> = []
+        let order = stores.commitOrder
+        for (position, (name, store)) in order.enumerated() {
+            let isLast = position == order.count - 1
+            var doneHere: [String] = []
+            let recorded: [Receipt] = try store.writing { session in
+                let sessions = batchSessions(planned, in: name, on: session)
+                var parts: [Ledger.StoreChangePart] = []
+                for (index, item) in planned.enumerated() where !failed.contains(index) {
+                    guard let person = item.item.person, let reference = item.reference else { continue }
+                    if let done = item.storesDone[name] {
+                        partsByStore[name, default: [:]][index] = done
                         continue
                     }
+                    do {
+                        let result = try session.atomically {
+                            try carryOut(item, person: person, in: name) { sessions[$0]![item.item.record.type]! }
+                        }
+                        partsByStore[name, default: [:]][index] = result.receipt
+                        if isLast {
+                            deferred[index] += result.deferred
+                        } else {
+                            parts.append(.init(requestID: item.item.record.id, subjectReference: reference, receipt: result.receipt,
+                                               deferred: result.deferred))
+                            doneHere.append(item.item.record.id)
+                        }
+                    } catch {
+                        transitions.append(transition(item.item, error))
+                        failed.insert(index)
+                    }
                 }
-                done.append(Done(item: item.item, receipt: receipt, reference: item.reference,
-                                 suppressions: suppressions(for: item.item.request, of: item.change)))
+                guard isLast else {
+                    try ledger.recordParts(parts, store: name, now: now)
+                    return []
+                }
+                return try recordWhole(planned, receipts: &receipts, partsByStore: partsByStore, deferred: deferred,
+                                       failed: failed, now: now)
             }
-            return try ledger.recordChanges(records, suppressing: done.flatMap(\.suppressions), now: now)
+            if isLast {
+                for (index, receipt) in zip(planned.indices.filter { isRecorded(planned[$0], failed: failed) }, recorded) {
+                    receipts[index] = receipt
+                }
+            } else {
+                try ledger.markPartsDone(requestIDs: doneHere, store: name, now: now)
+            }
         }
-        for (index, receipt) in zip(recordedIndices, receipts) { done[index].receipt = receipt }
+        let done = planned.indices.filter { !failed.contains($0) }.map { index in
+            Done(item: planned[index].item, receipt: receipts[index], reference: planned[index].reference,
+                 suppressions: suppressions(for: planned[index].item.request, of: planned[index].changes[0]))
+        }
         return (done, transitions)
+    }
+
+    /// Whether the request's whole change is recorded in the ledger with the subject
+    /// table's store: it was carried out tonight and did not fail.
+    private func isRecorded(_ item: Planned, failed: Set<Int>) -> Bool {
+        item.item.person != nil && item.reference != nil
+    }
+
+    /// Records the changes of the requests carried out, each receipt put together from its
+    /// stores in segment order, with the batch's suppressions; returns the receipts the
+    /// ledger keeps, in the order of the recorded requests.
+    private func recordWhole(_ planned: [Planned], receipts: inout [Receipt], partsByStore: [String: [Int: Receipt]],
+                             deferred: [[Ledger.DeferredRow]], failed: Set<Int>, now: Date) throws -> [Receipt] {
+        var records: [Ledger.StoreChangeRecord] = []
+        var suppressed: [Ledger.Suppression] = []
+        for (index, item) in planned.enumerated() where !failed.contains(index) {
+            suppressed += suppressions(for: item.item.request, of: item.changes[0])
+            guard isRecorded(item, failed: failed), let reference = item.reference else { continue }
+            var receipt = Receipt(tables: [])
+            for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
+            receipts[index] = receipt
+            records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
+                                 receipt: receipt, deferred: deferred[index]))
+        }
+        return try ledger.recordChanges(records, suppressing: suppressed, now: now)
+    }
+
+    /// The batch sessions of one store: per segment and request type, a session that reads
+    /// each table once for all the batch's keys in that segment (requests of one type read
+    /// the same tables).
+    private func batchSessions(_ planned: [Planned], in storeName: String, on session: StoreSession) -> [Int: [RequestType: StoreSession]] {
+        var sessions: [Int: [RequestType: StoreSession]] = [:]
+        let changing = planned.filter { $0.reference != nil && $0.item.person != nil }
+        for (index, bound) in stores.segments.enumerated() where bound.storeName == storeName {
+            let batch = BatchReadSession.Batch(map: bound.map)
+            sessions[index] = Dictionary(grouping: changing, by: \.item.record.type).mapValues { items in
+                BatchReadSession(session, subjects: items.flatMap { $0.item.person!.keys[index] }, batch: batch)
+            }
+        }
+        return sessions
     }
 
     private func suppressions(for request: DataSubjectRequest, of change: StoreChange) -> [Ledger.Suppression] {

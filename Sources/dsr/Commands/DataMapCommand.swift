@@ -43,6 +43,8 @@ struct DataMapCommand: ParsableCommand {
         var subject: String?
         @Option(name: .customLong("identity"), help: "A column of the subject table requests may name; repeatable (default: email- and phone-like columns and the key).")
         var identities: [String] = []
+        @Option(help: "The configured store to describe, by name (default: the first in the configuration).")
+        var store: String?
         @Option(help: "Write the map to this file (refused if it exists); - or none: standard output.")
         var out: String?
         @OptionGroup var output: OutputOptions
@@ -51,7 +53,11 @@ struct DataMapCommand: ParsableCommand {
         func run() throws {
             try withExitStatus {
                 let configuration = try Configuration.load(from: Configuration.resolveFile(explicit: options.config))
-                let store = try Installation.store(of: configuration, keyring: nil, logger: options.logging.logger)
+                guard let named = store.map({ name in configuration.stores.first { $0.name == name } }) ?? configuration.stores.first else {
+                    throw DSRError(.usage, "--store: the configuration names no store '\(store ?? "")'; it names "
+                                   + configuration.stores.map(\.name).joined(separator: ", "))
+                }
+                let store = try StoreSet.open(named.location, keyring: nil, logger: options.logging.logger)
                 let yaml = try DataMapScaffold(schema: try store.schema(), subject: subject, identityColumns: identities).yaml
                 guard let out, !StandardStream.isStandard(out) else {
                     output.print(text: String(yaml.dropLast(yaml.hasSuffix("\n") ? 1 : 0)), ["datamap": yaml])
