@@ -1,0 +1,162 @@
+@testable import DSRKit
+import DSRCore
+import Foundation
+import GRDB
+import Testing
+
+/// A data map over two stores: the demo shop (SQLite or PostgreSQL) and a newsletter store
+/// of its own (SQLite) whose subscribers are linked to customers by email. Answers and
+/// changes reach both; someone only the newsletter knows is found there.
+@Suite struct SeveralStoresTests {
+    let workspace: TestWorkspace
+
+    init() throws {
+        workspace = try TestWorkspace()
+    }
+
+    /// The newsletter store's people: a customer under another spelling of their email, a
+    /// subscriber who never bought (Nordic letters, stored in NFC), and a stranger.
+    static let newsletterOnly = "åse.ødegård@example.no"
+
+    private func linkedDemo(on kind: StoreKind) throws -> (configuration: URL, customerEmail: String) {
+        let configuration = try workspace.demo(on: kind)
+        let folder = configuration.deletingLastPathComponent()
+        let email = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1")[0][0]
+        let marketing = try DatabaseQueue(path: folder.appendingPathComponent("marketing.sqlite").path)
+        try marketing.write { db in
+            try db.execute(sql: """
+                CREATE TABLE subscribers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, first_name TEXT, signed_up_at TEXT NOT NULL);
+                CREATE INDEX subscribers_email_lookup ON subscribers (lower(trim(email)));
+                CREATE TABLE newsletter_opens (id INTEGER PRIMARY KEY,
+                    subscriber_id INTEGER NOT NULL REFERENCES subscribers(id) ON DELETE CASCADE, opened_at TEXT NOT NULL);
+                """)
+            try db.execute(sql: "INSERT INTO subscribers VALUES (1, ?, 'Kari', '2025-01-02'), (2, ?, 'Åse', '2025-03-04'), (3, 'stranger@example.org', NULL, '2025-05-06')",
+                           arguments: [" " + email.uppercased(), Self.newsletterOnly])
+            try db.execute(sql: "INSERT INTO newsletter_opens VALUES (1, 1, '2026-01-10'), (2, 2, '2026-02-11'), (3, 2, '2026-02-12'), (4, 3, '2026-02-13')")
+        }
+        try marketing.close()
+        var text = try String(contentsOf: configuration, encoding: .utf8)
+        let lines = text.components(separatedBy: "\n")
+        let start = lines.firstIndex(of: "store:")!
+        let end = lines[(start + 1)...].firstIndex { !$0.hasPrefix("  ") }!
+        let shop = lines[(start + 1)..<end].map { "  " + $0 }
+        text = (lines[..<start] + ["stores:", "  shop:"] + shop + ["  marketing:", "    type: sqlite", "    path: marketing.sqlite"]
+                + lines[end...]).joined(separator: "\n")
+        try Data(text.utf8).write(to: configuration)
+        let mapURL = folder.appendingPathComponent("datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8).replacingOccurrences(of: "\ntables:\n", with: """
+
+            tables:
+              subscribers:
+                store: marketing
+                link: {identity: email}
+                description: Your newsletter subscription.
+                purposes: [Newsletter]
+                legal_basis: Art. 6(1)(a) consent
+                recipients: [Mailchimp (newsletter delivery)]
+                retention: Until you unsubscribe.
+                erasure: delete
+                columns:
+                  id: {category: identification}
+                  email: {category: contact, provided: true}
+                  first_name: {category: identification, provided: true}
+                  signed_up_at: {category: behavioural}
+              newsletter_opens:
+                store: marketing
+                references: {subscriber_id: subscribers.id}
+                description: When you opened our newsletters.
+                purposes: [Newsletter statistics]
+                legal_basis: Art. 6(1)(f) legitimate interests
+                retention: 12 months.
+                erasure: delete
+                columns:
+                  id: {category: identification}
+                  opened_at: {category: behavioural}
+
+            """)
+        try Data(map.utf8).write(to: mapURL)
+        let inbox = folder.appendingPathComponent("inbox")
+        for name in try FileManager.default.contentsOfDirectory(atPath: inbox.path) {
+            try FileManager.default.removeItem(at: inbox.appendingPathComponent(name))
+        }
+        return (configuration, email)
+    }
+
+    private func drop(_ id: String, _ type: String, email: String, formats: String = "[json, xml]") throws {
+        try workspace.write("""
+            id: \(id)
+            type: \(type)
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {email: "\(email)"}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            formats: \(formats)
+            """, to: "demo/inbox/\(id).yaml")
+    }
+
+    private func marketingRows(_ sql: String) throws -> [[String: String]] {
+        try AnswerDocuments.rows(workspace.url("demo/marketing.sqlite"), sql)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anAccessAnswerHoldsThePersonsRowsFromBothStores(_ kind: StoreKind) throws {
+        let (configuration, email) = try linkedDemo(on: kind)
+        #expect(try workspace.installation(configuration).checkDataMap().errors == [])
+        try drop("R-1", "access", email: email.lowercased())
+        // Åse writes her address decomposed (NFD); the store holds it composed.
+        try drop("R-2", "access", email: Self.newsletterOnly.decomposedStringWithCanonicalMapping.uppercased())
+        let summary = try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        #expect(summary.exitStatus == .success)
+        let outbox = workspace.url("demo/outbox")
+        let customer = try AnswerDocuments.json(outbox, "R-1", .accessReport)
+        let rows = AnswerDocuments.rowsByTable(customer)
+        #expect(rows["customers"]?.count == 1)
+        #expect(rows["subscribers"]?.map { $0["first_name"] } == ["text:Kari"])
+        #expect(rows["newsletter_opens"]?.map { $0["opened_at"] } == ["text:2026-01-10"])
+        let stores = (customer["tables"] as! [[String: Any]]).map { "\($0["table"]!):\($0["store"] ?? "")" }
+        #expect(stores.contains("customers:shop") && stores.contains("subscribers:marketing"))
+        let subscriber = AnswerDocuments.rowsByTable(try AnswerDocuments.json(outbox, "R-2", .accessReport))
+        #expect(subscriber["subscribers"]?.map { $0["first_name"] } == ["text:Åse"])
+        #expect(subscriber["newsletter_opens"]?.count == 2)
+        #expect(subscriber["customers"] == [])
+        let validator = try XMLSchemaValidator(schemaURL: ExternalTools.schema("access-report.xsd"))
+        for id in ["R-1", "R-2"] {
+            #expect(validator.errors(validating: outbox.appendingPathComponent("\(id)/\(AnswerKind.accessReport.fileStem).xml")) == [])
+        }
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("access-report.schema.json"),
+                                                   documents: ["R-1", "R-2"].map { outbox.appendingPathComponent("\($0)/\(AnswerKind.accessReport.fileStem).json") }) == [])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func anErasureErasesInBothStoresAndTheReceiptNamesBoth(_ kind: StoreKind) throws {
+        let (configuration, email) = try linkedDemo(on: kind)
+        try drop("E-1", "erasure", email: email)
+        try drop("E-2", "erasure", email: Self.newsletterOnly)
+        let customersBefore = try workspace.storeRows(configuration, "SELECT id, email FROM customers ORDER BY id")
+        let summary = try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        #expect(summary.exitStatus == .success)
+        #expect(try marketingRows("SELECT id FROM subscribers") == [["id": "number:3"]])
+        #expect(try marketingRows("SELECT id FROM newsletter_opens") == [["id": "number:4"]])
+        let customersAfter = try workspace.storeRows(configuration, "SELECT id, email FROM customers ORDER BY id")
+        #expect(customersAfter[0][1] == "erased@invalid")
+        // The newsletter-only person's erasure touched nothing in the shop.
+        #expect(Array(customersAfter.dropFirst()) == Array(customersBefore.dropFirst()))
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/E-1/receipt.json"))) as! [String: Any]
+        let tables = (receipt["tables"] as! [[String: Any]]).map { "\($0["store"] ?? ""):\($0["table"]!)" }
+        #expect(tables.contains("shop:customers") && tables.contains("marketing:subscribers") && tables.contains("marketing:newsletter_opens"))
+        let validator = try XMLSchemaValidator(schemaURL: ExternalTools.schema("receipt.xsd"))
+        #expect(validator.errors(validating: workspace.url("demo/outbox/E-1/receipt.xml")) == [])
+        let ledger = try workspace.installation(configuration).ledger()
+        #expect(try ledger.requests().allSatisfy { $0.state == .completed })
+        #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
+    }
+
+    @Test func aLinkAcrossStoresIsCheckedAgainstBothStores() throws {
+        let (configuration, _) = try linkedDemo(on: .sqlite)
+        let marketing = try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path)
+        try marketing.write { try $0.execute(sql: "DROP INDEX subscribers_email_lookup") }
+        try marketing.close()
+        let check = try workspace.installation(configuration).checkDataMap()
+        #expect(check.passed)
+        #expect(check.warnings.contains { $0.field == "identities.email" && $0.message.contains("CREATE INDEX") && $0.message.contains("subscribers") })
+    }
+}
