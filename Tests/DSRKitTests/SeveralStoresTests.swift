@@ -159,4 +159,105 @@ import Testing
         #expect(check.passed)
         #expect(check.warnings.contains { $0.field == "identities.email" && $0.message.contains("CREATE INDEX") && $0.message.contains("subscribers") })
     }
+
+    /// The linked store commits first and is marked done; the subject table's store then
+    /// fails (a trigger refuses the change). The next run carries out the shop's part only:
+    /// a subscriber who signed up again in between is left alone, and the receipt still
+    /// names both stores.
+    @Test func aRunStoppedBetweenTheStoresFinishesOnlyTheRest() throws {
+        let (configuration, email) = try linkedDemo(on: .sqlite)
+        let shop = try DatabaseQueue(path: workspace.url("demo/store.sqlite").path)
+        try shop.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE UPDATE ON customers BEGIN SELECT RAISE(ABORT, 'refused'); END") }
+        try drop("E-1", "erasure", email: email)
+        try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        let ledger = try workspace.installation(configuration).ledger()
+        #expect(try ledger.requests(id: "E-1").first?.state == .failed)
+        #expect(try marketingRows("SELECT id FROM subscribers ORDER BY id") == [["id": "number:2"], ["id": "number:3"]])
+        #expect(try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1") == [[email]])
+        try shop.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        try shop.close()
+        let marketing = try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path)
+        try marketing.write { try $0.execute(sql: "INSERT INTO subscribers VALUES (9, ?, NULL, '2026-11-22')", arguments: [email]) }
+        try marketing.close()
+        try workspace.runNightly(configuration, at: "2026-11-23T02:00:00+01:00")
+        #expect(try ledger.requests(id: "E-1").first?.state == .completed)
+        #expect(try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1") == [["erased@invalid"]])
+        #expect(try marketingRows("SELECT id FROM subscribers ORDER BY id") == [["id": "number:2"], ["id": "number:3"], ["id": "number:9"]])
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/E-1/receipt.json"))) as! [String: Any]
+        let deleted = (receipt["tables"] as! [[String: Any]]).filter { $0["store"] as? String == "marketing" }.map { $0["rows_deleted"] as! Int }
+        #expect(deleted.reduce(0, +) == 2)
+        #expect(try ledger.auditEntries(requestID: "E-1").filter { $0.action == "erasure" }.count == 1)
+        #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
+    }
+
+    /// Nights of erasures killed at random moments, then a last run: everyone is erased in
+    /// both stores, each erasure recorded once, and no one is left erased in one store only.
+    @Test func killedNightsLeaveNoOneErasedInOneStoreOnly() throws {
+        let (configuration, _) = try linkedDemo(on: .sqlite)
+        let count = 150
+        let emails = try workspace.storeRows(configuration, "SELECT id, email FROM customers WHERE id BETWEEN 11 AND \(10 + count) ORDER BY id")
+        let marketing = try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path)
+        try marketing.write { db in
+            for (offset, row) in emails.enumerated() {
+                try db.execute(sql: "INSERT INTO subscribers VALUES (?, ?, NULL, '2025-01-01')", arguments: [100 + offset, row[1]])
+                try db.execute(sql: "INSERT INTO newsletter_opens VALUES (?, ?, '2026-01-01')", arguments: [100 + offset, 100 + offset])
+            }
+        }
+        try marketing.close()
+        for (offset, row) in emails.enumerated() { try drop("K-\(offset)", "erasure", email: row[1]) }
+        var generator = SplitMix(seed: 20261201)
+        var killed = 0
+        for _ in 0..<10 {
+            let process = Process()
+            process.executableURL = ExternalTools.dsrBinary
+            process.arguments = ["run", "nightly", "--config", configuration.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32(20_000 + generator.next() % 400_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(killed >= 5, "the runs ended before they could be killed (\(killed) of 10)")
+        let final = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
+        let erasedInShop = try workspace.storeRows(configuration, "SELECT count(*) FROM customers WHERE id BETWEEN 11 AND \(10 + count) AND email = 'erased@invalid'")
+        #expect(erasedInShop == [["\(count)"]])
+        #expect(try marketingRows("SELECT count(*) AS n FROM subscribers WHERE id >= 100") == [["n": "number:0"]])
+        #expect(try marketingRows("SELECT count(*) AS n FROM newsletter_opens WHERE id >= 100") == [["n": "number:0"]])
+        let ledger = try Ledger(url: workspace.url("demo/ledger/ledger.sqlite"))
+        #expect(try ledger.requests().allSatisfy { $0.state == .completed })
+        let erasures = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM audit WHERE action = 'erasure'")!
+        }
+        #expect(erasures == count)
+        #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
+    }
+
+    /// A store that cannot be reached stops the run (74) before anything changes in the
+    /// other; once it is back, the next run does everything once.
+    @Test func anUnreachableStoreStopsTheRunBeforeAnyChange() throws {
+        let (configuration, email) = try linkedDemo(on: .sqlite)
+        try drop("E-1", "erasure", email: email)
+        let reachable = try String(contentsOf: configuration, encoding: .utf8)
+        let unreachable = reachable.replacingOccurrences(of: "  marketing:\n    type: sqlite\n    path: marketing.sqlite",
+                                                         with: "  marketing:\n    type: postgres\n    url: postgres://dsr@127.0.0.1:1/marketing")
+        #expect(unreachable != reachable)
+        try Data(unreachable.utf8).write(to: configuration)
+        let stopped = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(stopped.status == 74, "\(stopped.stderr)")
+        #expect(stopped.stderr.contains("127.0.0.1:1") && !stopped.stderr.contains(email))
+        #expect(try AnswerDocuments.rows(workspace.url("demo/store.sqlite"), "SELECT email FROM customers WHERE id = 1") == [["email": "text:\(email)"]])
+        #expect(try marketingRows("SELECT count(*) AS n FROM subscribers") == [["n": "number:3"]])
+        try Data(reachable.utf8).write(to: configuration)
+        let finished = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(finished.status == 0, "\(finished.stderr)")
+        #expect(try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1") == [["erased@invalid"]])
+        #expect(try marketingRows("SELECT count(*) AS n FROM subscribers") == [["n": "number:2"]])
+        let ledger = try workspace.installation(configuration).ledger()
+        #expect(try ledger.auditEntries(requestID: "E-1").filter { $0.action == "erasure" }.count == 1)
+    }
 }
