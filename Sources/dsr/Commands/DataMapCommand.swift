@@ -20,7 +20,7 @@ struct DataMapCommand: ParsableCommand {
                 let installation = try options.installation()
                 let check = try installation.checkDataMap()
                 let verdict = check.passed
-                    ? "data map fits \(try installation.store().displayName) (\(check.warnings.count) warning(s))"
+                    ? "data map fits \(try installation.stores().stores.map(\.store.displayName).joined(separator: " and ")) (\(check.warnings.count) warning(s))"
                     : "data map does not fit: \(check.errors.count) error(s), \(check.warnings.count) warning(s)"
                 output.print(text: (check.findings.map(\.description) + [verdict]).joined(separator: "\n"), json: check.json())
                 return check.passed ? .success : .configuration
