@@ -30,27 +30,12 @@ import Testing
     }
 
     func start() throws -> Process {
-        let process = Process()
-        process.executableURL = ExternalTools.dsrBinary
-        process.arguments = ["run", "nightly", "--config", configuration.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+        try ExternalTools.startNight(configuration)
     }
 
     @Test func killedRunsAreFinishedWithoutDoingAnythingTwice() throws {
         var generator = SplitMix(seed: 20261122)
-        var killed = 0
-        for _ in 0..<12 {
-            let process = try start()
-            usleep(UInt32(10_000 + generator.next() % 300_000))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killed += 1
-            }
-            process.waitUntilExit()
-        }
+        let killed = try ExternalTools.killedNights(configuration, runs: 12, generator: &generator, within: 10_000..<310_000)
         #expect(killed >= 6, "the runs ended before they could be killed (\(killed) of 12); the test proves little")
         let final = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
         #expect(final.status == 0, "\(final.stdout)\(final.stderr)")

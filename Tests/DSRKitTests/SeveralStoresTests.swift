@@ -206,21 +206,7 @@ import Testing
         try marketing.close()
         for (offset, row) in emails.enumerated() { try drop("K-\(offset)", "erasure", email: row[1]) }
         var generator = SplitMix(seed: 20261201)
-        var killed = 0
-        for _ in 0..<10 {
-            let process = Process()
-            process.executableURL = ExternalTools.dsrBinary
-            process.arguments = ["run", "nightly", "--config", configuration.path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32(20_000 + generator.next() % 400_000))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killed += 1
-            }
-            process.waitUntilExit()
-        }
+        let killed = try ExternalTools.killedNights(configuration, runs: 10, generator: &generator, within: 20_000..<420_000)
         #expect(killed >= 5, "the runs ended before they could be killed (\(killed) of 10)")
         let final = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
         #expect(final.status == 0, "\(final.stdout)\(final.stderr)")

@@ -52,6 +52,34 @@ enum ExternalTools {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts the built `dsr` on a configuration's nightly job, its output discarded.
+    static func startNight(_ configuration: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = dsrBinary
+        process.arguments = ["run", "nightly", "--config", configuration.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Starts the nightly job `runs` times, one after the other, each killed (SIGKILL) after
+    /// a random number of microseconds `within` the range if it is still running; returns
+    /// how many were killed.
+    static func killedNights(_ configuration: URL, runs: Int, generator: inout SplitMix, within delays: Range<UInt64>) throws -> Int {
+        var killed = 0
+        for _ in 0..<runs {
+            let process = try startNight(configuration)
+            usleep(UInt32(delays.lowerBound + UInt64(generator.next()) % UInt64(delays.count)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        return killed
+    }
+
     /// Runs the built `dsr` with `arguments`.
     static func dsr(_ arguments: [String], in folder: URL? = nil) throws -> Output {
         try run(dsrBinary, arguments, in: folder)
