@@ -246,4 +246,40 @@ import Testing
         let ledger = try workspace.installation(configuration).ledger()
         #expect(try ledger.auditEntries(requestID: "E-1").filter { $0.action == "erasure" }.count == 1)
     }
+
+    /// A breach scope over both stores counts a customer the shop and the newsletter both
+    /// hold once, and someone only the newsletter holds once; the rows count per store.
+    @Test(arguments: StoreKind.allCases)
+    func aBreachOverBothStoresCountsEachPersonOnce(_ kind: StoreKind) throws {
+        let (configuration, email) = try linkedDemo(on: kind)
+        try workspace.write("email\n\(email)\n\(Self.newsletterOnly.decomposedStringWithCanonicalMapping)\n", to: "demo/breaches/BR-TWO.csv")
+        let breach = try workspace.write("""
+            id: BR-TWO
+            title: Newsletter list and two customer records exposed
+            aware_at: 2026-11-20T14:37:00+01:00
+            occurred_from: 2026-11-20T09:12:00+01:00
+            types: [confidentiality]
+            cause: accidental
+            description: A test export of both systems was left readable.
+            discovered_how: Found in a review.
+            scope:
+              - {table: customers, columns: [email], where: {id: [1, 2]}}
+              - {table: subscribers, columns: [email, first_name], all: true}
+              - {table: newsletter_opens, columns: [opened_at], ids_file: BR-TWO.csv}
+            subject_categories: [customers, newsletter subscribers]
+            data_encrypted: false
+            likely_consequences: Unwanted mail.
+            measures_taken: Access removed.
+            measures_proposed: Exports are reviewed.
+            notify_authority: true
+            """, to: "demo/breaches/BR-TWO.yaml")
+        let record = try workspace.installation(configuration).breachRegister().open(breach, now: Timestamp.parse("2026-11-20T15:00:00+01:00")!)
+        // Customers 1 and 2, customer 1 again through the link, Åse and the stranger.
+        #expect(record.measurement.people == 4)
+        #expect(record.measurement.records == 2 + 3 + 3)
+        #expect(record.measurement.identitiesListed == 2 && record.measurement.identitiesUnmatched == 0)
+        let tables = Dictionary(uniqueKeysWithValues: record.measurement.tables.map { ($0.table, ($0.store, $0.records, $0.people)) })
+        #expect(tables["customers"]?.0 == "shop" && tables["subscribers"]?.0 == "marketing")
+        #expect(tables["subscribers"]?.1 == 3 && tables["newsletter_opens"]?.1 == 3 && tables["newsletter_opens"]?.2 == 2)
+    }
 }

@@ -96,6 +96,14 @@ public struct DataMap: Sendable {
         public var normalization: IdentityNormalization
         /// Whether a rectification may change this identity's column.
         public var rectifiable: Bool
+
+        public init(name: String, table: String, column: String, normalization: IdentityNormalization, rectifiable: Bool) {
+            self.name = name
+            self.table = table
+            self.column = column
+            self.normalization = normalization
+            self.rectifiable = rectifiable
+        }
     }
 
     /// Facts about the processing as a whole, for the access report.

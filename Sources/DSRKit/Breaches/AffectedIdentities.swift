@@ -8,29 +8,31 @@ enum AffectedIdentities {
     /// The most identities looked up in one statement.
     static let chunkSize = 5000
 
-    /// The scope as store selections, with identities files resolved to subject keys.
-    static func selections(for scope: [BreachScopeEntry], map: DataMap, store: CustomerStore,
-                           parser: RequestFileParser) throws -> (selections: [ScopeSelection], listed: Int, unmatched: Int) {
-        var selections: [ScopeSelection] = []
+    /// The scope as store selections, per segment of the data map (in `StoreSet.segments`
+    /// order), with identities files resolved to each segment's keys of the people named.
+    static func selections(for scope: [BreachScopeEntry], stores: StoreSet,
+                           parser: RequestFileParser) throws -> (selections: [[ScopeSelection]], listed: Int, unmatched: Int) {
+        var selections = Array(repeating: [ScopeSelection](), count: stores.segments.count)
         var listed = 0
         var unmatched = 0
-        var resolvedByPath: [String: [StoreValue]] = [:]
+        var resolvedByPath: [String: [[StoreValue]]] = [:]
         for entry in scope {
-            guard let table = map.table(named: entry.table) else {
+            guard let segment = stores.segments.firstIndex(where: { $0.map.table(named: entry.table) != nil }),
+                  let table = stores.segments[segment].map.table(named: entry.table) else {
                 throw DSRError.badInput("scope: table '\(entry.table)' is no longer in the data map")
             }
             switch entry.rows {
-            case .all: selections.append(ScopeSelection(table: table, rows: .all))
-            case .matching(let conditions): selections.append(ScopeSelection(table: table, rows: .matching(conditions)))
+            case .all: selections[segment].append(ScopeSelection(table: table, rows: .all))
+            case .matching(let conditions): selections[segment].append(ScopeSelection(table: table, rows: .matching(conditions)))
             case .identitiesFile(let path):
                 // Several tables may name the same file: it is read, resolved and counted once.
                 if resolvedByPath[path] == nil {
-                    let resolved = try resolve(file: URL(fileURLWithPath: path), map: map, store: store, parser: parser)
-                    resolvedByPath[path] = resolved.subjects
+                    let resolved = try resolve(file: URL(fileURLWithPath: path), stores: stores, parser: parser)
+                    resolvedByPath[path] = resolved.keys
                     listed += resolved.listed
                     unmatched += resolved.unmatched
                 }
-                selections.append(ScopeSelection(table: table, rows: .subjects(resolvedByPath[path]!)))
+                selections[segment].append(ScopeSelection(table: table, rows: .subjects(resolvedByPath[path]![segment])))
             }
         }
         return (selections, listed, unmatched)
@@ -44,8 +46,9 @@ enum AffectedIdentities {
     /// looked up a chunk of people at a time, so memory holds a chunk and the subjects found,
     /// never the file. Problems name the line and the column, never a value: the file may
     /// not be what the breach file says (`/proc/self/environ`).
-    static func resolve(file url: URL, map: DataMap, store: CustomerStore, parser: RequestFileParser)
-        throws -> (subjects: [StoreValue], listed: Int, unmatched: Int) {
+    static func resolve(file url: URL, stores: StoreSet, parser: RequestFileParser)
+        throws -> (keys: [[StoreValue]], listed: Int, unmatched: Int) {
+        let map = stores.segments[0].map
         let name = url.lastPathComponent
         guard let handle = FileHandle(forReadingAtPath: url.path) else { throw DSRError.missingInput("\(url.path): cannot be read") }
         defer { try? handle.close() }
@@ -58,12 +61,12 @@ enum AffectedIdentities {
         }
         var names: [String]?
         var pending: [[String: String]] = []
-        var subjects: Set<StoreValue> = []
+        var keys = Array(repeating: Set<StoreValue>(), count: stores.segments.count)
         var listed = 0
         var unmatched = 0
         func flush() throws {
-            let resolved = try resolve(pending, map: map, store: store)
-            subjects.formUnion(resolved.subjects)
+            let resolved = try resolve(pending, stores: stores)
+            for (segment, found) in resolved.keys.enumerated() { keys[segment].formUnion(found) }
             unmatched += resolved.unmatched
             pending.removeAll(keepingCapacity: true)
         }
@@ -104,29 +107,40 @@ enum AffectedIdentities {
         }
         guard names != nil else { throw DSRError.badInput("\(name): file is empty") }
         try flush()
-        return (subjects.sorted { $0.canonicalText < $1.canonicalText }, listed, unmatched)
+        return (keys.map { $0.sorted { $0.canonicalText < $1.canonicalText } }, listed, unmatched)
     }
 
-    /// The subjects a chunk of people name (a line naming several people counts them all: a
-    /// breach touched every one of them), and how many lines named no one.
-    static func resolve(_ people: [[String: String]], map: DataMap, store: CustomerStore) throws -> (subjects: Set<StoreValue>, unmatched: Int) {
+    /// The keys a chunk of people have in each segment (a line naming several people counts
+    /// them all: a breach touched every one of them), and how many lines named no one in any
+    /// store. The subject table's store is searched by every identity; the linked stores
+    /// through their links, as the night finds people.
+    static func resolve(_ people: [[String: String]], stores: StoreSet) throws -> (keys: [Set<StoreValue>], unmatched: Int) {
+        let primary = stores.segments[0]
         var valuesByIdentity: [String: Set<String>] = [:]
         for person in people {
             for (name, value) in person { valuesByIdentity[name, default: []].insert(value) }
         }
         var subjectsByValue: [String: [String: [StoreValue]]] = [:]
         for (name, values) in valuesByIdentity {
-            for match in try store.matches(of: map.identities[name]!, among: values.sorted(), in: map) {
+            for match in try primary.store.matches(of: primary.map.identities[name]!, among: values.sorted(), in: primary.map) {
                 subjectsByValue[name, default: [:]][match.value, default: []].append(match.subject)
             }
         }
-        var subjects: Set<StoreValue> = []
-        var unmatched = 0
-        for person in people {
-            let found = person.flatMap { subjectsByValue[$0.key]?[$0.value] ?? [] }
-            if found.isEmpty { unmatched += 1 }
-            subjects.formUnion(found)
+        var probes: [(request: DataSubjectRequest, subject: StoreValue?)] = []
+        for (line, person) in people.enumerated() {
+            let found = Set(person.flatMap { subjectsByValue[$0.key]?[$0.value] ?? [] })
+            let probe = { (index: Int) in
+                DataSubjectRequest(id: "\(line)-\(index)", type: .access, receivedAt: Date(timeIntervalSince1970: 0), identities: person,
+                                   verification: nil, formats: [], changes: [:], scope: nil, note: nil)
+            }
+            probes += found.isEmpty ? [(probe(0), nil)] : found.enumerated().map { (probe($0.offset), $0.element) }
         }
-        return (subjects, unmatched)
+        let found = try LinkResolver(stores: stores).people(of: probes)
+        var keys = Array(repeating: Set<StoreValue>(), count: stores.segments.count)
+        for person in found.values {
+            for (segment, segmentKeys) in person.keys.enumerated() { keys[segment].formUnion(segmentKeys) }
+        }
+        let linesFound = Set(found.keys.map { $0.prefix { $0 != "-" } })
+        return (keys, people.count - linesFound.count)
     }
 }

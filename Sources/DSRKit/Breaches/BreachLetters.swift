@@ -30,8 +30,17 @@ public struct BreachLetters {
 
     /// Writes both mailing files and the distinct letters into `folder` (each renamed into
     /// place whole); returns how many letters.
-    public func write(into folder: URL, store: CustomerStore, parser: RequestFileParser, now: Date) throws -> Int {
-        let selections = try AffectedIdentities.selections(for: breach.scope, map: map, store: store, parser: parser).selections
+    public func write(into folder: URL, stores: StoreSet, parser: RequestFileParser, now: Date) throws -> Int {
+        let scope = try AffectedIdentities.selections(for: breach.scope, stores: stores, parser: parser).selections
+        // Letters are addressed from the subject table; someone only a linked store holds
+        // has no name or address there.
+        guard scope.dropFirst().allSatisfy(\.isEmpty) else {
+            throw DSRError.configuration("breach \(breach.id): the scope reaches tables in linked stores; Art. 34 letters are written "
+                                         + "for scopes within the subject table's store only (the notification counts everyone)")
+        }
+        let selections = scope[0]
+        let store = stores.primary
+        let map = stores.segments[0].map
         let contacts = map.identities.values.filter { $0.table == map.subject.table && $0.normalization != .exact }
         let email = contacts.first { $0.normalization == .email }?.column
         let phone = contacts.first { $0.normalization == .phone }?.column

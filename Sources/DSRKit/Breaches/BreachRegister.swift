@@ -152,14 +152,13 @@ public struct BreachRegister {
         guard risk == .high else {
             throw DSRError.badInput("breach \(id) is assessed as '\(risk.rawValue)'; Art. 34 communications are for a high risk")
         }
-        try installation.requireOneStore(for: "writing Art. 34 letters")
         let letters = BreachLetters(breach: record.breach, measurement: record.measurement, controller: controller, map: installation.map,
                                     templates: try installation.letterTemplates())
         let folder = folder(for: id)
         switch exception {
         case nil, .letters?:
             let lettersFolder = folder.appendingPathComponent("letters", isDirectory: true)
-            let count = try letters.write(into: lettersFolder, store: try installation.store(), parser: installation.requestParser(now: now),
+            let count = try letters.write(into: lettersFolder, stores: try installation.stores(), parser: installation.requestParser(now: now),
                                           now: now)
             try ledger.recordBreachCommunication(id, .letters, detail: nil, letters: count, now: now)
             return .letters(count: count, folder: lettersFolder)
@@ -188,16 +187,14 @@ public struct BreachRegister {
     }
 
     private func measure(_ breach: Breach, now: Date) throws -> ScopeMeasurement {
-        try installation.requireOneStore(for: "measuring a breach's scope")
         try checkConditionTypes(breach)
-        return try ScopeMeasurement.measure(breach, map: installation.map, store: try installation.store(),
-                                            parser: installation.requestParser(now: now), at: now)
+        return try ScopeMeasurement.measure(breach, stores: try installation.stores(), parser: installation.requestParser(now: now), at: now)
     }
 
     /// A `where` value must fit its live column: a number for a number column, a date for a
     /// date or time column; compared otherwise, it would choose rows by accident.
     private func checkConditionTypes(_ breach: Breach) throws {
-        let schema = try installation.store().schema()
+        let schema = try installation.stores().mappedSchema()
         for (index, entry) in breach.scope.enumerated() {
             guard case .matching(let conditions) = entry.rows else { continue }
             for condition in conditions {

@@ -20,37 +20,65 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
 
     public struct Table: Sendable, Codable, Equatable {
         public var table: String
+        /// The table's store, when the data map spans several.
+        public var store: String?
         public var records: Int
         public var people: Int
         public var columns: [String]
         public var categories: [DataCategory]
     }
 
-    /// Measures a breach's scope on the store: identities files are resolved to people,
-    /// then the store counts with a fixed number of statements.
-    public static func measure(_ breach: Breach, map: DataMap, store: CustomerStore, parser: RequestFileParser,
+    /// Measures a breach's scope over every store: identities files are resolved to people,
+    /// then each store counts with a fixed number of statements. People are counted once:
+    /// rows of a linked store count the subject they lead to, or, for someone only that
+    /// store holds, the identity value they are found by.
+    public static func measure(_ breach: Breach, stores: StoreSet, parser: RequestFileParser,
                                at date: Date) throws -> ScopeMeasurement {
-        let resolved = try AffectedIdentities.selections(for: breach.scope, map: map, store: store, parser: parser)
-        let query = ScopeQuery(dialect: try store.dialect)
-        var counts: [(table: String, records: Int, people: Int)] = []
-        for (table, statement) in query.tableCounts(resolved.selections, map: map) {
-            try store.fetch(statement) { row in counts.append((table, row[0].count, row[1].count)) }
+        let resolved = try AffectedIdentities.selections(for: breach.scope, stores: stores, parser: parser)
+        var counts: [(table: String, store: String?, records: Int, people: Int)] = []
+        var subjects: Set<StoreValue> = []
+        var unlinked: Set<String> = []
+        // Within one store the store counts the people; across stores their keys are brought
+        // together here.
+        var peopleInOneStore: Int?
+        for (index, bound) in stores.segments.enumerated() where !resolved.selections[index].isEmpty {
+            let selections = resolved.selections[index]
+            let query = ScopeQuery(dialect: try bound.store.dialect)
+            for (table, statement) in query.tableCounts(selections, map: bound.map) {
+                try bound.store.fetch(statement) { row in
+                    counts.append((table, stores.isLinked ? bound.storeName : nil, row[0].count, row[1].count))
+                }
+            }
+            guard stores.isLinked else {
+                try bound.store.fetch(query.peopleCount(selections, map: bound.map)) { row in peopleInOneStore = row[0].count }
+                continue
+            }
+            var keys: [StoreValue] = []
+            try bound.store.fetch(query.subjectKeys(selections, map: bound.map)) { row in keys.append(row[0]) }
+            if index == 0 {
+                subjects.formUnion(keys)
+            } else {
+                let linked = try LinkResolver(stores: stores).subjects(linkedBy: keys, in: index)
+                subjects.formUnion(linked.subjects)
+                unlinked.formUnion(linked.unlinked)
+            }
         }
-        var people = 0
-        try store.fetch(query.peopleCount(resolved.selections, map: map)) { row in people = row[0].count }
         var columnsByTable: [String: [String]] = [:]
         for entry in breach.scope {
             columnsByTable[entry.table, default: []] += entry.columns.filter { !(columnsByTable[entry.table] ?? []).contains($0) }
         }
+        let map = stores.segments.reduce(into: [String: MappedTable]()) { tables, bound in
+            for table in bound.map.tables { tables[table.name] = table }
+        }
         let tables = counts.map { count in
             let columns = columnsByTable[count.table] ?? []
-            let mapped = map.table(named: count.table)
-            let categories = Set(columns.compactMap { mapped?.column(named: $0)?.category }).subtracting([.none]).sorted()
-            return Table(table: count.table, records: count.records, people: count.people, columns: columns, categories: categories)
+            let categories = Set(columns.compactMap { map[count.table]?.column(named: $0)?.category }).subtracting([.none]).sorted()
+            return Table(table: count.table, store: count.store, records: count.records, people: count.people, columns: columns,
+                         categories: categories)
         }
         let categories = Set(tables.filter { $0.records > 0 }.flatMap(\.categories)).sorted()
         return ScopeMeasurement(
-            people: people, records: tables.reduce(0) { $0 + $1.records }, tables: tables, categories: categories,
+            people: peopleInOneStore ?? subjects.count + unlinked.count, records: tables.reduce(0) { $0 + $1.records }, tables: tables, categories: categories,
             specialCategories: categories.filter { $0.isSpecialCategory || $0 == .criminal },
             identitiesListed: resolved.listed, identitiesUnmatched: resolved.unmatched, measuredAt: date)
     }

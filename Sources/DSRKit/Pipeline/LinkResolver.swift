@@ -61,6 +61,37 @@ struct LinkResolver {
     }
 }
 
+extension LinkResolver {
+    /// The other way round: the subjects that the keys of a linked segment's rows lead to,
+    /// and the people those rows are about whom the subject table does not hold (one per
+    /// identity value, or per link value). For counting people once across stores.
+    func subjects(linkedBy keys: [StoreValue], in segment: Int) throws -> (subjects: Set<StoreValue>, unlinked: Set<String>) {
+        let primary = stores.segments[0]
+        let bound = stores.segments[segment]
+        let identity: DataMap.Identity
+        let values: Set<String>
+        switch bound.segment.link! {
+        case .identity(let name, _):
+            guard let primaryIdentity = primary.map.identities[name] else { return ([], []) }
+            identity = primaryIdentity
+            values = Set(keys.filter { $0 != .null }.map { primaryIdentity.normalization.storedForm($0.canonicalText) })
+        case .subjectColumn(_, let subjectColumn):
+            identity = DataMap.Identity(name: subjectColumn, table: primary.map.subject.table, column: subjectColumn,
+                                        normalization: .exact, rectifiable: false)
+            values = Set(keys.filter { $0 != .null }.map(\.canonicalText))
+        }
+        var subjects: Set<StoreValue> = []
+        var linked: Set<String> = []
+        for chunk in values.sorted().chunked(into: AffectedIdentities.chunkSize) {
+            for match in try primary.store.matches(of: identity, among: Array(chunk), in: primary.map) {
+                subjects.insert(match.subject)
+                linked.insert(match.value)
+            }
+        }
+        return (subjects, Set(values.subtracting(linked).map { "\(identity.name):\($0)" }))
+    }
+}
+
 extension Sequence where Element: Hashable {
     /// The elements without repeats, in their first order.
     func uniqued() -> [Element] {
