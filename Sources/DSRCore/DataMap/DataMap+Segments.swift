@@ -109,12 +109,11 @@ extension DataMap {
                               + "matches it through link: {identity: \(identity.name)}")
             }
         }
-        if let consents, let owner = table(named: consents.table) {
-            for relationship in consents.softOptIn?.relationships ?? [] {
-                if let table = table(named: relationship.table), storeName(of: table) != storeName(of: owner) {
-                    throw problem("consents.soft_opt_in.relationships", "'\(relationship.table)' is in another store than the consents table; "
-                                  + "the existing-customer exception is computed within one store")
-                }
+        for relationship in consents?.softOptIn?.relationships ?? [] {
+            // References stay within a store, so a table there leads to the subject table.
+            if let table = table(named: relationship.table), storeName(of: table) != subjectStore {
+                throw problem("consents.soft_opt_in.relationships", "'\(relationship.table)' must be in the subject table's store: "
+                              + "a customer relationship is the customer's")
             }
         }
     }

@@ -58,9 +58,14 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
             if index == 0 {
                 subjects.formUnion(keys)
             } else {
-                let linked = try LinkResolver(stores: stores).subjects(linkedBy: keys, in: index)
-                subjects.formUnion(linked.subjects)
-                unlinked.formUnion(linked.unlinked)
+                // Someone only linked stores hold is one person per identity value, whichever
+                // store holds them.
+                let tag = bound.segment.link.map { link -> String in
+                    if case .identity(let name, _) = link { return name } else { return "segment \(index)" }
+                } ?? ""
+                for (value, found) in try LinkResolver(stores: stores).subjectsByValue(linkedBy: keys, in: index) {
+                    if found.isEmpty { unlinked.insert("\(tag):\(value)") } else { subjects.formUnion(found) }
+                }
             }
         }
         var columnsByTable: [String: [String]] = [:]

@@ -38,15 +38,6 @@ public final class Installation {
         DataMapCheck(map: map, schemas: try stores().schemas())
     }
 
-    /// Stops a command that works within one store when the data map spans several: it
-    /// would leave out the people and rows of the others (78).
-    public func requireOneStore(for work: String) throws {
-        guard !map.spansStores else {
-            throw DSRError.configuration("\(configuration.dataMapURL.path): \(work) works within one store, and the data map links tables in "
-                                         + "\(map.storeNames.count) stores; nothing was done")
-        }
-    }
-
     /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).
     public func ledger() throws -> Ledger {
         let ledger = try Ledger(url: configuration.ledgerURL, actor: actor)
@@ -96,7 +87,6 @@ public final class Installation {
 
     /// Re-applies recorded erasures to a store restored from a backup.
     public func erasureReapply() throws -> ErasureReapply {
-        try requireOneStore(for: "erasure reapply")
         try checkBeforeRunning()
         let lock = try RunLock(ledgerURL: configuration.ledgerURL)
         return ErasureReapply(context: try runContext(clock: Date.init), lock: lock, ledger: try ledger())

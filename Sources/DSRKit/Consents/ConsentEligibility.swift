@@ -43,54 +43,71 @@ public struct ConsentEligibility {
     /// The purposes a list may be asked for: those the store's consents name and those of
     /// the soft opt-in.
     public func knownPurposes() throws -> [String] {
-        let store = try installation.store()
-        let query = try ConsentQuery(map: installation.map, store: store)
+        let consents = try consentSegment()
+        let query = try ConsentQuery(map: consents.map, store: consents.store)
         var purposes = Set(query.consents.softOptIn?.purposes ?? [])
-        try store.fetch(query.purposes()) { row in
+        try consents.store.fetch(query.purposes()) { row in
             if case .text(let purpose) = row[0] { purposes.insert(purpose) }
         }
         return purposes.sorted()
     }
 
-    /// Streams every eligible person, in subject-key order, to `body`.
+    /// The segment of the data map that holds the consents table.
+    private func consentSegment() throws -> StoreSet.Bound {
+        guard let bound = try installation.stores().segments.first(where: { $0.map.consents != nil }) else {
+            throw DSRError.configuration("the data map names no consents table ('consents:')")
+        }
+        return bound
+    }
+
+    /// Streams every eligible person to `body`: the subject table's people in subject-key
+    /// order, then, when the consents are kept in a store of their own, people only that
+    /// store holds.
     @discardableResult
     public func forEach(now: Date, _ body: (Contact) throws -> Void) throws -> Counts {
-        try installation.requireOneStore(for: "consent eligibility")
-        let map = installation.map
-        let store = try installation.store()
-        let query = try ConsentQuery(map: map, store: store)
+        let stores = try installation.stores()
+        let primary = stores.segments[0]
+        let map = primary.map
+        let consentSegment = try self.consentSegment()
+        let linked = consentSegment.map.subject.table != map.subject.table
+            ? try LinkedConsents(stores: stores, channel: channel, purpose: purpose, now: now,
+                                 today: CalendarDay(now, in: installation.configuration.controller.timeZone))
+            : nil
+        let query = try linked.map { _ in
+            try ConsentQuery(subjectsOf: map, consents: consentSegment.map.consents!,
+                             consentTable: consentSegment.map.table(named: consentSegment.map.consents!.table)!, store: primary.store)
+        } ?? ConsentQuery(map: map, store: primary.store)
         let ledger = try installation.ledger()
         let keyring = try installation.keyring()
         let (suppressions, suppressedIdentities) = try ledger.suppressionScopes()
         let erased = try ledger.erasedSubjectReferences()
         let suppressingScopes: Set<String> = ["*/*", "\(purpose)/*", "*/\(channel.rawValue)", "\(purpose)/\(channel.rawValue)"]
+        func isSuppressed(_ identity: DataMap.Identity, _ stored: StoreValue) -> Bool {
+            guard suppressedIdentities?.contains(identity.name) ?? true, stored != .null else { return false }
+            let normalized = identity.normalization.storedForm(stored.canonicalText)
+            return keyring.identityReferences(name: identity.name, value: normalized).contains { reference in
+                !(suppressions[reference] ?? []).isDisjoint(with: suppressingScopes)
+            }
+        }
         let identities = map.identities.values.filter { $0.table == map.subject.table }.sorted { $0.name < $1.name }
         let contactColumns = try self.contactColumns(map)
         // Identities come as stored and are normalised in Swift, as matching does, so the
         // suppression list's keyed references (made from normalised values) find them.
         let subjectExpressions = (identities.map(\.column) + contactColumns + map.subject.nameColumns).map(ConsentQuery.subjectColumn)
         let today = CalendarDay(now, in: installation.configuration.controller.timeZone)
-        let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
-                                         subjectExpressions: subjectExpressions, contactColumns: contactColumns)
         let grace = query.consents.softOptIn?.graceDays ?? 0
         var counts = Counts()
-        var previous: StoreValue?
-        try store.fetch(statement) { row in
-            let key = row[ConsentQuery.Column.subjectKey.rawValue]
-            // Rows come best basis first per person: the first one decides.
-            guard key != previous else { return }
-            previous = key
-            var values = row[ConsentQuery.Column.firstSubjectColumn.rawValue...].makeIterator()
+        /// One person of the subject table: their key and the subject columns the statement
+        /// read after `firstColumn`, with the basis the caller found.
+        func emit(key: StoreValue, row: [StoreValue], firstColumn: Int, basis: String?, consentID: String?,
+                  relationship: String?, relationshipEnds: String?) throws {
+            var values = row[firstColumn...].makeIterator()
             // Every key's reference: a person erased before a key rotation stays suppressed.
             var suppressed = !erased.isEmpty
                 && keyring.subjectReferences(table: map.subject.table, key: key).contains(where: erased.contains)
             for identity in identities {
                 let value = values.next()!
-                guard !suppressed, suppressedIdentities?.contains(identity.name) ?? true, value != .null else { continue }
-                let normalized = identity.normalization.storedForm(value.canonicalText)
-                suppressed = keyring.identityReferences(name: identity.name, value: normalized).contains { reference in
-                    !(suppressions[reference] ?? []).isDisjoint(with: suppressingScopes)
-                }
+                if !suppressed { suppressed = isSuppressed(identity, value) }
             }
             let contact = contactColumns.map { _ in values.next()!.canonicalText }.joined(separator: ", ")
             let name = map.subject.nameColumns.compactMap { _ in values.next().flatMap { $0 == .null ? nil : $0.canonicalText } }
@@ -100,15 +117,57 @@ public struct ConsentEligibility {
                 return
             }
             counts.eligible += 1
-            let text = { (column: ConsentQuery.Column) -> String? in
-                let value = row[column.rawValue]
-                return value == .null ? nil : value.canonicalText
-            }
-            let ends = text(.relationshipEnd)
             try body(Contact(customerKey: key.canonicalText, contact: contact, name: name.isEmpty ? nil : name,
-                             basis: text(.basis) ?? "", consentID: text(.consentID), relationship: text(.relationship),
-                             relationshipEnds: ends,
-                             softOptInUntil: ends.flatMap(CalendarDay.init(iso:)).map { $0.adding(days: grace).description }))
+                             basis: basis ?? "", consentID: consentID, relationship: relationship, relationshipEnds: relationshipEnds,
+                             softOptInUntil: relationshipEnds.flatMap(CalendarDay.init(iso:)).map { $0.adding(days: grace).description }))
+        }
+        var answered: Set<StoreValue> = []
+        if let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
+                                            subjectExpressions: subjectExpressions, contactColumns: contactColumns) {
+            var previous: StoreValue?
+            try primary.store.fetch(statement) { row in
+                let key = row[ConsentQuery.Column.subjectKey.rawValue]
+                // Rows come best basis first per person: the first one decides.
+                guard key != previous else { return }
+                previous = key
+                let text = { (column: ConsentQuery.Column) -> String? in
+                    let value = row[column.rawValue]
+                    return value == .null ? nil : value.canonicalText
+                }
+                let first = ConsentQuery.Column.firstSubjectColumn.rawValue
+                if let linked {
+                    answered.insert(key)
+                    // A consent kept apart outranks the exception; without one, a withdrawal
+                    // there is an objection.
+                    if let consent = linked.consentBySubject[key] {
+                        return try emit(key: key, row: row, firstColumn: first, basis: "consent", consentID: consent,
+                                        relationship: nil, relationshipEnds: nil)
+                    }
+                    guard !linked.objecting.contains(key) else { return }
+                }
+                try emit(key: key, row: row, firstColumn: first, basis: text(.basis), consentID: text(.consentID),
+                         relationship: text(.relationship), relationshipEnds: text(.relationshipEnd))
+            }
+        }
+        guard let linked else { return counts }
+        let consentedOnly = linked.consentBySubject.keys.filter { !answered.contains($0) }.sorted { $0.canonicalText < $1.canonicalText }
+        if !consentedOnly.isEmpty {
+            try primary.store.fetch(query.people(consentedOnly, subjectExpressions: subjectExpressions, contactColumns: contactColumns)) { row in
+                try emit(key: row[0], row: row, firstColumn: 1, basis: "consent", consentID: linked.consentBySubject[row[0]],
+                         relationship: nil, relationshipEnds: nil)
+            }
+        }
+        // People only the consents' store holds are reached by the value they are linked by,
+        // when it is the channel's kind of address.
+        guard let identity = linked.identity, contactColumns == [identity.column] else { return counts }
+        for (value, consentID) in linked.consentByOutsider.sorted(by: { $0.key < $1.key }) {
+            guard !isSuppressed(identity, .text(value)) else {
+                counts.suppressed += 1
+                continue
+            }
+            counts.eligible += 1
+            try body(Contact(customerKey: "", contact: value, name: nil, basis: "consent", consentID: consentID, relationship: nil,
+                             relationshipEnds: nil, softOptInUntil: nil))
         }
         return counts
     }

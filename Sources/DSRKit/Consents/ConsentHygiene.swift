@@ -22,8 +22,9 @@ public struct ConsentHygiene: Sendable {
     /// its own; nil when the map has none.
     private var consents: StoreSet.Bound? { context.stores.segments.first { $0.map.consents != nil } }
 
-    /// The store the consents table is in.
-    var store: CustomerStore { consents?.store ?? context.store }
+    /// The store the customer relationships are read from: the subject table's, wherever
+    /// the consents are kept.
+    var store: CustomerStore { context.store }
 
     /// Marks consents past their stated duration expired (a write, so it is done before the
     /// night's changes); nil when the data map has no consents table.
@@ -38,8 +39,12 @@ public struct ConsentHygiene: Sendable {
     /// at a million customers), and records the pass. The night reads through a snapshot
     /// taken before its changes, so they are not counted.
     func finish(expired: Int, now: Date, reading store: CustomerStore) throws -> Outcome {
-        guard let consents else { return Outcome(consentsExpired: expired, softOptInsEnded: 0) }
-        let query = try ConsentQuery(map: consents.map, store: consents.store)
+        guard let consents, let definition = consents.map.consents else { return Outcome(consentsExpired: expired, softOptInsEnded: 0) }
+        let primary = context.stores.segments[0]
+        let query = consents.map.subject.table == primary.map.subject.table
+            ? try ConsentQuery(map: consents.map, store: consents.store)
+            : try ConsentQuery(subjectsOf: primary.map, consents: definition, consentTable: consents.map.table(named: definition.table)!,
+                               store: primary.store)
         let today = context.today(at: now)
         var ended = 0
         let since = min(try ledger.lastConsentHygieneDay() ?? today.adding(days: -1), today)

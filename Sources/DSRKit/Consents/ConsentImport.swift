@@ -60,7 +60,6 @@ public struct ConsentImport {
                                       "confirmed_at", "valid_until", "pre_ticked", "withdrawn_at", "withdrawn_via"]
 
     public func run(_ url: URL, now: Date) throws -> Outcome {
-        try installation.requireOneStore(for: "consent import")
         let rows = try Self.rows(of: url)
         let parser = installation.requestParser(now: now)
         var rejected: [Rejection] = []
@@ -71,20 +70,38 @@ public struct ConsentImport {
             case .failure(let problem): rejected.append(Rejection(line: line, reason: problem.reason))
             }
         }
-        let store = try installation.store()
-        let probes = valid.map { DataSubjectRequest(id: "line-\($0.line)", type: .access, receivedAt: now, identities: $0.record.identities,
-                                                    verification: nil, formats: [], changes: [:], scope: nil, note: nil) }
-        let resolutions = try SubjectResolver(store: store, map: installation.map).resolve(probes)
-        let query = try ConsentQuery(map: installation.map, store: store)
+        let stores = try installation.stores()
+        guard let consents = stores.segments.first(where: { $0.map.consents != nil }) else {
+            throw DSRError.configuration("the data map names no consents table ('consents:')")
+        }
+        let query = try ConsentQuery(map: consents.map, store: consents.store)
         var statements: [SQLStatement] = []
-        for (line, record) in valid {
-            switch resolutions["line-\(line)"] ?? .notFound {
-            case .found(let subject): statements.append(try query.insert(record, subject: subject))
-            case .notFound: rejected.append(Rejection(line: line, reason: "no one in the store matches the row's identities"))
-            case .needsReview(let reason): rejected.append(Rejection(line: line, reason: "the identities do not name one person: \(reason)"))
+        if let link = consents.segment.link {
+            // Kept in a store of their own, consents name the person by the value they are
+            // linked by: the consent is the person's evidence whether or not they are a customer.
+            guard case .identity(let name, _) = link, consents.segment.root == query.table.name else {
+                throw DSRError.configuration("importing consents kept in another store needs the consents table itself linked by an identity")
+            }
+            for (line, record) in valid {
+                guard let value = record.identities[name] else {
+                    rejected.append(Rejection(line: line, reason: "the row names no \(name), which the consents' store knows people by"))
+                    continue
+                }
+                statements.append(try query.insert(record, subject: .text(value)))
+            }
+        } else {
+            let probes = valid.map { DataSubjectRequest(id: "line-\($0.line)", type: .access, receivedAt: now, identities: $0.record.identities,
+                                                        verification: nil, formats: [], changes: [:], scope: nil, note: nil) }
+            let resolutions = try SubjectResolver(store: consents.store, map: consents.map).resolve(probes)
+            for (line, record) in valid {
+                switch resolutions["line-\(line)"] ?? .notFound {
+                case .found(let subject): statements.append(try query.insert(record, subject: subject))
+                case .notFound: rejected.append(Rejection(line: line, reason: "no one in the store matches the row's identities"))
+                case .needsReview(let reason): rejected.append(Rejection(line: line, reason: "the identities do not name one person: \(reason)"))
+                }
             }
         }
-        let inserted = try store.execute(statements).reduce(0, +)
+        let inserted = try consents.store.execute(statements).reduce(0, +)
         let outcome = Outcome(file: url.path, rows: rows.count, imported: inserted, alreadyThere: statements.count - inserted,
                               rejected: rejected.sorted { $0.line < $1.line })
         try installation.ledger().recordConsentImport(file: url.lastPathComponent, imported: inserted, rejected: rejected.count, now: now)

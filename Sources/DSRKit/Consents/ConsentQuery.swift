@@ -19,6 +19,10 @@ struct ConsentQuery {
     /// The consent table's own key, named as the basis of an eligible contact.
     let idColumn: String
     let dialect: SQLDialect
+    /// Whether the consents table is in this store. When it is in a linked store of its own,
+    /// the subject table's store answers only for the existing-customer exception and for
+    /// phone and post, and the consents are read in theirs (`ConsentEligibility`).
+    let holdsConsents: Bool
 
     init(map: DataMap, store: CustomerStore) throws {
         guard let consents = map.consents, let table = map.table(named: consents.table) else {
@@ -32,6 +36,18 @@ struct ConsentQuery {
         self.table = table
         self.idColumn = idColumn
         self.dialect = try store.dialect
+        self.holdsConsents = true
+    }
+
+    /// The query of the subject table's store when the consents table is in another:
+    /// relationships and people only.
+    init(subjectsOf map: DataMap, consents: DataMap.ConsentTable, consentTable: MappedTable, store: CustomerStore) throws {
+        self.map = map
+        self.consents = consents
+        self.table = consentTable
+        self.idColumn = ""
+        self.dialect = try store.dialect
+        self.holdsConsents = false
     }
 
     /// The columns of a candidate row before the subject table's columns.
@@ -43,28 +59,17 @@ struct ConsentQuery {
     /// (of the subject table's columns, see `subjectColumn`) follow. Restricted people and people without a value
     /// in `contactColumns` are left out here; the suppression list is checked by the caller.
     func candidates(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay,
-                    subjectExpressions: [String], contactColumns: [String]) -> SQLStatement {
-        let c = SubjectPathQuery(table: table, map: map, aliasPrefix: "c")
-        let w = SubjectPathQuery(table: table, map: map, aliasPrefix: "w")
+                    subjectExpressions: [String], contactColumns: [String]) -> SQLStatement? {
         var arguments: [SQLStatement.Argument] = []
         func bind(_ text: String) -> String {
             arguments.append(.value(.text(text)))
             return "?"
         }
-        let granted = c.column(consents.grantedAtColumn)
-        var branches = ["""
-            SELECT \(c.subjectKey) AS subject_key, 1 AS rank, 'consent' AS basis, \(c.column(idColumn)) AS consent_id,
-                   NULL AS relationship, NULL AS relationship_end, \(granted) AS granted
-            FROM \(c.fromClause)
-            WHERE \(c.column(consents.purposeColumn)) = \(bind(purpose)) AND \(c.column(consents.channelColumn)) = \(bind(channel.rawValue))
-              AND \(c.column(consents.withdrawnAtColumn)) IS NULL AND \(c.column(consents.expiredAtColumn)) IS NULL
-              AND \(granted) <= \(bind(Timestamp.format(now))) AND \(c.column(consents.validUntilColumn)) >= \(bind(today.description))
-              \(channel.needsConsent ? "AND \(c.column(consents.confirmedAtColumn)) >= \(granted)" : "")
-              AND NOT EXISTS (SELECT 1 FROM \(w.fromClause) WHERE \(w.subjectKey) = \(c.subjectKey)
-                  AND \(w.column(consents.purposeColumn)) = \(c.column(consents.purposeColumn))
-                  AND \(w.column(consents.channelColumn)) = \(c.column(consents.channelColumn))
-                  AND \(w.column(consents.withdrawnAtColumn)) >= \(granted))
-            """]
+        var branches: [String] = []
+        if holdsConsents {
+            branches.append("SELECT subject_key, 1 AS rank, 'consent' AS basis, consent_id, NULL AS relationship, NULL AS relationship_end, granted FROM ("
+                            + standingConsents(channel: channel, purpose: purpose, now: now, today: today, bind: bind) + ") AS standing")
+        }
         if let softOptIn = consents.softOptIn, softOptIn.purposes.contains(purpose), softOptIn.channels.contains(channel.rawValue) {
             // A relationship still counts if it ends on or after this day.
             let cutoff = today.adding(days: -softOptIn.graceDays)
@@ -73,27 +78,31 @@ struct ConsentQuery {
                 // Only rows recent enough are read and grouped; the end is computed once per
                 // person from the latest row (it grows with the date column).
                 branches.append("""
-                    SELECT \(path.subjectKey), 2, 'soft-opt-in', NULL, '\(relationship.table.replacingOccurrences(of: "'", with: "''"))',
-                           \(days == 0 ? "max(\(column))" : dialect.addingDays("max(\(column))", days)), NULL
+                    SELECT \(path.subjectKey) AS subject_key, 2 AS rank, 'soft-opt-in' AS basis, NULL AS consent_id,
+                           '\(relationship.table.replacingOccurrences(of: "'", with: "''"))' AS relationship,
+                           \(days == 0 ? "max(\(column))" : dialect.addingDays("max(\(column))", days)) AS relationship_end, NULL AS granted
                     FROM \(path.fromClause) WHERE \(column) >= \(bind(cutoff.adding(days: -days).description)) GROUP BY \(path.subjectKey)
                     """)
             }
         }
         let subjectKey = "s.\(SQL.quote(map.subject.key))"
         if !channel.needsConsent {
-            branches.append("SELECT \(subjectKey), 3, 'no-objection', NULL, NULL, NULL, NULL FROM \(SQL.quote(map.subject.table)) AS s")
+            branches.append("SELECT \(subjectKey) AS subject_key, 3 AS rank, 'no-objection' AS basis, NULL AS consent_id, NULL AS relationship, "
+                            + "NULL AS relationship_end, NULL AS granted FROM \(SQL.quote(map.subject.table)) AS s")
         }
-        let x = SubjectPathQuery(table: table, map: map, aliasPrefix: "x")
-        var conditions = contactColumns.map { "\(Self.subjectColumn($0)) IS NOT NULL AND \(Self.subjectColumn($0)) <> ''" }
-        if let flag = map.table(named: map.subject.table)?.restrictionFlag {
-            conditions.append("coalesce(s.\(SQL.quote(flag)), 0) = 0")
+        // Electronic marketing without the consents in this store and without the exception
+        // for it: no one here qualifies.
+        guard !branches.isEmpty else { return nil }
+        var conditions = reachable(contactColumns)
+        if holdsConsents {
+            // Without a consent, a withdrawal for this purpose and channel is an objection.
+            let x = SubjectPathQuery(table: table, map: map, aliasPrefix: "x")
+            conditions.append("""
+                (c.rank = 1 OR NOT EXISTS (SELECT 1 FROM \(x.fromClause) WHERE \(x.subjectKey) = c.subject_key
+                    AND \(x.column(consents.purposeColumn)) = \(bind(purpose)) AND \(x.column(consents.channelColumn)) = \(bind(channel.rawValue))
+                    AND \(x.column(consents.withdrawnAtColumn)) IS NOT NULL))
+                """)
         }
-        // Without a consent, a withdrawal for this purpose and channel is an objection.
-        conditions.append("""
-            (c.rank = 1 OR NOT EXISTS (SELECT 1 FROM \(x.fromClause) WHERE \(x.subjectKey) = c.subject_key
-                AND \(x.column(consents.purposeColumn)) = \(bind(purpose)) AND \(x.column(consents.channelColumn)) = \(bind(channel.rawValue))
-                AND \(x.column(consents.withdrawnAtColumn)) IS NOT NULL))
-            """)
         let selected = (["c.subject_key", "c.basis", "c.consent_id", "c.relationship", "c.relationship_end"] + subjectExpressions)
             .joined(separator: ", ")
         let sql = """
@@ -104,6 +113,71 @@ struct ConsentQuery {
             ORDER BY c.subject_key, c.rank, c.granted DESC, c.relationship_end DESC
             """
         return SQLStatement(sql: sql, arguments: arguments)
+    }
+
+    /// The conditions on the subject table `s` that a person may be contacted under at all:
+    /// not restricted, and an address for the channel.
+    private func reachable(_ contactColumns: [String]) -> [String] {
+        var conditions = contactColumns.map { "\(Self.subjectColumn($0)) IS NOT NULL AND \(Self.subjectColumn($0)) <> ''" }
+        if let flag = map.table(named: map.subject.table)?.restrictionFlag {
+            conditions.append("coalesce(s.\(SQL.quote(flag)), 0) = 0")
+        }
+        return conditions
+    }
+
+    /// The subject key and `subjectExpressions` of the subjects among `keys` who may be
+    /// contacted at all (see `reachable`): people with a consent kept in another store.
+    func people(_ keys: [StoreValue], subjectExpressions: [String], contactColumns: [String]) -> SQLStatement {
+        let key = "s.\(SQL.quote(map.subject.key))"
+        let conditions = ["\(key) \(dialect.keyListMembership)"] + reachable(contactColumns)
+        return SQLStatement(sql: """
+            SELECT \(([key] + subjectExpressions).joined(separator: ", ")) FROM \(SQL.quote(map.subject.table)) AS s
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(key)
+            """, arguments: [.keyList(keys)])
+    }
+
+    /// The standing consents for `purpose` on `channel` on `today`: the key each leads to
+    /// (`subject_key`), its id and when it was granted. A consent stands when it is not
+    /// withdrawn, expired or superseded by a later withdrawal, its time has come, its
+    /// duration has not run out, and (email, SMS) it was confirmed.
+    private func standingConsents(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay,
+                                  bind: (String) -> String) -> String {
+        let c = SubjectPathQuery(table: table, map: map, aliasPrefix: "c")
+        let w = SubjectPathQuery(table: table, map: map, aliasPrefix: "w")
+        let granted = c.column(consents.grantedAtColumn)
+        return """
+            SELECT \(c.subjectKey) AS subject_key, \(c.column(idColumn)) AS consent_id, \(granted) AS granted
+            FROM \(c.fromClause)
+            WHERE \(c.column(consents.purposeColumn)) = \(bind(purpose)) AND \(c.column(consents.channelColumn)) = \(bind(channel.rawValue))
+              AND \(c.column(consents.withdrawnAtColumn)) IS NULL AND \(c.column(consents.expiredAtColumn)) IS NULL
+              AND \(granted) <= \(bind(Timestamp.format(now))) AND \(c.column(consents.validUntilColumn)) >= \(bind(today.description))
+              \(channel.needsConsent ? "AND \(c.column(consents.confirmedAtColumn)) >= \(granted)" : "")
+              AND NOT EXISTS (SELECT 1 FROM \(w.fromClause) WHERE \(w.subjectKey) = \(c.subjectKey)
+                  AND \(w.column(consents.purposeColumn)) = \(c.column(consents.purposeColumn))
+                  AND \(w.column(consents.channelColumn)) = \(c.column(consents.channelColumn))
+                  AND \(w.column(consents.withdrawnAtColumn)) >= \(granted))
+            """
+    }
+
+    /// The standing consents (see `standingConsents`) as a statement of their own, newest
+    /// first: for a consents table in a store of its own.
+    func standingConsents(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay) -> SQLStatement {
+        var arguments: [SQLStatement.Argument] = []
+        let sql = standingConsents(channel: channel, purpose: purpose, now: now, today: today) { text in
+            arguments.append(.value(.text(text)))
+            return "?"
+        }
+        return SQLStatement(sql: sql + " ORDER BY granted DESC", arguments: arguments)
+    }
+
+    /// The keys with a withdrawal for `purpose` on `channel`: without a standing consent,
+    /// an objection to the existing-customer exception and to phone and post.
+    func withdrawals(channel: ConsentChannel, purpose: String) -> SQLStatement {
+        let x = SubjectPathQuery(table: table, map: map, aliasPrefix: "x")
+        return SQLStatement(sql: """
+            SELECT DISTINCT \(x.subjectKey) FROM \(x.fromClause) WHERE \(x.column(consents.purposeColumn)) = ?
+                AND \(x.column(consents.channelColumn)) = ? AND \(x.column(consents.withdrawnAtColumn)) IS NOT NULL
+            """, arguments: [.value(.text(purpose)), .value(.text(channel.rawValue))])
     }
 
     /// A column of the subject table as the candidates statement names it.
@@ -158,11 +232,18 @@ struct ConsentQuery {
 
     /// Inserts one consent unless the same grant (person, purpose, channel, time) is there.
     func insert(_ consent: ConsentRecord, subject: StoreValue) throws -> SQLStatement {
-        guard table.pathToSubject.count == 1, let link = table.pathToSubject.first, link.targetColumn == map.subject.key else {
+        // The consents table refers to the subject directly, or (kept in a store of its
+        // own) is linked to the person by the column the segment finds them by.
+        let personColumn: String
+        if table.pathToSubject.isEmpty {
+            personColumn = map.subject.key
+        } else if table.pathToSubject.count == 1, let link = table.pathToSubject.first, link.targetColumn == map.subject.key {
+            personColumn = link.column
+        } else {
             throw DSRError.configuration("importing consents needs the consents table '\(table.name)' to reference the subject table's key directly")
         }
         let values: [(String, StoreValue)] = [
-            (link.column, subject), (consents.purposeColumn, .text(consent.purpose)), (consents.channelColumn, .text(consent.channel.rawValue)),
+            (personColumn, subject), (consents.purposeColumn, .text(consent.purpose)), (consents.channelColumn, .text(consent.channel.rawValue)),
             (consents.textColumn, .text(consent.text)), (consents.textVersionColumn, .text(consent.textVersion)),
             (consents.collectedViaColumn, .text(consent.collectedVia)), (consents.grantedAtColumn, .text(Timestamp.format(consent.grantedAt))),
             (consents.confirmedAtColumn, consent.confirmedAt.map { .text(Timestamp.format($0)) } ?? .null),
@@ -174,7 +255,7 @@ struct ConsentQuery {
         let sql = """
             INSERT INTO \(column(table.name)) (\(values.map { column($0.0) }.joined(separator: ", ")))
             SELECT \(values.map { _ in "?" }.joined(separator: ", "))
-            WHERE NOT EXISTS (SELECT 1 FROM \(column(table.name)) WHERE \(column(link.column)) = ? AND \(column(consents.purposeColumn)) = ?
+            WHERE NOT EXISTS (SELECT 1 FROM \(column(table.name)) WHERE \(column(personColumn)) = ? AND \(column(consents.purposeColumn)) = ?
                               AND \(column(consents.channelColumn)) = ? AND \(column(consents.grantedAtColumn)) = ?)
             """
         return SQLStatement(sql: sql, arguments: (values.map(\.1) + [values[0].1, values[1].1, values[2].1, values[6].1]).map { .value($0) })

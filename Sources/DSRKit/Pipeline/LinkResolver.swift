@@ -62,33 +62,36 @@ struct LinkResolver {
 }
 
 extension LinkResolver {
-    /// The other way round: the subjects that the keys of a linked segment's rows lead to,
-    /// and the people those rows are about whom the subject table does not hold (one per
-    /// identity value, or per link value). For counting people once across stores.
-    func subjects(linkedBy keys: [StoreValue], in segment: Int) throws -> (subjects: Set<StoreValue>, unlinked: Set<String>) {
+    /// The other way round: per value of the link (normalised as its identity), the subjects
+    /// a linked segment's keys lead to; a value no subject holds is about someone only that
+    /// store holds. For counting people once across stores and for consents kept apart.
+    func subjectsByValue(linkedBy keys: [StoreValue], in segment: Int) throws -> [String: Set<StoreValue>] {
         let primary = stores.segments[0]
-        let bound = stores.segments[segment]
         let identity: DataMap.Identity
-        let values: Set<String>
-        switch bound.segment.link! {
+        switch stores.segments[segment].segment.link! {
         case .identity(let name, _):
-            guard let primaryIdentity = primary.map.identities[name] else { return ([], []) }
+            guard let primaryIdentity = primary.map.identities[name] else { return [:] }
             identity = primaryIdentity
-            values = Set(keys.filter { $0 != .null }.map { primaryIdentity.normalization.storedForm($0.canonicalText) })
         case .subjectColumn(_, let subjectColumn):
             identity = DataMap.Identity(name: subjectColumn, table: primary.map.subject.table, column: subjectColumn,
                                         normalization: .exact, rectifiable: false)
-            values = Set(keys.filter { $0 != .null }.map(\.canonicalText))
         }
-        var subjects: Set<StoreValue> = []
-        var linked: Set<String> = []
+        let values = Set(keys.filter { $0 != .null }.map { linkValue($0, segment: segment) })
+        var subjects = Dictionary(uniqueKeysWithValues: values.map { ($0, Set<StoreValue>()) })
         for chunk in values.sorted().chunked(into: AffectedIdentities.chunkSize) {
             for match in try primary.store.matches(of: identity, among: Array(chunk), in: primary.map) {
-                subjects.insert(match.subject)
-                linked.insert(match.value)
+                subjects[match.value]?.insert(match.subject)
             }
         }
-        return (subjects, Set(values.subtracting(linked).map { "\(identity.name):\($0)" }))
+        return subjects
+    }
+
+    /// A linked segment's key as the value its link compares: normalised like the identity
+    /// for an identity link, as stored for a subject-column link.
+    func linkValue(_ key: StoreValue, segment: Int) -> String {
+        guard case .identity(let name, _) = stores.segments[segment].segment.link!,
+              let identity = stores.segments[0].map.identities[name] else { return key.canonicalText }
+        return identity.normalization.storedForm(key.canonicalText)
     }
 }
 

@@ -3,9 +3,10 @@ import Foundation
 import Logging
 
 /// `dsr erasure reapply`: after a store is restored from a backup taken before some
-/// erasures, erases those people again. The ledger knows them only by keyed reference, so
-/// every subject key of the store is referenced once (one pass over the subject table) and
-/// matched.
+/// erasures, erases those people again, in every store. The ledger knows them only by keyed
+/// reference, so every subject key is referenced once (one pass over the subject table, and
+/// over each linked store's linked table for people only it holds) and matched; a person
+/// found in the subject table is followed into the linked stores through their links.
 public struct ErasureReapply {
     public let context: RunContext
     public let ledger: Ledger
@@ -18,8 +19,7 @@ public struct ErasureReapply {
         self.ledger = ledger
     }
 
-    private var store: CustomerStore { context.store }
-    private var map: DataMap { context.map }
+    private var stores: StoreSet { context.stores }
 
     /// What re-applying found and did.
     public struct Report: Sendable, Codable, Equatable {
@@ -50,34 +50,60 @@ public struct ErasureReapply {
     public func run(now: Date) throws -> Report {
         let erased = try ledger.erasedSubjects()
         let requestByReference = Dictionary(erased.map { ($0.subjectReference, $0.requestID) }, uniquingKeysWith: { first, _ in first })
-        var found: [(subject: StoreValue, requestID: String, reference: String)] = []
-        try store.forEachSubjectKey(in: map) { key in
-            // Every key's reference: erasures recorded before a key rotation are found too.
-            for reference in context.keyring.subjectReferences(table: map.subject.table, key: key) {
-                if let requestID = requestByReference[reference] {
-                    found.append((key, requestID, reference))
+        var found: [(person: Person, requestID: String, reference: String)] = []
+        var subjects: [(request: DataSubjectRequest, subject: StoreValue?)] = []
+        var requests: [String: (requestID: String, reference: String)] = [:]
+        for (index, bound) in stores.segments.enumerated() {
+            try bound.store.forEachSubjectKey(in: bound.map) { key in
+                // Every key's reference: erasures recorded before a key rotation are found too.
+                for reference in context.keyring.subjectReferences(table: bound.segment.root, key: key) {
+                    guard let requestID = requestByReference[reference] else { continue }
+                    if index == 0 {
+                        let probe = DataSubjectRequest(id: "\(subjects.count)", type: .erasure, receivedAt: now, identities: [:],
+                                                       verification: nil, formats: [], changes: [:], scope: nil, note: nil)
+                        subjects.append((probe, key))
+                        requests[probe.id] = (requestID, reference)
+                    } else {
+                        var keys = Array(repeating: [StoreValue](), count: stores.segments.count)
+                        keys[index] = [key]
+                        found.append((Person(keys: keys), requestID, reference))
+                    }
                     break
                 }
             }
         }
+        let people = try LinkResolver(stores: stores).people(of: subjects)
+        found = subjects.compactMap { probe, _ in
+            people[probe.id].map { ($0, requests[probe.id]!.requestID, requests[probe.id]!.reference) }
+        } + found
         var report = Report(recorded: requestByReference.count, found: found.count)
-        let planner = ErasurePlanner(map: map, today: context.today(at: now),
-                                     fiscalYearEnd: context.configuration.controller.fiscalYearEnd)
-        for person in found {
+        let today = context.today(at: now)
+        let planners = stores.segments.map {
+            ErasurePlanner(map: $0.map, today: today, fiscalYearEnd: context.configuration.controller.fiscalYearEnd)
+        }
+        for (person, requestID, reference) in found {
             do {
-                let receipt = try store.writing { session in
-                    let plan = try planner.plan(subject: person.subject, in: session)
-                    let receipt = try planner.execute(plan, in: session)
-                    try ledger.recordDeferred(plan.deferredRows, requestID: person.requestID,
-                                              subjectReference: person.reference, now: now)
-                    return receipt
+                var receipt = Receipt(tables: [])
+                // Linked stores first, as the night's erasures commit.
+                for (name, store) in stores.commitOrder {
+                    receipt.absorb(try store.writing { session in
+                        var receipt = Receipt(tables: [])
+                        for (index, bound) in stores.segments.enumerated() where bound.storeName == name {
+                            for key in person.keys[index] {
+                                let plan = try planners[index].plan(subject: key, in: session)
+                                receipt.absorb(try planners[index].execute(plan, in: session))
+                                try ledger.recordDeferred(plan.deferredRows, requestID: requestID, subjectReference: reference, now: now)
+                            }
+                        }
+                        return receipt
+                    })
                 }
                 if !receipt.changedNothing { report.reErased += 1 }
                 report.rowsDeleted += receipt.tables.reduce(0) { $0 + $1.rowsDeleted }
                 report.rowsChanged += receipt.tables.reduce(0) { $0 + $1.rowsChanged }
             } catch {
-                context.logger.error("re-applying an erasure failed", metadata: ["request": "\(person.requestID)", "error": "\(error)"])
-                report.failed.append(person.requestID)
+                context.logger.error("re-applying an erasure failed", metadata: ["request": "\(requestID)", "error": "\(error)"])
+                report.failed.append(requestID)
             }
         }
         return report
