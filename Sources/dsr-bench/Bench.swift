@@ -37,13 +37,17 @@ struct Bench: ParsableCommand {
         if let runOnly { return try ChildRun.run(configuration: URL(fileURLWithPath: runOnly)) }
         let folder = URL(fileURLWithPath: dir).standardizedFileURL
         let pristine = folder.appendingPathComponent("pristine-\(customers).sqlite")
+        let pristineMarketing = folder.appendingPathComponent("pristine-\(customers)-marketing.sqlite")
         print("dsr-bench: \(requests) requests against \(customers) customers, on \(ProcessInfo.processInfo.activeProcessorCount) cores")
 
         var generationSeconds: Double?
-        if !(reuseStore && FileManager.default.fileExists(atPath: pristine.path)) {
+        if !(reuseStore && [pristine, pristineMarketing].allSatisfy { FileManager.default.fileExists(atPath: $0.path) }) {
             try? FileManager.default.removeItem(at: pristine)
+            try? FileManager.default.removeItem(at: pristineMarketing)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            generationSeconds = try Stopwatch.seconds { try DemoShop.generateStore(at: pristine, customers: customers) }
+            generationSeconds = try Stopwatch.seconds {
+                try DemoShop.generateStores(shop: pristine, marketing: pristineMarketing, customers: customers)
+            }
         }
 
         let night = folder.appendingPathComponent("night")
@@ -60,6 +64,10 @@ struct Bench: ParsableCommand {
             try FileManager.default.removeItem(at: store)
             try FileManager.default.copyItem(at: pristine, to: store)
         }
+        // The marketing store is SQLite in both cases, as in the demo.
+        let marketing = night.appendingPathComponent("marketing.sqlite")
+        try FileManager.default.removeItem(at: marketing)
+        try FileManager.default.copyItem(at: pristineMarketing, to: marketing)
         let floorStore = folder.appendingPathComponent("floor.sqlite")
         let floorAnswers = folder.appendingPathComponent("floor-answers")
         try? FileManager.default.removeItem(at: floorAnswers)
@@ -73,9 +81,11 @@ struct Bench: ParsableCommand {
         let child = try ChildRun.launch(configuration: configurationURL)
         let map = try DataMap.load(from: night.appendingPathComponent("datamap.yaml"))
         var script = FloorScript(map: map, batch: night10k, today: CalendarDay(Date(), in: TimeZone(identifier: "Europe/Oslo")!))
-        let floorSeconds = try Floor.run(script, named: "floor.sql", in: folder, on: floorStore, copiedFrom: pristine)
+        let floorSeconds = try Floor.run(script, named: "floor.sql", in: folder, on: floorStore, copiedFrom: pristine,
+                                         marketing: pristineMarketing)
         script.answersFolder = floorAnswers
-        let floorWritingSeconds = try Floor.run(script, named: "floor-writing-files.sql", in: folder, on: floorStore, copiedFrom: pristine)
+        let floorWritingSeconds = try Floor.run(script, named: "floor-writing-files.sql", in: folder, on: floorStore, copiedFrom: pristine,
+                                                marketing: pristineMarketing)
 
         Report(customers: customers, requests: requests, store: store, generationSeconds: generationSeconds, loadSeconds: loadSeconds,
                child: child, floorSeconds: floorSeconds, floorWritingFilesSeconds: floorWritingSeconds).print()
@@ -144,13 +154,19 @@ func peakResidentBytes() throws -> Int {
 
 /// The floor: the `sqlite3` shell running the generated script.
 enum Floor {
-    /// Writes the script to `folder`, copies the store afresh (the script erases) and
-    /// returns the seconds the shell takes to run it.
-    static func run(_ script: FloorScript, named name: String, in folder: URL, on store: URL, copiedFrom pristine: URL) throws -> Double {
+    /// Writes the script to `folder`, copies the stores afresh (the script erases; the
+    /// marketing copy is attached as `marketing`) and returns the seconds the shell takes
+    /// to run it.
+    static func run(_ script: FloorScript, named name: String, in folder: URL, on store: URL, copiedFrom pristine: URL,
+                    marketing: URL) throws -> Double {
         let scriptURL = folder.appendingPathComponent(name)
-        try script.text.write(to: scriptURL, atomically: true, encoding: .utf8)
-        try? FileManager.default.removeItem(at: store)
-        try FileManager.default.copyItem(at: pristine, to: store)
+        let marketingCopy = store.deletingPathExtension().appendingPathExtension("marketing.sqlite")
+        try ("ATTACH DATABASE '\(marketingCopy.path.replacingOccurrences(of: "'", with: "''"))' AS marketing;\n" + script.text)
+            .write(to: scriptURL, atomically: true, encoding: .utf8)
+        for (copy, original) in [(store, pristine), (marketingCopy, marketing)] {
+            try? FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(at: original, to: copy)
+        }
         sync()
         return try Stopwatch.seconds { try run(script: scriptURL, store: store) }
     }

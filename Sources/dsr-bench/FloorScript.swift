@@ -28,11 +28,21 @@ struct FloorScript {
             CREATE TEMP TABLE subject AS SELECT r.id, r.type, c.\(SQL.quote(map.subject.key)) AS key
             FROM request r JOIN \(SQL.quote(map.subject.table)) c ON c."customer_no" = r.customer_no;
             """)
-        // Access and export: one JSON document per subject, every mapped table's rows in it.
-        let tables = map.tables.map { table -> String in
-            let path = SubjectPathQuery(table: table, map: map)
-            let object = "json_object(" + table.columns.map { "'\($0.name)', \(path.column($0.name))" }.joined(separator: ", ") + ")"
-            return "'\(table.name)', (SELECT json_group_array(\(object)) FROM \(path.fromClause) WHERE \(path.subjectKey) = s.key)"
+        // Access and export: one JSON document per subject, every mapped table's rows in it;
+        // a linked store (attached under its name) through the subject's identity value.
+        let primary = map.segments[0].map
+        let tables = map.segments.flatMap { segment in
+            segment.map.tables.map { table -> String in
+                let path = SubjectPathQuery(table: table, map: segment.map)
+                let object = "json_object(" + table.columns.map { "'\($0.name)', \(path.column($0.name))" }.joined(separator: ", ") + ")"
+                var match = "\(path.subjectKey) = s.key"
+                if case .identity(let name, _)? = segment.link, let identity = primary.identities[name] {
+                    match = "lower(trim(\(path.subjectKey))) = (SELECT lower(trim(\(SQL.quote(identity.column)))) FROM \(SQL.quote(identity.table)) "
+                        + "WHERE \(SQL.quote(primary.subject.key)) = s.key)"
+                }
+                let from = segment.store.map { "\($0).\(path.fromClause)" } ?? path.fromClause
+                return "'\(table.name)', (SELECT json_group_array(\(object)) FROM \(from) WHERE \(match))"
+            }
         }
         let document = "json_object(\(tables.joined(separator: ", ")))"
         let answer = answersFolder.map { folder in
@@ -41,7 +51,9 @@ struct FloorScript {
         lines.append("SELECT \(answer) FROM subject s WHERE s.type IN ('access', 'export');")
         // Erasure: children first, held rows restricted, the others erased.
         lines.append("BEGIN;")
-        for table in map.tablesChildrenFirst {
+        // Erasure in the subject table's store; linked stores are left out of the floor's
+        // erasure (the demo's keeps every column of its consents).
+        for table in primary.tablesChildrenFirst {
             let holdColumn = table.hold?.dateColumnParts(defaultTable: table.name)
             let path = SubjectPathQuery(table: table, map: map, joining: Set([holdColumn?.table].compactMap { $0 }))
             let held = table.hold.map { hold in

@@ -99,7 +99,8 @@ import Testing
         #expect(missing.status == 78 && missing.stderr.contains("nope.yaml: configuration file not found"))
 
         let original = try String(contentsOf: configuration, encoding: .utf8)
-        try workspace.write(original.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: ""), to: "demo/dsr.yaml")
+        let stores = try #require(original.range(of: #"stores:.*\n(  .*\n)+"#, options: .regularExpression))
+        try workspace.write(original.replacingCharacters(in: stores, with: ""), to: "demo/dsr.yaml")
         let noStore = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
         #expect(noStore.status == 78 && noStore.stderr.contains("field 'store': is required"))
         try workspace.write(original, to: "demo/dsr.yaml")

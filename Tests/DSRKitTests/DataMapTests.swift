@@ -31,7 +31,7 @@ import Testing
         let check = try check()
         #expect(check.passed)
         #expect(check.findings.filter { $0.severity != .note } == [])
-        #expect(check.findings.map(\.field) == ["identities.customer_no", "identities.email", "identities.phone", "tables"])
+        #expect(check.findings.map(\.field) == ["identities.customer_no", "identities.email", "identities.phone", "tables.marketing_consents.link", "tables"])
     }
 
     @Test func missingColumnIsNamed() throws {
@@ -129,7 +129,8 @@ import Testing
     }
 
     @Test func missingStoreIsNamed() throws {
-        let error = try problem(original.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: ""))
+        let stores = try #require(original.range(of: #"stores:.*\n(  .*\n)+"#, options: .regularExpression))
+        let error = try problem(original.replacingCharacters(in: stores, with: ""))
         #expect(error.status == .configuration)
         #expect(error.message.contains("field 'store': is required"))
     }
@@ -137,7 +138,7 @@ import Testing
     @Test func wrongFieldsAreNamed() throws {
         let cases: [(String, String, String)] = [
             ("time_zone: Europe/Oslo", "time_zone: Europe/Atlantis", "field 'controller.time_zone': unknown time zone"),
-            ("type: sqlite", "type: oracle", "field 'store.type': unknown store type"),
+            ("type: sqlite", "type: oracle", "field 'stores.shop.type': unknown store type"),
             ("default_phone_region: \"NO\"", "default_phone_region: XX", "field 'controller.default_phone_region'"),
             ("outbox: outbox", "outbox: outbox\noutbx: typo", "field 'outbx': unknown field"),
             ("  name: Demo Shop AS\n", "", "field 'controller.name': is required"),

@@ -14,8 +14,9 @@ import Testing
         workspace = try TestWorkspace()
     }
 
-    /// The newsletter store's people: a customer under another spelling of their email, a
-    /// subscriber who never bought (Nordic letters, stored in NFC), and a stranger.
+    /// The demo keeps its consents in a marketing store; these tests add a newsletter's
+    /// subscribers there: a customer under another spelling of their email, a subscriber
+    /// who never bought (Nordic letters, stored in NFC), and a stranger.
     static let newsletterOnly = "åse.ødegård@example.no"
 
     private func linkedDemo(on kind: StoreKind) throws -> (configuration: URL, customerEmail: String) {
@@ -35,14 +36,6 @@ import Testing
             try db.execute(sql: "INSERT INTO newsletter_opens VALUES (1, 1, '2026-01-10'), (2, 2, '2026-02-11'), (3, 2, '2026-02-12'), (4, 3, '2026-02-13')")
         }
         try marketing.close()
-        var text = try String(contentsOf: configuration, encoding: .utf8)
-        let lines = text.components(separatedBy: "\n")
-        let start = lines.firstIndex(of: "store:")!
-        let end = lines[(start + 1)...].firstIndex { !$0.hasPrefix("  ") }!
-        let shop = lines[(start + 1)..<end].map { "  " + $0 }
-        text = (lines[..<start] + ["stores:", "  shop:"] + shop + ["  marketing:", "    type: sqlite", "    path: marketing.sqlite"]
-                + lines[end...]).joined(separator: "\n")
-        try Data(text.utf8).write(to: configuration)
         let mapURL = folder.appendingPathComponent("datamap.yaml")
         let map = try String(contentsOf: mapURL, encoding: .utf8).replacingOccurrences(of: "\ntables:\n", with: """
 
@@ -157,7 +150,7 @@ import Testing
         try marketing.close()
         let check = try workspace.installation(configuration).checkDataMap()
         #expect(check.passed)
-        #expect(check.warnings.contains { $0.field == "identities.email" && $0.message.contains("CREATE INDEX") && $0.message.contains("subscribers") })
+        #expect(check.warnings.contains { $0.field == "tables.subscribers.link" && $0.message.contains("CREATE INDEX") && $0.message.contains("subscribers") })
     }
 
     /// The linked store commits first and is marked done; the subject table's store then
@@ -228,9 +221,10 @@ import Testing
     @Test func anUnreachableStoreStopsTheRunBeforeAnyChange() throws {
         let (configuration, email) = try linkedDemo(on: .sqlite)
         try drop("E-1", "erasure", email: email)
+        let consentsWithdrawn = try marketingRows("SELECT count(*) AS n FROM marketing_consents WHERE withdrawn_at IS NOT NULL")
         let reachable = try String(contentsOf: configuration, encoding: .utf8)
-        let unreachable = reachable.replacingOccurrences(of: "  marketing:\n    type: sqlite\n    path: marketing.sqlite",
-                                                         with: "  marketing:\n    type: postgres\n    url: postgres://dsr@127.0.0.1:1/marketing")
+        let unreachable = reachable.replacingOccurrences(of: "    type: sqlite\n    path: marketing.sqlite",
+                                                         with: "    type: postgres\n    url: postgres://dsr@127.0.0.1:1/marketing")
         #expect(unreachable != reachable)
         try Data(unreachable.utf8).write(to: configuration)
         let stopped = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
@@ -238,6 +232,7 @@ import Testing
         #expect(stopped.stderr.contains("127.0.0.1:1") && !stopped.stderr.contains(email))
         #expect(try AnswerDocuments.rows(workspace.url("demo/store.sqlite"), "SELECT email FROM customers WHERE id = 1") == [["email": "text:\(email)"]])
         #expect(try marketingRows("SELECT count(*) AS n FROM subscribers") == [["n": "number:3"]])
+        #expect(try marketingRows("SELECT count(*) AS n FROM marketing_consents WHERE withdrawn_at IS NOT NULL") == consentsWithdrawn)
         try Data(reachable.utf8).write(to: configuration)
         let finished = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
         #expect(finished.status == 0, "\(finished.stderr)")

@@ -75,22 +75,29 @@ import Testing
     }
 
     @Test func objectionWithdrawsMatchingConsentsAndLeavesServiceDataAlone() throws {
-        // Customer 9 has a newsletter consent by email; give them one already withdrawn.
-        try DatabaseQueue(path: store.path).write { db in
+        // Customer 9 has a newsletter consent by email in the marketing store, under their
+        // address; give them one already withdrawn, and one for offers.
+        let marketing = try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path)
+        let email: String = try value("SELECT lower(email) FROM customers WHERE id = 9")!
+        func consents<T: DatabaseValueConvertible>(_ sql: String) throws -> T? {
+            try marketing.read { db in try T.fetchOne(db, sql: sql, arguments: [email]) }
+        }
+        try marketing.write { db in
             try db.execute(sql: """
-                INSERT INTO marketing_consents (customer_id, purpose, channel, consent_text, text_version, collected_via, granted_at, withdrawn_at)
-                VALUES (9, 'newsletter', 'sms', 'Yes', 'v1', 'shop', '2020-01-01', '2021-01-01T00:00:00Z'),
-                       (9, 'offers', 'email', 'Yes', 'v1', 'shop', '2020-01-01', NULL)
-                """)
+                INSERT INTO marketing_consents (email, purpose, channel, consent_text, text_version, collected_via, granted_at, withdrawn_at)
+                VALUES (?, 'newsletter', 'sms', 'Yes', 'v1', 'shop', '2020-01-01', '2021-01-01T00:00:00Z'),
+                       (?, 'offers', 'email', 'Yes', 'v1', 'shop', '2020-01-01', NULL)
+                """, arguments: [email, email])
         }
         let customer: String? = try value("SELECT email || phone || street FROM customers WHERE id = 9")
-        let others: Int? = try value("SELECT count(*) FROM marketing_consents WHERE customer_id <> 9 AND withdrawn_at IS NOT NULL")
+        let others: Int? = try consents("SELECT count(*) FROM marketing_consents WHERE lower(email) <> ? AND withdrawn_at IS NOT NULL")
         try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
-        #expect(try value("SELECT withdrawn_at FROM marketing_consents WHERE customer_id = 9 AND purpose = 'newsletter' AND channel = 'email'") == "2026-11-22T03:00:00Z")
-        #expect(try value("SELECT withdrawn_at FROM marketing_consents WHERE customer_id = 9 AND channel = 'sms'") == "2021-01-01T00:00:00Z")
-        #expect(try value("SELECT withdrawn_at FROM marketing_consents WHERE customer_id = 9 AND purpose = 'offers'") as String? == nil)
+        #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND purpose = 'newsletter' AND channel = 'email'")
+                == "2026-11-22T03:00:00Z")
+        #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND channel = 'sms'") == "2021-01-01T00:00:00Z")
+        #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND purpose = 'offers'") as String? == nil)
         #expect(try value("SELECT email || phone || street FROM customers WHERE id = 9") == customer)
-        #expect(try value("SELECT count(*) FROM marketing_consents WHERE customer_id <> 9 AND withdrawn_at IS NOT NULL") == others)
+        #expect(try consents("SELECT count(*) FROM marketing_consents WHERE lower(email) <> ? AND withdrawn_at IS NOT NULL") == others)
         let tables = try receipt("REQ-DEMO-0009")
         #expect(tables[0]["rows_changed"] as? Int == 1 && tables[0]["rows_unchanged"] as? Int == 1)
         let ledger = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path)

@@ -32,7 +32,9 @@ public struct DataMapCheck: Sendable {
         for (segment, schema) in zip(segments, schemas) {
             if segment.link == nil { checkSubject(segment.map, schema) }
             for table in segment.map.tables { check(table, map: segment.map, schema: schema) }
-            for identity in segment.map.identities.values.sorted(by: { $0.name < $1.name }) { checkLookup(of: identity, schema: schema) }
+            for identity in segment.map.identities.values.sorted(by: { $0.name < $1.name }) {
+                checkLookup(of: identity, schema: schema, field: segment.link == nil ? "identities.\(identity.name)" : "tables.\(segment.root).link")
+            }
             checkCoverage(segment.map, schema)
             checkErasurePlan(segment.map, schema)
             if let link = segment.link { check(link, of: segment.root, schema: schema, subjectSchema: schemas[0], map: map) }
@@ -41,7 +43,8 @@ public struct DataMapCheck: Sendable {
     }
 
     /// A link compares like with like, and an index serves its lookup (the night reads a
-    /// batch's people through it). An identity link's index is checked as the identity's.
+    /// batch's people through it). An identity link's index is checked as the identity's,
+    /// under the link's field.
     private mutating func check(_ link: StoreLink, of table: String, schema: StoreSchema, subjectSchema: StoreSchema, map: DataMap) {
         let field = "tables.\(table).link"
         guard let live = schema.tables[table]?.column(named: link.column) else { return }  // reported with the columns
@@ -81,10 +84,9 @@ public struct DataMapCheck: Sendable {
     /// Whether an index serves the lookup of an identity (requests are matched through it,
     /// a batch at a time): without one every batch reads the whole table. A warning with
     /// the statement that creates one, not an error: the night is right, only slower.
-    private mutating func checkLookup(of identity: DataMap.Identity, schema: StoreSchema) {
+    private mutating func checkLookup(of identity: DataMap.Identity, schema: StoreSchema, field: String) {
         guard let live = schema.tables[identity.table], live.column(named: identity.column) != nil else { return }
         let compared = StoreQuery.normalized(SQL.quote(identity.column), identity.normalization)
-        let field = "identities.\(identity.name)"
         if let index = live.indexes.first(where: { $0.leadingKey == StoreSchema.comparableKey(compared) }) {
             findings.append(Finding(severity: .note, field: field, message: "looked up through index '\(index.name)' on \(compared)"))
         } else {

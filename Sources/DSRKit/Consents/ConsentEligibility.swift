@@ -61,8 +61,8 @@ public struct ConsentEligibility {
     }
 
     /// Streams every eligible person to `body`: the subject table's people in subject-key
-    /// order, then, when the consents are kept in a store of their own, people only that
-    /// store holds.
+    /// order, then, when the consents are kept in a store of their own, the people only that
+    /// store holds, by address (with no customer key).
     @discardableResult
     public func forEach(now: Date, _ body: (Contact) throws -> Void) throws -> Counts {
         let stores = try installation.stores()
@@ -121,9 +121,9 @@ public struct ConsentEligibility {
                              basis: basis ?? "", consentID: consentID, relationship: relationship, relationshipEnds: relationshipEnds,
                              softOptInUntil: relationshipEnds.flatMap(CalendarDay.init(iso:)).map { $0.adding(days: grace).description }))
         }
-        var answered: Set<StoreValue> = []
         if let statement = query.candidates(channel: channel, purpose: purpose, now: now, today: today,
-                                            subjectExpressions: subjectExpressions, contactColumns: contactColumns) {
+                                            subjectExpressions: subjectExpressions, contactColumns: contactColumns,
+                                            consented: linked.map { Array($0.consentBySubject.keys) } ?? []) {
             var previous: StoreValue?
             try primary.store.fetch(statement) { row in
                 let key = row[ConsentQuery.Column.subjectKey.rawValue]
@@ -135,28 +135,21 @@ public struct ConsentEligibility {
                     return value == .null ? nil : value.canonicalText
                 }
                 let first = ConsentQuery.Column.firstSubjectColumn.rawValue
+                var consentID = text(.consentID)
                 if let linked {
-                    answered.insert(key)
-                    // A consent kept apart outranks the exception; without one, a withdrawal
-                    // there is an objection.
-                    if let consent = linked.consentBySubject[key] {
-                        return try emit(key: key, row: row, firstColumn: first, basis: "consent", consentID: consent,
-                                        relationship: nil, relationshipEnds: nil)
+                    // A consent kept apart comes first (rank 1, named here); without one, a
+                    // withdrawal there is an objection.
+                    if text(.basis) == "consent" {
+                        consentID = linked.consentBySubject[key]
+                    } else if linked.objecting.contains(key) {
+                        return
                     }
-                    guard !linked.objecting.contains(key) else { return }
                 }
-                try emit(key: key, row: row, firstColumn: first, basis: text(.basis), consentID: text(.consentID),
+                try emit(key: key, row: row, firstColumn: first, basis: text(.basis), consentID: consentID,
                          relationship: text(.relationship), relationshipEnds: text(.relationshipEnd))
             }
         }
         guard let linked else { return counts }
-        let consentedOnly = linked.consentBySubject.keys.filter { !answered.contains($0) }.sorted { $0.canonicalText < $1.canonicalText }
-        if !consentedOnly.isEmpty {
-            try primary.store.fetch(query.people(consentedOnly, subjectExpressions: subjectExpressions, contactColumns: contactColumns)) { row in
-                try emit(key: row[0], row: row, firstColumn: 1, basis: "consent", consentID: linked.consentBySubject[row[0]],
-                         relationship: nil, relationshipEnds: nil)
-            }
-        }
         // People only the consents' store holds are reached by the value they are linked by,
         // when it is the channel's kind of address.
         guard let identity = linked.identity, contactColumns == [identity.column] else { return counts }

@@ -76,29 +76,49 @@ public struct ConsentImport {
         }
         let query = try ConsentQuery(map: consents.map, store: consents.store)
         var statements: [SQLStatement] = []
+        // Kept in a store of their own, consents name the person by the value they are
+        // linked by: a row that gives it is the evidence of whoever holds that address,
+        // customer or not; a row that names a customer otherwise takes their stored value.
+        var linkIdentity: String?
         if let link = consents.segment.link {
-            // Kept in a store of their own, consents name the person by the value they are
-            // linked by: the consent is the person's evidence whether or not they are a customer.
             guard case .identity(let name, _) = link, consents.segment.root == query.table.name else {
                 throw DSRError.configuration("importing consents kept in another store needs the consents table itself linked by an identity")
             }
-            for (line, record) in valid {
-                guard let value = record.identities[name] else {
-                    rejected.append(Rejection(line: line, reason: "the row names no \(name), which the consents' store knows people by"))
+            linkIdentity = name
+        }
+        let needingSubjects = valid.filter { linkIdentity == nil || $0.record.identities[linkIdentity!] == nil }
+        let primary = stores.segments[0]
+        let probes = needingSubjects.map { DataSubjectRequest(id: "line-\($0.line)", type: .access, receivedAt: now,
+                                                              identities: $0.record.identities, verification: nil, formats: [],
+                                                              changes: [:], scope: nil, note: nil) }
+        let resolutions = try SubjectResolver(store: primary.store, map: primary.map).resolve(probes)
+        var linkValues: [StoreValue: String] = [:]
+        if let linkIdentity, let identity = primary.map.identities[linkIdentity], let table = primary.map.table(named: identity.table) {
+            let subjects = resolutions.values.compactMap { resolution -> StoreValue? in
+                if case .found(let subject) = resolution { subject } else { nil }
+            }
+            try primary.store.forEachRow(of: table, columns: [identity.column], subjects: subjects, in: primary.map) { subject, values in
+                if values[0] != .null { linkValues[subject] = identity.normalization.storedForm(values[0].canonicalText) }
+            }
+        }
+        for (line, record) in valid {
+            if let linkIdentity, let value = record.identities[linkIdentity] {
+                statements.append(try query.insert(record, subject: .text(value)))
+                continue
+            }
+            switch resolutions["line-\(line)"] ?? .notFound {
+            case .found(let subject):
+                guard linkIdentity != nil else {
+                    statements.append(try query.insert(record, subject: subject))
+                    continue
+                }
+                guard let value = linkValues[subject] else {
+                    rejected.append(Rejection(line: line, reason: "the person holds no \(linkIdentity!), which the consents' store knows people by"))
                     continue
                 }
                 statements.append(try query.insert(record, subject: .text(value)))
-            }
-        } else {
-            let probes = valid.map { DataSubjectRequest(id: "line-\($0.line)", type: .access, receivedAt: now, identities: $0.record.identities,
-                                                        verification: nil, formats: [], changes: [:], scope: nil, note: nil) }
-            let resolutions = try SubjectResolver(store: consents.store, map: consents.map).resolve(probes)
-            for (line, record) in valid {
-                switch resolutions["line-\(line)"] ?? .notFound {
-                case .found(let subject): statements.append(try query.insert(record, subject: subject))
-                case .notFound: rejected.append(Rejection(line: line, reason: "no one in the store matches the row's identities"))
-                case .needsReview(let reason): rejected.append(Rejection(line: line, reason: "the identities do not name one person: \(reason)"))
-                }
+            case .notFound: rejected.append(Rejection(line: line, reason: "no one in the store matches the row's identities"))
+            case .needsReview(let reason): rejected.append(Rejection(line: line, reason: "the identities do not name one person: \(reason)"))
             }
         }
         let inserted = try consents.store.execute(statements).reduce(0, +)

@@ -58,17 +58,25 @@ struct ConsentQuery {
     /// for phone and post (3). Rows come by subject, best basis first; `subjectExpressions`
     /// (of the subject table's columns, see `subjectColumn`) follow. Restricted people and people without a value
     /// in `contactColumns` are left out here; the suppression list is checked by the caller.
+    ///
+    /// With the consents in another store (`holdsConsents` false), the subjects that have a
+    /// standing consent there are given as `consented` and listed with rank 1.
     func candidates(channel: ConsentChannel, purpose: String, now: Date, today: CalendarDay,
-                    subjectExpressions: [String], contactColumns: [String]) -> SQLStatement? {
+                    subjectExpressions: [String], contactColumns: [String], consented: [StoreValue] = []) -> SQLStatement? {
         var arguments: [SQLStatement.Argument] = []
         func bind(_ text: String) -> String {
             arguments.append(.value(.text(text)))
             return "?"
         }
         var branches: [String] = []
+        let subjectKey = "s.\(SQL.quote(map.subject.key))"
         if holdsConsents {
             branches.append("SELECT subject_key, 1 AS rank, 'consent' AS basis, consent_id, NULL AS relationship, NULL AS relationship_end, granted FROM ("
                             + standingConsents(channel: channel, purpose: purpose, now: now, today: today, bind: bind) + ") AS standing")
+        } else if !consented.isEmpty {
+            arguments.append(.keyList(consented))
+            branches.append("SELECT \(subjectKey) AS subject_key, 1 AS rank, 'consent' AS basis, NULL AS consent_id, NULL AS relationship, "
+                            + "NULL AS relationship_end, NULL AS granted FROM \(SQL.quote(map.subject.table)) AS s WHERE \(subjectKey) \(dialect.keyListMembership)")
         }
         if let softOptIn = consents.softOptIn, softOptIn.purposes.contains(purpose), softOptIn.channels.contains(channel.rawValue) {
             // A relationship still counts if it ends on or after this day.
@@ -85,7 +93,6 @@ struct ConsentQuery {
                     """)
             }
         }
-        let subjectKey = "s.\(SQL.quote(map.subject.key))"
         if !channel.needsConsent {
             branches.append("SELECT \(subjectKey) AS subject_key, 3 AS rank, 'no-objection' AS basis, NULL AS consent_id, NULL AS relationship, "
                             + "NULL AS relationship_end, NULL AS granted FROM \(SQL.quote(map.subject.table)) AS s")
@@ -123,17 +130,6 @@ struct ConsentQuery {
             conditions.append("coalesce(s.\(SQL.quote(flag)), 0) = 0")
         }
         return conditions
-    }
-
-    /// The subject key and `subjectExpressions` of the subjects among `keys` who may be
-    /// contacted at all (see `reachable`): people with a consent kept in another store.
-    func people(_ keys: [StoreValue], subjectExpressions: [String], contactColumns: [String]) -> SQLStatement {
-        let key = "s.\(SQL.quote(map.subject.key))"
-        let conditions = ["\(key) \(dialect.keyListMembership)"] + reachable(contactColumns)
-        return SQLStatement(sql: """
-            SELECT \(([key] + subjectExpressions).joined(separator: ", ")) FROM \(SQL.quote(map.subject.table)) AS s
-            WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(key)
-            """, arguments: [.keyList(keys)])
     }
 
     /// The standing consents for `purpose` on `channel` on `today`: the key each leads to

@@ -54,7 +54,7 @@ public enum DemoSetup {
         try DurableFile.createFolder(secrets)
         try SubjectKeyring.createKeyFile(at: secrets.appendingPathComponent("hmac.key"))
         let store = folder.appendingPathComponent("store.sqlite")
-        try DemoShop.generateStore(at: store, customers: customers)
+        try DemoShop.generateStores(shop: store, marketing: folder.appendingPathComponent("marketing.sqlite"), customers: customers)
         let configuration = folder.appendingPathComponent("dsr.yaml")
         if let postgres {
             try PostgresCustomerStore(location: postgres, keyring: nil, logger: logger).load(fromSQLite: store)
@@ -64,17 +64,21 @@ public enum DemoSetup {
         return configuration
     }
 
-    /// The demo configuration with its store section naming the PostgreSQL database.
+    /// The demo configuration's shop store, as written: what `pointing` replaces.
+    public static let shopStoreSection = "  shop:\n    type: sqlite\n    path: store.sqlite\n"
+
+    /// The demo configuration with its shop store naming the PostgreSQL database; the
+    /// marketing store stays SQLite, so the mixed case is what a newcomer sees.
     private static func pointing(_ configuration: URL, at location: PostgresLocation) throws -> String {
         let text = try String(contentsOf: configuration, encoding: .utf8)
-        var store = "store:\n  type: postgres\n  url: postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\n"
+        var store = "  shop:\n    type: postgres\n    url: postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\n"
         switch location.passwordSource {
-        case .environment(let name)?: store += "  password_env: \(name)\n"
-        case .file(let url)?: store += "  password_file: \(url.path)\n"
-        case .credential(let name)?: store += "  password_credential: \(name)\n"
+        case .environment(let name)?: store += "    password_env: \(name)\n"
+        case .file(let url)?: store += "    password_file: \(url.path)\n"
+        case .credential(let name)?: store += "    password_credential: \(name)\n"
         case nil: break
         }
-        return text.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: store)
+        return text.replacingOccurrences(of: shopStoreSection, with: store)
     }
 
     private static func copy(_ source: URL, to destination: URL) throws {

@@ -3,28 +3,32 @@ import Foundation
 import GRDB
 
 /// The demo web shop: a deterministic store of customers, loyalty memberships, orders,
-/// order lines, support tickets and marketing consents, generated with set-based SQL (a
-/// recursive sequence joined to name lists), never row by row from Swift.
+/// order lines and support tickets, and beside it a marketing store of consents linked to
+/// people by email (customers' and newsletter readers' who never bought), generated with
+/// set-based SQL (a recursive sequence joined to name lists), never row by row from Swift.
 public enum DemoShop {
     /// The demo's customer count when none is given.
     public static let defaultCustomerCount = 1000
     /// The fewest customers the sample requests need (the erasure sample is customer 530).
     public static let minimumCustomerCount = 600
 
-    /// Creates the store at `url` with `customers` people; refuses an existing file.
-    public static func generateStore(at url: URL, customers: Int) throws {
+    /// Creates the shop store at `shop` with `customers` people and the marketing store at
+    /// `marketing`; refuses existing files.
+    public static func generateStores(shop: URL, marketing: URL, customers: Int) throws {
         guard customers >= minimumCustomerCount else {
             throw DSRError(.usage, "the demo needs at least \(minimumCustomerCount) customers")
         }
-        guard !FileManager.default.fileExists(atPath: url.path) else {
+        for url in [shop, marketing] where FileManager.default.fileExists(atPath: url.path) {
             throw DSRError.cannotCreate("\(url.path): already exists")
         }
         do {
-            let database = try DatabaseQueue(path: url.path)
+            let database = try DatabaseQueue(path: shop.path)
             try database.writeWithoutTransaction { db in
-                // Nobody reads the store while it is made, and a crash leaves a file to delete:
-                // no journal and no syncs until it is done, and room for the index builds.
-                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144")
+                // Nobody reads the stores while they are made, and a crash leaves files to
+                // delete: no journal and no syncs until they are done, and room for the index builds.
+                try db.execute(sql: "ATTACH DATABASE ? AS marketing", arguments: [marketing.path])
+                try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA marketing.journal_mode = OFF; "
+                               + "PRAGMA marketing.synchronous = OFF; PRAGMA cache_size = -262144")
                 try db.inTransaction {
                     try db.execute(sql: schema)
                     try db.execute(sql: population, arguments: [customers])
@@ -33,14 +37,18 @@ public enum DemoShop {
                     try db.execute(sql: indexes)
                     return .commit
                 }
-                try db.execute(sql: "ANALYZE; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL")
+                try db.execute(sql: "ANALYZE; ANALYZE marketing; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                               + "PRAGMA marketing.journal_mode = WAL; PRAGMA marketing.synchronous = FULL")
+                try db.execute(sql: "DETACH DATABASE marketing")
             }
             try database.close()
         } catch {
-            try? FileManager.default.removeItem(at: url)
-            throw DSRError.cannotCreate("\(url.path): cannot generate the demo store (\(SQLiteCustomerStore.describe(error)))")
+            try? FileManager.default.removeItem(at: shop)
+            try? FileManager.default.removeItem(at: marketing)
+            throw DSRError.cannotCreate("\(shop.path): cannot generate the demo stores (\(SQLiteCustomerStore.describe(error)))")
         }
-        chmod(url.path, 0o600)
+        chmod(shop.path, 0o600)
+        chmod(marketing.path, 0o600)
     }
 
     static let schema = """
@@ -96,11 +104,12 @@ public enum DemoShop {
             message TEXT NOT NULL,
             accessibility_needs TEXT
         );
-        -- Marketing consent evidence lives apart from customer data, so an opt-out never
-        -- touches what service messages need.
-        CREATE TABLE marketing_consents (
+        -- Marketing consent evidence lives in a store of its own, apart from customer data,
+        -- so an opt-out never touches what service messages need. A consent names the
+        -- address it was given for, whether or not its owner ever bought.
+        CREATE TABLE marketing.marketing_consents (
             id INTEGER PRIMARY KEY,
-            customer_id INTEGER NOT NULL REFERENCES customers (id),
+            email TEXT NOT NULL,
             purpose TEXT NOT NULL,
             channel TEXT NOT NULL,
             consent_text TEXT NOT NULL,
@@ -125,10 +134,10 @@ public enum DemoShop {
         CREATE INDEX orders_customer ON orders (customer_id);
         CREATE INDEX order_lines_order ON order_lines (order_id);
         CREATE INDEX support_tickets_customer ON support_tickets (customer_id);
-        CREATE INDEX marketing_consents_customer ON marketing_consents (customer_id);
+        CREATE INDEX marketing.marketing_consents_email ON marketing_consents (lower(trim(email)));
         CREATE INDEX orders_ordered_at ON orders (ordered_at);
         CREATE INDEX loyalty_memberships_expires_at ON loyalty_memberships (expires_at);
-        CREATE INDEX marketing_consents_valid_until ON marketing_consents (valid_until);
+        CREATE INDEX marketing.marketing_consents_valid_until ON marketing_consents (valid_until);
         """
 
     /// Fills every table from one sequence of customer numbers. Names cycle through lists
@@ -214,9 +223,9 @@ public enum DemoShop {
                CASE WHEN id % 40 = 0 THEN 'Wheelchair user: needs deliveries to the ground floor' END
         FROM customers WHERE id % 4 = 0 ORDER BY id;
 
-        INSERT INTO marketing_consents (customer_id, purpose, channel, consent_text, text_version, collected_via, granted_at,
-                                        confirmed_at, valid_until, withdrawn_at, withdrawn_via)
-        SELECT c.id, 'newsletter', ch.channel,
+        INSERT INTO marketing.marketing_consents (email, purpose, channel, consent_text, text_version, collected_via, granted_at,
+                                                  confirmed_at, valid_until, withdrawn_at, withdrawn_via)
+        SELECT c.email, 'newsletter', ch.channel,
                'Yes, send me the Demo Shop newsletter by ' || ch.channel || '. I can unsubscribe at any time.',
                'newsletter-consent-v3', 'checkout form /kasse',
                strftime('%Y-%m-%dT%H:%M:%SZ', g.at), strftime('%Y-%m-%dT%H:%M:%SZ', g.at, '+10 minutes'),
@@ -230,5 +239,18 @@ public enum DemoShop {
         JOIN (SELECT 'email' AS channel UNION ALL SELECT 'sms') ch ON ch.channel = 'email' OR c.id % 5 = 0
         WHERE c.id % 2 = 1 OR c.id % 5 = 0
         ORDER BY c.id, ch.channel;
+
+        -- Newsletter readers who never bought: one for every 50 customers, signed up on the
+        -- web site; every tenth has since unsubscribed.
+        INSERT INTO marketing.marketing_consents (email, purpose, channel, consent_text, text_version, collected_via, granted_at,
+                                                  confirmed_at, valid_until, withdrawn_at, withdrawn_via)
+        SELECT printf('reader%d@example.no', r.n), 'newsletter', 'email',
+               'Yes, send me the Demo Shop newsletter by email. I can unsubscribe at any time.',
+               'newsletter-consent-v3', 'newsletter sign-up /nyhetsbrev',
+               strftime('%Y-%m-%dT%H:%M:%SZ', r.at), strftime('%Y-%m-%dT%H:%M:%SZ', r.at, '+5 minutes'), date(r.at, '+3 years'),
+               CASE WHEN r.n % 10 = 0 THEN strftime('%Y-%m-%dT%H:%M:%SZ', r.at, '+100 days') END,
+               CASE WHEN r.n % 10 = 0 THEN 'unsubscribe link' END
+        FROM (SELECT id AS n, datetime('2024-02-01', '+' || (id % 900) || ' days', '+' || (id % 3600) || ' seconds') AS at
+              FROM customers WHERE id <= (SELECT count(*) FROM customers) / 50) r;
         """
 }

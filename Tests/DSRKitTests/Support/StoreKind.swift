@@ -76,10 +76,12 @@ extension TestWorkspace {
         try PostgresCustomerStore(location: location, keyring: nil, logger: Logger(label: "dsr-test")).load(fromSQLite: sqlite)
         try FileManager.default.removeItem(at: sqlite)
         let text = try String(contentsOf: configuration, encoding: .utf8)
-        let store = "store:\n  type: postgres\n  url: postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)\n"
-            + "  password_env: \(TestPostgres.passwordVariable)\n"
+        let url = "postgres://\(location.user)@\(location.host):\(location.port)/\(location.database)"
+        let store = "store:\n  type: postgres\n  url: \(url)\n  password_env: \(TestPostgres.passwordVariable)\n"
         let pointed = text.replacingOccurrences(of: "store:\n  type: sqlite\n  path: store.sqlite\n", with: store)
             .replacingOccurrences(of: "store: {type: sqlite, path: store.sqlite}\n", with: store)
+            .replacingOccurrences(of: DemoSetup.shopStoreSection,
+                                  with: "  shop:\n    type: postgres\n    url: \(url)\n    password_env: \(TestPostgres.passwordVariable)\n")
         #expect(pointed != text, "the configuration's store section was not recognised")
         try Data(pointed.utf8).write(to: configuration)
         return configuration
