@@ -277,4 +277,30 @@ import Testing
         #expect(tables["customers"]?.0 == "shop" && tables["subscribers"]?.0 == "marketing")
         #expect(tables["subscribers"]?.1 == 3 && tables["newsletter_opens"]?.1 == 3 && tables["newsletter_opens"]?.2 == 2)
     }
+
+    /// A customer erased by customer number keeps their consent evidence in the marketing
+    /// store under their address, which no longer leads to the shop; the erasure suppresses
+    /// that address too, so the list never offers it as a reader's.
+    @Test(arguments: StoreKind.allCases)
+    func anErasureByCustomerNumberKeepsTheConsentAddressOffTheList(_ kind: StoreKind) throws {
+        let (configuration, email) = try linkedDemo(on: kind)
+        let eligible = { () throws -> [ConsentEligibility.Contact] in
+            var contacts: [ConsentEligibility.Contact] = []
+            try ConsentEligibility(installation: try self.workspace.installation(configuration), channel: .email, purpose: "newsletter")
+                .forEach(now: Timestamp.parse("2026-11-22T12:00:00Z")!) { contacts.append($0) }
+            return contacts
+        }
+        #expect(try eligible().contains { $0.customerKey == "1" && $0.basis == "consent" })
+        try workspace.write("""
+            id: E-NO
+            type: erasure
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {customer_no: C-000001}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            """, to: "demo/inbox/E-NO.yaml")
+        try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        #expect(try marketingRows("SELECT count(*) AS n FROM marketing_consents WHERE lower(email) = '\(email.lowercased())'") != [["n": "number:0"]])
+        let after = try eligible()
+        #expect(!after.contains { $0.customerKey == "1" || $0.contact.lowercased() == email.lowercased() })
+    }
 }

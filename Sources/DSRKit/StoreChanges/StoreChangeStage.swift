@@ -100,7 +100,6 @@ struct StoreChangeStage {
         var item: ResolvedRequest
         var receipt: Receipt
         var reference: String?
-        var suppressions: [Ledger.Suppression]
     }
 
     /// An erasure that must wait (a legal-claims hold).
@@ -204,8 +203,7 @@ struct StoreChangeStage {
             }
         }
         let done = planned.indices.filter { !failed.contains($0) }.map { index in
-            Done(item: planned[index].item, receipt: receipts[index], reference: planned[index].reference,
-                 suppressions: suppressions(for: planned[index].item.request, of: planned[index].changes[0]))
+            Done(item: planned[index].item, receipt: receipts[index], reference: planned[index].reference)
         }
         return (done, transitions)
     }
@@ -224,7 +222,7 @@ struct StoreChangeStage {
         var records: [Ledger.StoreChangeRecord] = []
         var suppressed: [Ledger.Suppression] = []
         for (index, item) in planned.enumerated() where !failed.contains(index) {
-            suppressed += suppressions(for: item.item.request, of: item.changes[0])
+            suppressed += suppressions(for: item.item, of: item.changes[0])
             guard isRecorded(item, failed: failed), let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
@@ -250,12 +248,28 @@ struct StoreChangeStage {
         return sessions
     }
 
-    private func suppressions(for request: DataSubjectRequest, of change: StoreChange) -> [Ledger.Suppression] {
+    /// The suppressions a request adds: for the identities it names, and for the values
+    /// the person is linked by in stores of identity links (a consent kept there under the
+    /// person's address must not outlive an erasure requested by customer number).
+    private func suppressions(for item: ResolvedRequest, of change: StoreChange) -> [Ledger.Suppression] {
+        let request = item.request
         let scopes = change.suppressionScopes(for: request)
-        return request.identities.flatMap { name, value in
-            scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: name, value: value), identity: name,
-                                            scope: $0, reason: request.type.rawValue) }
+        guard !scopes.isEmpty else { return [] }
+        var identities = Set(request.identities.map { IdentityValue(name: $0.key, value: $0.value) })
+        let links = LinkResolver(stores: stores)
+        for (index, bound) in stores.segments.enumerated() {
+            guard case .identity(let name, _)? = bound.segment.link, let keys = item.person?.keys[index] else { continue }
+            for key in keys { identities.insert(IdentityValue(name: name, value: links.linkValue(key, segment: index))) }
         }
+        return identities.sorted { ($0.name, $0.value) < ($1.name, $1.value) }.flatMap { identity in
+            scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: identity.name, value: identity.value),
+                                            identity: identity.name, scope: $0, reason: request.type.rawValue) }
+        }
+    }
+
+    private struct IdentityValue: Hashable {
+        var name: String
+        var value: String
     }
 
     private func transition(_ item: ResolvedRequest, _ error: Error) -> Ledger.Transition {

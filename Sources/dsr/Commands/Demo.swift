@@ -5,7 +5,7 @@ import Foundation
 
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Builds a demo shop (store, data map, config, sample requests) and runs the nightly job on it.")
+        abstract: "Builds a demo shop (a shop store and a marketing store, data map, config, sample requests) and runs the nightly job on it.")
 
     @Option(help: ArgumentHelp("The folder to build the demo in; an earlier demo there is replaced.", valueName: "dir"))
     var dir = "demo"
@@ -13,7 +13,7 @@ struct Demo: ParsableCommand {
     @Option(help: "How many customers the generated store holds.")
     var customers = DemoShop.defaultCustomerCount
 
-    @Option(help: ArgumentHelp("Where the shop's data lives: sqlite (a file in the demo folder) or postgres (--url).", valueName: "kind"))
+    @Option(help: ArgumentHelp("Where the shop's data lives: sqlite (a file in the demo folder) or postgres (--url); the marketing store is SQLite either way.", valueName: "kind"))
     var store = "sqlite"
 
     @Option(help: ArgumentHelp("With --store postgres: the database, postgres://user@host:port/database (no password here).", valueName: "url"))
