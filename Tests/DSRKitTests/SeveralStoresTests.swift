@@ -303,4 +303,149 @@ import Testing
         let after = try eligible()
         #expect(!after.contains { $0.customerKey == "1" || $0.contact.lowercased() == email.lowercased() })
     }
+
+    /// The dry run previews an erasure over both stores and changes neither.
+    @Test func theDryRunPreviewsBothStoresAndChangesNothing() throws {
+        let (configuration, email) = try linkedDemo(on: .sqlite)
+        try drop("E-1", "erasure", email: email)
+        let before = try [workspace.url("demo/store.sqlite"), workspace.url("demo/marketing.sqlite")].map { try Data(contentsOf: $0) }
+        let report = try workspace.installation(configuration).dryRun(clock: { Timestamp.parse("2026-11-21T02:00:00+01:00")! }).run()
+        let receipt = try #require(report.entries.first { $0.id == "E-1" }?.receipt)
+        let deleted = Dictionary(uniqueKeysWithValues: receipt.tables.map { ("\($0.store ?? ""):\($0.table)", $0.rowsDeleted) })
+        #expect(deleted["marketing:subscribers"] == 1 && deleted["marketing:newsletter_opens"] == 1)
+        #expect(receipt.tables.contains { $0.store == "shop" && $0.table == "customers" && $0.rowsChanged == 1 })
+        #expect(try [workspace.url("demo/store.sqlite"), workspace.url("demo/marketing.sqlite")].map { try Data(contentsOf: $0) } == before)
+    }
+
+    /// Both stores restored from backups taken before an erasure: reapply erases the
+    /// customer again in both, and the newsletter-only person in theirs.
+    @Test func erasureReapplyErasesAgainInEveryStore() throws {
+        let (configuration, email) = try linkedDemo(on: .sqlite)
+        let files = ["store.sqlite", "marketing.sqlite"]
+        for file in files { try FileManager.default.copyItem(at: workspace.url("demo/\(file)"), to: workspace.url("backup-\(file)")) }
+        try drop("E-1", "erasure", email: email)
+        try drop("E-2", "erasure", email: Self.newsletterOnly)
+        try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        #expect(try marketingRows("SELECT id FROM subscribers") == [["id": "number:3"]])
+        for file in files {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(at: workspace.url("demo/\(file)\(suffix)")) }
+            try FileManager.default.copyItem(at: workspace.url("backup-\(file)"), to: workspace.url("demo/\(file)"))
+        }
+        #expect(try marketingRows("SELECT count(*) AS n FROM subscribers") == [["n": "number:3"]])
+        let report = try workspace.installation(configuration).erasureReapply().run(now: Timestamp.parse("2026-11-22T02:00:00+01:00")!)
+        #expect(report.recorded == 2 && report.found == 2 && report.reErased == 2 && report.failed.isEmpty)
+        #expect(try marketingRows("SELECT id FROM subscribers") == [["id": "number:3"]])
+        #expect(try marketingRows("SELECT id FROM newsletter_opens") == [["id": "number:4"]])
+        #expect(try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1") == [["erased@invalid"]])
+    }
+
+    /// A store of another shape: a CRM with PascalCase names and composite keys, linked to
+    /// customers by their customer number (a subject-column link).
+    @Test(arguments: StoreKind.allCases)
+    func aCRMLinkedByCustomerNumberIsAnsweredAndErased(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        let folder = configuration.deletingLastPathComponent()
+        let number = try workspace.storeRows(configuration, "SELECT customer_no FROM customers WHERE id = 3")[0][0]
+        let crm = try DatabaseQueue(path: folder.appendingPathComponent("crm.sqlite").path)
+        try crm.write { db in
+            try db.execute(sql: """
+                CREATE TABLE "CrmContact" ("Region" TEXT NOT NULL, "ContactNo" INTEGER NOT NULL, "ContactId" INTEGER NOT NULL UNIQUE,
+                                           "ShopCustomerNo" TEXT, "FullName" TEXT, PRIMARY KEY ("Region", "ContactNo"));
+                CREATE INDEX "CrmContactShop" ON "CrmContact" ("ShopCustomerNo");
+                CREATE TABLE "CrmNote" ("ContactId" INTEGER NOT NULL REFERENCES "CrmContact" ("ContactId"), "Seq" INTEGER NOT NULL,
+                                        "Text" TEXT, PRIMARY KEY ("ContactId", "Seq"));
+                -- Kept by another system, referring by the composite key: a map cannot follow it.
+                CREATE TABLE "CrmCall" ("Region" TEXT NOT NULL, "ContactNo" INTEGER NOT NULL, "At" TEXT,
+                                        FOREIGN KEY ("Region", "ContactNo") REFERENCES "CrmContact" ("Region", "ContactNo"));
+                """)
+            try db.execute(sql: "INSERT INTO \"CrmContact\" VALUES ('NO', 7, 70, ?, 'Ørjan Ås'), ('SE', 7, 71, 'C-999999', 'Someone Else')",
+                           arguments: [number])
+            try db.execute(sql: "INSERT INTO \"CrmNote\" VALUES (70, 1, 'Ringte om levering'), (70, 2, 'Ønsker færre e-poster'), (71, 1, 'Other')")
+            try db.execute(sql: "INSERT INTO \"CrmCall\" VALUES ('NO', 7, '2026-01-01'), ('SE', 7, '2026-01-02')")
+        }
+        try crm.close()
+        let text = try String(contentsOf: configuration, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "  marketing:\n", with: "  crm:\n    type: sqlite\n    path: crm.sqlite\n  marketing:\n").utf8)
+            .write(to: configuration)
+        let mapURL = folder.appendingPathComponent("datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8).replacingOccurrences(of: "\ntables:\n", with: """
+
+            tables:
+              CrmContact:
+                store: crm
+                link: {column: ShopCustomerNo, subject_column: customer_no}
+                description: What our sales team knows of you.
+                purposes: [Customer service]
+                legal_basis: Art. 6(1)(f) legitimate interests
+                retention: 2 years after the last contact.
+                columns:
+                  Region: {category: identification, erasure: keep}
+                  ContactNo: {category: identification, erasure: keep}
+                  ContactId: {category: identification, erasure: keep}
+                  ShopCustomerNo: {category: identification, erasure: keep}
+                  FullName: {category: identification, provided: true, erasure: "null"}
+              CrmNote:
+                store: crm
+                references: {ContactId: CrmContact.ContactId}
+                erasure: delete
+                description: Notes of our calls with you.
+                purposes: [Customer service]
+                legal_basis: Art. 6(1)(f) legitimate interests
+                retention: 2 years.
+                columns:
+                  Seq: {category: identification}
+                  Text: {category: communication}
+              CrmCall:
+                store: crm
+                references: {ContactNo: CrmContact.ContactNo}
+                erasure: delete
+                description: Calls.
+                purposes: [Customer service]
+                legal_basis: Art. 6(1)(f) legitimate interests
+                retention: 2 years.
+                columns:
+                  Region: {category: identification}
+                  At: {category: behavioural}
+
+            """)
+        try Data(map.utf8).write(to: mapURL)
+        // Half of the composite key would give Ørjan the Swedish contact's calls.
+        let composite = try workspace.installation(configuration).checkDataMap()
+        #expect(composite.errors.map(\.field) == ["tables.CrmCall.references.ContactNo"])
+        // Left out with a reason instead, the map holds.
+        let call = try #require(map.range(of: #"  CrmCall:\n(    .*\n)+"#, options: .regularExpression))
+        try Data((map.replacingCharacters(in: call, with: "") + "\nignored:\n  tables:\n    CrmCall: kept by the phone system, which erases it itself\n").utf8)
+            .write(to: mapURL)
+        let check = try workspace.installation(configuration).checkDataMap()
+        #expect(check.errors.isEmpty, "\(check.errors)")
+        #expect(check.findings.contains { $0.field == "tables.CrmContact.link" && $0.message.contains("CrmContactShop") })
+        let inbox = folder.appendingPathComponent("inbox")
+        for name in try FileManager.default.contentsOfDirectory(atPath: inbox.path) { try FileManager.default.removeItem(at: inbox.appendingPathComponent(name)) }
+        try workspace.write("""
+            id: A-3
+            type: access
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {customer_no: \(number)}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            """, to: "demo/inbox/A-3.yaml")
+        try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        let answered = AnswerDocuments.rowsByTable(try AnswerDocuments.json(workspace.url("demo/outbox"), "A-3", .accessReport))
+        #expect(answered["CrmContact"]?.map { $0["FullName"] } == ["text:Ørjan Ås"])
+        #expect(answered["CrmNote"]?.compactMap { $0["Text"] } == ["text:Ringte om levering", "text:Ønsker færre e-poster"])
+        #expect(answered["CrmContact"]?.map { $0["Region"] } == ["text:NO"])
+        try workspace.write("""
+            id: E-3
+            type: erasure
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {customer_no: \(number)}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            """, to: "demo/inbox/E-3.yaml")
+        try workspace.runNightly(configuration, at: "2026-11-22T02:00:00+01:00")
+        let left = try AnswerDocuments.rows(folder.appendingPathComponent("crm.sqlite"), """
+            SELECT "Region", "ContactNo", "FullName", (SELECT count(*) FROM "CrmNote" n WHERE n."ContactId" = c."ContactId") AS notes
+            FROM "CrmContact" c ORDER BY "Region"
+            """)
+        #expect(left == [["Region": "text:NO", "ContactNo": "number:7", "FullName": "null", "notes": "number:0"],
+                         ["Region": "text:SE", "ContactNo": "number:7", "FullName": "text:Someone Else", "notes": "number:1"]])
+    }
 }

@@ -214,6 +214,13 @@ public struct DataMapCheck: Sendable {
             if let target = schema.tables[reference.targetTable], target.column(named: reference.targetColumn) == nil {
                 error(referenceField, "target column '\(reference.targetColumn)' does not exist in table '\(reference.targetTable)'")
             }
+            // A data map reference is one column; half of a composite key joins each row to
+            // every parent that shares that half, and answers and erases other people's rows.
+            if let key = live.foreignKeys.first(where: { $0.targetTable == reference.targetTable && $0.columns.count > 1
+                                                        && zip($0.columns, $0.targetColumns).contains { $0 == (reference.column, reference.targetColumn) } }) {
+                error(referenceField, "\(key.description) is a composite key; a reference on '\(reference.column)' alone joins rows to every "
+                      + "parent sharing that part. Refer through a single-column key, or list the table under ignored with why")
+            }
         }
         if let flag = table.restrictionFlag {
             if let column = live.column(named: flag) {
