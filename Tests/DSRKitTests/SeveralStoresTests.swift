@@ -21,10 +21,8 @@ import Testing
 
     private func linkedDemo(on kind: StoreKind) throws -> (configuration: URL, customerEmail: String) {
         let configuration = try workspace.demo(on: kind)
-        let folder = configuration.deletingLastPathComponent()
         let email = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE id = 1")[0][0]
-        let marketing = try DatabaseQueue(path: folder.appendingPathComponent("marketing.sqlite").path)
-        try marketing.write { db in
+        try writeSQLite("marketing.sqlite") { db in
             try db.execute(sql: """
                 CREATE TABLE subscribers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, first_name TEXT, signed_up_at TEXT NOT NULL);
                 CREATE INDEX subscribers_email_lookup ON subscribers (lower(trim(email)));
@@ -35,11 +33,7 @@ import Testing
                            arguments: [" " + email.uppercased(), Self.newsletterOnly])
             try db.execute(sql: "INSERT INTO newsletter_opens VALUES (1, 1, '2026-01-10'), (2, 2, '2026-02-11'), (3, 2, '2026-02-12'), (4, 3, '2026-02-13')")
         }
-        try marketing.close()
-        let mapURL = folder.appendingPathComponent("datamap.yaml")
-        let map = try String(contentsOf: mapURL, encoding: .utf8).replacingOccurrences(of: "\ntables:\n", with: """
-
-            tables:
+        try mapTables("""
               subscribers:
                 store: marketing
                 link: {identity: email}
@@ -67,23 +61,46 @@ import Testing
                   opened_at: {category: behavioural}
 
             """)
-        try Data(map.utf8).write(to: mapURL)
-        let inbox = folder.appendingPathComponent("inbox")
-        for name in try FileManager.default.contentsOfDirectory(atPath: inbox.path) {
-            try FileManager.default.removeItem(at: inbox.appendingPathComponent(name))
-        }
+        try emptyInbox()
         return (configuration, email)
     }
 
-    private func drop(_ id: String, _ type: String, email: String, formats: String = "[json, xml]") throws {
+    /// Writes to an SQLite file of the demo folder (created when missing).
+    private func writeSQLite(_ name: String, _ work: (Database) throws -> Void) throws {
+        let database = try DatabaseQueue(path: workspace.url("demo/\(name)").path)
+        try database.write(work)
+        try database.close()
+    }
+
+    /// Adds tables (YAML, indented as entries of `tables:`) to the demo's data map.
+    private func mapTables(_ yaml: String) throws {
+        let url = workspace.url("demo/datamap.yaml")
+        let map = try String(contentsOf: url, encoding: .utf8)
+        try Data(map.replacingOccurrences(of: "\ntables:\n", with: "\ntables:\n" + yaml).utf8).write(to: url)
+    }
+
+    /// Drops a verified request naming the person by `subject` (YAML, `email: "…"`).
+    private func drop(_ id: String, _ type: String, subject: String) throws {
         try workspace.write("""
             id: \(id)
             type: \(type)
             received_at: 2026-11-20T09:15:00+01:00
-            subject: {email: "\(email)"}
+            subject: {\(subject)}
             verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            formats: \(formats)
+            formats: [json, xml]
             """, to: "demo/inbox/\(id).yaml")
+    }
+
+    private func drop(_ id: String, _ type: String, email: String) throws {
+        try drop(id, type, subject: "email: \"\(email)\"")
+    }
+
+    /// Takes the demo's sample requests out of its inbox.
+    private func emptyInbox() throws {
+        let inbox = workspace.url("demo/inbox")
+        for name in try FileManager.default.contentsOfDirectory(atPath: inbox.path) {
+            try FileManager.default.removeItem(at: inbox.appendingPathComponent(name))
+        }
     }
 
     private func marketingRows(_ sql: String) throws -> [[String: String]] {
@@ -291,13 +308,7 @@ import Testing
             return contacts
         }
         #expect(try eligible().contains { $0.customerKey == "1" && $0.basis == "consent" })
-        try workspace.write("""
-            id: E-NO
-            type: erasure
-            received_at: 2026-11-20T09:15:00+01:00
-            subject: {customer_no: C-000001}
-            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            """, to: "demo/inbox/E-NO.yaml")
+        try drop("E-NO", "erasure", subject: "customer_no: C-000001")
         try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
         #expect(try marketingRows("SELECT count(*) AS n FROM marketing_consents WHERE lower(email) = '\(email.lowercased())'") != [["n": "number:0"]])
         let after = try eligible()
@@ -346,8 +357,7 @@ import Testing
         let configuration = try workspace.demo(on: kind)
         let folder = configuration.deletingLastPathComponent()
         let number = try workspace.storeRows(configuration, "SELECT customer_no FROM customers WHERE id = 3")[0][0]
-        let crm = try DatabaseQueue(path: folder.appendingPathComponent("crm.sqlite").path)
-        try crm.write { db in
+        try writeSQLite("crm.sqlite") { db in
             try db.execute(sql: """
                 CREATE TABLE "CrmContact" ("Region" TEXT NOT NULL, "ContactNo" INTEGER NOT NULL, "ContactId" INTEGER NOT NULL UNIQUE,
                                            "ShopCustomerNo" TEXT, "FullName" TEXT, PRIMARY KEY ("Region", "ContactNo"));
@@ -363,14 +373,10 @@ import Testing
             try db.execute(sql: "INSERT INTO \"CrmNote\" VALUES (70, 1, 'Ringte om levering'), (70, 2, 'Ønsker færre e-poster'), (71, 1, 'Other')")
             try db.execute(sql: "INSERT INTO \"CrmCall\" VALUES ('NO', 7, '2026-01-01'), ('SE', 7, '2026-01-02')")
         }
-        try crm.close()
         let text = try String(contentsOf: configuration, encoding: .utf8)
         try Data(text.replacingOccurrences(of: "  marketing:\n", with: "  crm:\n    type: sqlite\n    path: crm.sqlite\n  marketing:\n").utf8)
             .write(to: configuration)
-        let mapURL = folder.appendingPathComponent("datamap.yaml")
-        let map = try String(contentsOf: mapURL, encoding: .utf8).replacingOccurrences(of: "\ntables:\n", with: """
-
-            tables:
+        try mapTables("""
               CrmContact:
                 store: crm
                 link: {column: ShopCustomerNo, subject_column: customer_no}
@@ -408,7 +414,8 @@ import Testing
                   At: {category: behavioural}
 
             """)
-        try Data(map.utf8).write(to: mapURL)
+        let mapURL = folder.appendingPathComponent("datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8)
         // Half of the composite key would give Ørjan the Swedish contact's calls.
         let composite = try workspace.installation(configuration).checkDataMap()
         #expect(composite.errors.map(\.field) == ["tables.CrmCall.references.ContactNo"])
@@ -419,27 +426,14 @@ import Testing
         let check = try workspace.installation(configuration).checkDataMap()
         #expect(check.errors.isEmpty, "\(check.errors)")
         #expect(check.findings.contains { $0.field == "tables.CrmContact.link" && $0.message.contains("CrmContactShop") })
-        let inbox = folder.appendingPathComponent("inbox")
-        for name in try FileManager.default.contentsOfDirectory(atPath: inbox.path) { try FileManager.default.removeItem(at: inbox.appendingPathComponent(name)) }
-        try workspace.write("""
-            id: A-3
-            type: access
-            received_at: 2026-11-20T09:15:00+01:00
-            subject: {customer_no: \(number)}
-            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            """, to: "demo/inbox/A-3.yaml")
+        try emptyInbox()
+        try drop("A-3", "access", subject: "customer_no: \(number)")
         try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
         let answered = AnswerDocuments.rowsByTable(try AnswerDocuments.json(workspace.url("demo/outbox"), "A-3", .accessReport))
         #expect(answered["CrmContact"]?.map { $0["FullName"] } == ["text:Ørjan Ås"])
         #expect(answered["CrmNote"]?.compactMap { $0["Text"] } == ["text:Ringte om levering", "text:Ønsker færre e-poster"])
         #expect(answered["CrmContact"]?.map { $0["Region"] } == ["text:NO"])
-        try workspace.write("""
-            id: E-3
-            type: erasure
-            received_at: 2026-11-20T09:15:00+01:00
-            subject: {customer_no: \(number)}
-            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            """, to: "demo/inbox/E-3.yaml")
+        try drop("E-3", "erasure", subject: "customer_no: \(number)")
         try workspace.runNightly(configuration, at: "2026-11-22T02:00:00+01:00")
         let left = try AnswerDocuments.rows(folder.appendingPathComponent("crm.sqlite"), """
             SELECT "Region", "ContactNo", "FullName", (SELECT count(*) FROM "CrmNote" n WHERE n."ContactId" = c."ContactId") AS notes
