@@ -47,6 +47,9 @@ extension DataMap {
         return [Segment(store: storeName(of: table(named: subject.table)!), link: nil, map: primary)] + roots.map { root in
             var map = self
             map.subject = SubjectTable(table: root.name, key: root.link!.column)
+            if case .identity(let name, _) = root.link!, let identity = identities[name] {
+                map.subject.keyNormalization = identity.normalization
+            }
             map.tables = segmentTables(rootedAt: root.name)
             map.identities = [:]
             if case .identity(let name, let column) = root.link!, let identity = identities[name] {

@@ -82,6 +82,10 @@ public struct DataMap: Sendable {
     public struct SubjectTable: Sendable {
         public var table: String
         public var key: String
+        /// How the key is compared: as stored (nil), or, for a segment linked by an identity,
+        /// normalised as the store compares that identity (`lower(trim(email))`), so the
+        /// identity's index serves every lookup by key and spellings of one address are one key.
+        public var keyNormalization: IdentityNormalization?
         /// The columns that make up a person's name, in the order a letter writes them.
         public var nameColumns: [String] = []
         /// The columns of a person's postal address, in the order a letter writes them.

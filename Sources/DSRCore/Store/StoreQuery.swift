@@ -36,7 +36,7 @@ package struct StoreQuery {
 
     /// Every subject key.
     package var subjectKeys: SQLStatement {
-        SQLStatement(sql: "SELECT \(SQL.quote(map.subject.key)) FROM \(SQL.quote(map.subject.table))")
+        SQLStatement(sql: "SELECT \(map.subject.key(of: "s")) FROM \(SQL.quote(map.subject.table)) AS s")
     }
 
     /// What a stored identity is compared by in SQL: emails as `lower(trim(column))` (an
@@ -47,6 +47,19 @@ package struct StoreQuery {
         case .email: return "lower(trim(\(column)))"
         case .phone, .exact: return column
         }
+    }
+}
+
+extension DataMap.SubjectTable {
+    /// The key as compared, of the subject table under `alias`: the column, or its
+    /// normalised form for a segment linked by an identity.
+    public func key(of alias: String) -> String {
+        comparedKey("\(alias).\(SQL.quote(key))")
+    }
+
+    /// A column holding subject keys (the key, or a reference to it), as keys are compared.
+    public func comparedKey(_ column: String) -> String {
+        keyNormalization.map { StoreQuery.normalized(column, $0) } ?? column
     }
 }
 

@@ -19,18 +19,18 @@ public struct SubjectPathQuery {
     public init(table: MappedTable, map: DataMap, joining needed: Set<String> = [], aliasPrefix: String = "t") {
         let t = aliasPrefix
         var from = "\(SQL.quote(table.name)) AS \(t)0"
-        var subjectKey = "\(t)0.\(SQL.quote(map.subject.key))"
+        var subjectKey = map.subject.key(of: "\(t)0")
         var aliases = [table.name: "\(t)0"]
         for (index, hop) in table.pathToSubject.enumerated() {
             let source = "\(t)\(index)"
             let isLastHop = index == table.pathToSubject.count - 1
             if isLastHop && hop.targetColumn == map.subject.key && !needed.contains(hop.targetTable) {
-                subjectKey = "\(source).\(SQL.quote(hop.column))"
+                subjectKey = map.subject.comparedKey("\(source).\(SQL.quote(hop.column))")
                 break
             }
             let target = "\(t)\(index + 1)"
             from += " JOIN \(SQL.quote(hop.targetTable)) AS \(target) ON \(source).\(SQL.quote(hop.column)) = \(target).\(SQL.quote(hop.targetColumn))"
-            subjectKey = "\(target).\(SQL.quote(map.subject.key))"
+            subjectKey = map.subject.key(of: target)
             aliases[hop.targetTable] = target
         }
         self.fromClause = from
