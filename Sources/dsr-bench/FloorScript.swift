@@ -37,8 +37,9 @@ struct FloorScript {
                 let object = "json_object(" + table.columns.map { "'\($0.name)', \(path.column($0.name))" }.joined(separator: ", ") + ")"
                 var match = "\(path.subjectKey) = s.key"
                 if case .identity(let name, _)? = segment.link, let identity = primary.identities[name] {
-                    match = "lower(trim(\(path.subjectKey))) = (SELECT lower(trim(\(SQL.quote(identity.column)))) FROM \(SQL.quote(identity.table)) "
-                        + "WHERE \(SQL.quote(primary.subject.key)) = s.key)"
+                    // The segment's key is already compared as the identity is (lower(trim(…))).
+                    match = "\(path.subjectKey) = (SELECT \(StoreQuery.normalized(SQL.quote(identity.column), identity.normalization)) "
+                        + "FROM \(SQL.quote(identity.table)) WHERE \(SQL.quote(primary.subject.key)) = s.key)"
                 }
                 let from = segment.store.map { "\($0).\(path.fromClause)" } ?? path.fromClause
                 return "'\(table.name)', (SELECT json_group_array(\(object)) FROM \(from) WHERE \(match))"
