@@ -63,7 +63,7 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
                 let tag = bound.segment.link.map { link -> String in
                     if case .identity(let name, _) = link { return name } else { return "segment \(index)" }
                 } ?? ""
-                for (value, found) in try LinkResolver(stores: stores).subjectsByValue(linkedBy: keys, in: index) {
+                try LinkResolver(stores: stores).forEachSubject(linkedBy: keys, in: index) { value, found in
                     if found.isEmpty { unlinked.insert("\(tag):\(value)") } else { subjects.formUnion(found) }
                 }
             }

@@ -23,22 +23,23 @@ struct LinkedConsents {
         let query = try ConsentQuery(map: bound.map, store: bound.store)
         let links = LinkResolver(stores: stores)
         if case .identity(let name, _) = bound.segment.link! { identity = stores.segments[0].map.identities[name] }
-        var standing: [(key: StoreValue, consentID: String)] = []
+        // Newest first per address: the first consent seen for an address is the one named.
+        var newest: [String: String] = [:]
+        var keys: [StoreValue] = []
         try bound.store.fetch(query.standingConsents(channel: channel, purpose: purpose, now: now, today: today)) { row in
-            standing.append((row[0], row[1].canonicalText))
+            let value = links.linkValue(row[0], segment: segment)
+            if newest[value] == nil {
+                newest[value] = row[1].canonicalText
+                keys.append(row[0])
+            }
+        }
+        try links.forEachSubject(linkedBy: keys, in: segment) { value, subjects in
+            guard let consentID = newest[value] else { return }
+            if subjects.isEmpty { consentByOutsider[value] = consentID }
+            for subject in subjects where consentBySubject[subject] == nil { consentBySubject[subject] = consentID }
         }
         var withdrawn: [StoreValue] = []
         try bound.store.fetch(query.withdrawals(channel: channel, purpose: purpose)) { row in withdrawn.append(row[0]) }
-        let subjects = try links.subjectsByValue(linkedBy: standing.map(\.key) + withdrawn, in: segment)
-        // Newest first: the first consent seen for a person is the one named.
-        for (key, consentID) in standing {
-            let value = links.linkValue(key, segment: segment)
-            let found = subjects[value] ?? []
-            if found.isEmpty {
-                if consentByOutsider[value] == nil { consentByOutsider[value] = consentID }
-            }
-            for subject in found where consentBySubject[subject] == nil { consentBySubject[subject] = consentID }
-        }
-        for key in withdrawn { objecting.formUnion(subjects[links.linkValue(key, segment: segment)] ?? []) }
+        try links.forEachSubject(linkedBy: withdrawn, in: segment) { _, subjects in objecting.formUnion(subjects) }
     }
 }

@@ -62,28 +62,31 @@ struct LinkResolver {
 }
 
 extension LinkResolver {
-    /// The other way round: per value of the link (normalised as its identity), the subjects
-    /// a linked segment's keys lead to; a value no subject holds is about someone only that
-    /// store holds. For counting people once across stores and for consents kept apart.
-    func subjectsByValue(linkedBy keys: [StoreValue], in segment: Int) throws -> [String: Set<StoreValue>] {
+    /// The other way round: for each value of the link (normalised as its identity) among
+    /// a linked segment's keys, the subjects it leads to, told to `body` a chunk of values
+    /// at a time (one lookup per chunk, nothing kept); a value no subject holds comes with
+    /// none: someone only that store holds. For counting people once across stores and for
+    /// consents kept apart.
+    func forEachSubject(linkedBy keys: [StoreValue], in segment: Int,
+                        _ body: (_ value: String, _ subjects: Set<StoreValue>) throws -> Void) throws {
         let primary = stores.segments[0]
         let identity: DataMap.Identity
         switch stores.segments[segment].segment.link! {
         case .identity(let name, _):
-            guard let primaryIdentity = primary.map.identities[name] else { return [:] }
+            guard let primaryIdentity = primary.map.identities[name] else { return }
             identity = primaryIdentity
         case .subjectColumn(_, let subjectColumn):
             identity = DataMap.Identity(name: subjectColumn, table: primary.map.subject.table, column: subjectColumn,
                                         normalization: .exact, rectifiable: false)
         }
         let values = Set(keys.filter { $0 != .null }.map { linkValue($0, segment: segment) })
-        var subjects = Dictionary(uniqueKeysWithValues: values.map { ($0, Set<StoreValue>()) })
         for chunk in values.sorted().chunked(into: AffectedIdentities.chunkSize) {
+            var subjects: [String: Set<StoreValue>] = [:]
             for match in try primary.store.matches(of: identity, among: Array(chunk), in: primary.map) {
-                subjects[match.value]?.insert(match.subject)
+                subjects[match.value, default: []].insert(match.subject)
             }
+            for value in chunk { try body(value, subjects[value] ?? []) }
         }
-        return subjects
     }
 
     /// A linked segment's key as the value its link compares: normalised like the identity
