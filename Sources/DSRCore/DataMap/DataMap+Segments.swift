@@ -21,15 +21,6 @@ extension DataMap {
         table.store ?? self.table(named: subject.table)?.store
     }
 
-    /// The stores the map names, the subject table's first.
-    public var storeNames: [String?] {
-        var names: [String?] = []
-        for table in [self.table(named: subject.table)!] + tables where !names.contains(storeName(of: table)) {
-            names.append(storeName(of: table))
-        }
-        return names
-    }
-
     /// Whether some table is in another store than the subject table.
     public var spansStores: Bool { tables.contains { $0.link != nil } }
 

@@ -13,12 +13,4 @@ public enum StoreLink: Sendable, Hashable {
         case .identity(_, let column), .subjectColumn(let column, _): return column
         }
     }
-
-    /// How the link reads in messages: `identity email` or `customers.customer_no`.
-    public func describe(subjectTable: String) -> String {
-        switch self {
-        case .identity(let name, _): return "identity \(name)"
-        case .subjectColumn(_, let subjectColumn): return "\(subjectTable).\(subjectColumn)"
-        }
-    }
 }

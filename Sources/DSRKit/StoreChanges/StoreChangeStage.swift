@@ -161,7 +161,7 @@ struct StoreChangeStage {
         for (position, (name, store)) in order.enumerated() {
             let isLast = position == order.count - 1
             var doneHere: [String] = []
-            let recorded: [Receipt] = try store.writing { session in
+            try store.writing { session in
                 let sessions = batchSessions(planned, in: name, on: session)
                 var parts: [Ledger.StoreChangePart] = []
                 for (index, item) in planned.enumerated() where !failed.contains(index) {
@@ -187,20 +187,13 @@ struct StoreChangeStage {
                         failed.insert(index)
                     }
                 }
-                guard isLast else {
+                if isLast {
+                    try recordWhole(planned, receipts: &receipts, partsByStore: partsByStore, deferred: deferred, failed: failed, now: now)
+                } else {
                     try ledger.recordParts(parts, store: name, now: now)
-                    return []
                 }
-                return try recordWhole(planned, receipts: &receipts, partsByStore: partsByStore, deferred: deferred,
-                                       failed: failed, now: now)
             }
-            if isLast {
-                for (index, receipt) in zip(planned.indices.filter { isRecorded(planned[$0], failed: failed) }, recorded) {
-                    receipts[index] = receipt
-                }
-            } else {
-                try ledger.markPartsDone(requestIDs: doneHere, store: name, now: now)
-            }
+            if !isLast { try ledger.markPartsDone(requestIDs: doneHere, store: name, now: now) }
         }
         let done = planned.indices.filter { !failed.contains($0) }.map { index in
             Done(item: planned[index].item, receipt: receipts[index], reference: planned[index].reference)
@@ -208,29 +201,27 @@ struct StoreChangeStage {
         return (done, transitions)
     }
 
-    /// Whether the request's whole change is recorded in the ledger with the subject
-    /// table's store: it was carried out tonight and did not fail.
-    private func isRecorded(_ item: Planned, failed: Set<Int>) -> Bool {
-        item.item.person != nil && item.reference != nil
-    }
-
-    /// Records the changes of the requests carried out, each receipt put together from its
-    /// stores in segment order, with the batch's suppressions; returns the receipts the
-    /// ledger keeps, in the order of the recorded requests.
+    /// Records the changes of the requests carried out tonight (not failed, person found),
+    /// each receipt put together from its stores in segment order, with the batch's
+    /// suppressions, and puts in `receipts` what the ledger keeps for each (on a redo that
+    /// changed nothing, the first run's receipt).
     private func recordWhole(_ planned: [Planned], receipts: inout [Receipt], partsByStore: [String: [Int: Receipt]],
-                             deferred: [[Ledger.DeferredRow]], failed: Set<Int>, now: Date) throws -> [Receipt] {
+                             deferred: [[Ledger.DeferredRow]], failed: Set<Int>, now: Date) throws {
         var records: [Ledger.StoreChangeRecord] = []
+        var recordedIndices: [Int] = []
         var suppressed: [Ledger.Suppression] = []
         for (index, item) in planned.enumerated() where !failed.contains(index) {
             suppressed += suppressions(for: item.item, of: item.changes[0])
-            guard isRecorded(item, failed: failed), let reference = item.reference else { continue }
+            guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
-            receipts[index] = receipt
             records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
                                  receipt: receipt, deferred: deferred[index]))
+            recordedIndices.append(index)
         }
-        return try ledger.recordChanges(records, suppressing: suppressed, now: now)
+        for (index, kept) in zip(recordedIndices, try ledger.recordChanges(records, suppressing: suppressed, now: now)) {
+            receipts[index] = kept
+        }
     }
 
     /// The batch sessions of one store: per segment and request type, a session that reads
