@@ -24,7 +24,8 @@ struct ResolvedBatch: Sendable {
             }
         }
         let people = try LinkResolver(stores: stores).people(of: resolved)
-        for (record, request) in batch where resolutions[record.id].map({ if case .needsReview = $0 { false } else { true } }) ?? true {
+        let reviewed = Set(reviews.map(\.id))
+        for (record, request) in batch where !reviewed.contains(record.id) {
             let item = ResolvedRequest(record: record, request: request, person: people[record.id])
             if record.type.isAnswered { answers.append(item) } else { changes.append(item) }
         }
