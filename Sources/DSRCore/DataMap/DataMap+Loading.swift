@@ -123,10 +123,17 @@ extension DataMap {
                 throw ignoredNode.problem("'\(mapped.name)' is both mapped and ignored")
             }
         }
+        let recipientsNode = fields.optional("recipients")
         try fields.finish()
 
         var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents,
                           ignored: ignored)
+        if let recipientsNode {
+            map.recipients = try map.parseRecipients(recipientsNode, tablesNode: tablesNode)
+            for index in map.tables.indices {
+                map.tables[index].recipientNames = map.tables[index].recipients.map { map.recipient(id: $0)!.name }
+            }
+        }
         try map.checkStores(tablesNode: tablesNode)
         try map.resolvePaths(tablesNode: tablesNode)
         try map.checkRectifiableColumns(tablesNode: tablesNode)
@@ -239,6 +246,7 @@ extension DataMap {
             label: label)
         table.store = store
         table.link = link
+        table.recipientNames = table.recipients
         try fields.finish()
         return table
     }

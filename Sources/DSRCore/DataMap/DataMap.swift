@@ -17,6 +17,9 @@ public struct DataMap: Sendable {
     public var consents: ConsentTable?
     /// Store tables and columns the map leaves out on purpose, each with the reason.
     public var ignored = Ignored()
+    /// The recipients the map declares (`recipients:`), in its order; tables name them by id.
+    /// Empty for a map that names recipients only in its tables, as text.
+    public var recipients: [Recipient] = []
 
     /// What the map leaves out of answers and erasure, and why (`ignored:`): a table that
     /// reaches the subject table, or a column of a mapped table, is otherwise an error.
@@ -142,8 +145,12 @@ public struct MappedTable: Sendable {
     public var purposes: [String]
     /// Art. 6 (and Art. 9(2) for special categories).
     public var legalBasis: String
-    /// Art. 15(1)(c).
+    /// Art. 15(1)(c): the ids of declared recipients, or their names in a map without a
+    /// `recipients:` section.
     public var recipients: [String]
+    /// The names answers list the recipients by: a declared recipient's name, else the
+    /// entry as written.
+    public var recipientNames: [String] = []
     /// Art. 15(1)(d).
     public var retention: String
     /// Art. 15(1)(g): where the data came from when not from the subject.

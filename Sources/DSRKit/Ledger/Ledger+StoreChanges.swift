@@ -25,13 +25,17 @@ extension Ledger {
         public var receipt: Receipt
         /// The rows erasure had to leave for later.
         public var deferred: [DeferredRow]
+        /// What the recipients of the person's data must be told (Art. 19).
+        public var notices: [RecipientNotice]
 
-        public init(requestID: String, type: RequestType, subjectReference: String, receipt: Receipt, deferred: [DeferredRow]) {
+        public init(requestID: String, type: RequestType, subjectReference: String, receipt: Receipt, deferred: [DeferredRow],
+                    notices: [RecipientNotice] = []) {
             self.requestID = requestID
             self.type = type
             self.subjectReference = subjectReference
             self.receipt = receipt
             self.deferred = deferred
+            self.notices = notices
         }
     }
 
@@ -53,6 +57,7 @@ extension Ledger {
     private func record(_ change: StoreChangeRecord, now: Date, _ db: Database) throws -> Receipt {
         let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT receipt FROM store_change WHERE request_id = ?"),
                                          arguments: [change.requestID])
+        try Self.insert(change.notices, now: now, db)
         if let stored, change.receipt.changedNothing {
             try Self.insert(change.deferred, requestID: change.requestID, subjectReference: change.subjectReference, now: now, db)
             return try JSONDecoder().decode(Receipt.self, from: Data(stored.utf8))

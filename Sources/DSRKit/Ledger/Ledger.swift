@@ -282,6 +282,37 @@ public final class Ledger: Sendable {
                 table.primaryKey(["request_id", "store"])
             }
         }
+        migrator.registerMigration("v18 recipient notices") { db in
+            // Art. 19: what each recipient must be told of a request, recorded with the
+            // store change; the payload (the identity the recipient knows the person by and
+            // corrected values) goes once the batch file that carries it is in place.
+            try db.create(table: "recipient_batch") { table in
+                table.column("file", .text).primaryKey()
+                table.column("recipient", .text).notNull()
+                table.column("night", .text).notNull()
+                table.column("seq", .integer).notNull()
+                table.column("format", .text).notNull()
+                table.column("created_at", .datetime).notNull()
+                table.column("written_at", .datetime)
+                table.uniqueKey(["recipient", "night", "seq"])
+            }
+            try db.create(table: "recipient_notice") { table in
+                table.column("request_id", .text).notNull()
+                table.column("recipient", .text).notNull()
+                table.column("type", .text).notNull()
+                table.column("notice_id", .text).notNull().unique()
+                table.column("payload", .text)
+                table.column("recorded_at", .datetime).notNull()
+                table.column("batch", .text).references("recipient_batch")
+                table.column("notified_at", .datetime)
+                table.column("acknowledged_at", .datetime)
+                table.column("acknowledged_via", .text)
+                table.column("exempted_at", .datetime)
+                table.column("exemption_reason", .text)
+                table.primaryKey(["request_id", "recipient"])
+            }
+            try db.create(index: "recipient_notice_batch", on: "recipient_notice", columns: ["batch"])
+        }
         return migrator
     }
 

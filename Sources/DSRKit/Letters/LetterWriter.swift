@@ -60,7 +60,7 @@ final class TableLetterDraft {
             "rows": rows,
             "purposes": list(table.purposes),
             "legal_basis": table.legalBasis,
-            "recipients": list(table.recipients),
+            "recipients": list(table.recipientNames),
             "retention": table.retention,
             "source": table.source,
             "transfers": list(table.transfers),
@@ -94,6 +94,8 @@ extension LetterWriter {
             },
             "has_kept": !kept.isEmpty,
             "kept": kept,
+            "has_recipients_told": !(receipt.recipientsTold ?? []).isEmpty,
+            "recipients_told": (receipt.recipientsTold ?? []).map { ["name": $0] },
         ]
     }
 }
@@ -128,7 +130,7 @@ extension LetterContext {
             body = writer.body(of: Receipt(tables: map.tables.map { table in
                 Receipt.Table(table: table.name, rowsDeleted: 1,
                               held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
-            }), map: map)
+            }, recipientsTold: map.recipients.map(\.name)), map: map)
         case .breach:
             body = Breach.sample.letterBody(categories: DataCategory.allCases, phrases: draft.phrases, style: writer.style)
         case .extension, .refusal, .cancellation, .verification:

@@ -62,7 +62,7 @@ final class AnswerWriter {
             try document.field(.purposes, table.purposes, item: "purpose")
             try document.field(.legalBasis, table.legalBasis)
             try document.field(.categories, table.categories.map(\.rawValue), item: "category")
-            try document.field(.recipients, table.recipients, item: "recipient")
+            try document.field(.recipients, table.recipientNames, item: "recipient")
             try document.field(.retention, table.retention)
             try document.field(.source, table.source)
             try document.field(.transfers, table.transfers, item: "transfer")

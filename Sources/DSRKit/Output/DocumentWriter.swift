@@ -72,6 +72,7 @@ enum DocumentField: String {
     case purposes
     case receivedAt = "received_at"
     case recipients
+    case recipientsTold = "recipients_told"
     case request
     case retention
     case rights
@@ -114,6 +115,7 @@ enum DocumentField: String {
         case .purposes: return "purposes"
         case .receivedAt: return "receivedAt"
         case .recipients: return "recipients"
+        case .recipientsTold: return "recipientsTold"
         case .request: return "request"
         case .retention: return "retention"
         case .rights: return "rights"

@@ -146,7 +146,7 @@ public struct Intake: Sendable {
         }
         // Error files are durable before their request files move beside them.
         if rejections { DurableFile.barrier(for: rejectedFolder) }
-        for move in moves { try self.move(move.file, into: move.folder, syncing: false) }
+        for move in moves { try Self.move(move.file, into: move.folder, syncing: false) }
         for folder in [inbox, acceptedFolder, rejectedFolder] where FileManager.default.fileExists(atPath: folder.path) {
             DurableFile.syncFolder(folder)
         }
@@ -184,7 +184,7 @@ public struct Intake: Sendable {
     }
 
     /// The folders intake keeps in the inbox.
-    static let ownFolders: Set<String> = ["accepted", "rejected"]
+    static let ownFolders: Set<String> = ["accepted", "rejected", RecipientCallbacks.folderName]
 
     private static func kind(of type: mode_t) -> String {
         switch type {
@@ -237,10 +237,16 @@ public struct Intake: Sendable {
     /// Writes the error file the rejected request file will lie beside; killed before the
     /// file moves, the next run simply rejects it again.
     private func writeErrorFile(for file: URL, problems: [String]) throws {
-        try DurableFile.createFolder(rejectedFolder)
-        let destination = try move(file, into: rejectedFolder, dryRun: true)
+        try Self.writeErrorFile(for: file, problems: problems, in: rejectedFolder, what: "request file")
+    }
+
+    /// Writes `<name>.error.txt` into `folder` (created if missing) for the file that will
+    /// move there.
+    static func writeErrorFile(for file: URL, problems: [String], in folder: URL, what: String) throws {
+        try DurableFile.createFolder(folder)
+        let destination = try move(file, into: folder, dryRun: true)
         let text = """
-            dsr did not accept this request file.
+            dsr did not accept this \(what).
             file: \(file.lastPathComponent.escapedForDisplay)
             problems:
             \(problems.map { "  - \($0)" }.joined(separator: "\n"))
@@ -248,13 +254,13 @@ public struct Intake: Sendable {
             Correct the file and drop it into the inbox again.
 
             """
-        try DurableFile.write(Data(text.utf8), to: rejectedFolder.appendingPathComponent(destination.lastPathComponent + ".error.txt", isDirectory: false))
+        try DurableFile.write(Data(text.utf8), to: folder.appendingPathComponent(destination.lastPathComponent + ".error.txt", isDirectory: false))
     }
 
     /// Moves a file into a folder (which exists) under its own name, or `name-2`, `name-3`, … if taken.
     /// The name is claimed by the rename itself (no check first): one system call per file.
     @discardableResult
-    private func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
+    static func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
         var counter = 1
         while true {
             let destination = folder.appendingPathComponent(counter == 1 ? file.lastPathComponent : Self.name(file, counter),

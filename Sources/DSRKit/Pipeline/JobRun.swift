@@ -124,6 +124,10 @@ public struct JobRun {
             summary.recovered = try recoverInterrupted(outbox: outbox)
             let queued = try queue(taken: taken, summary: &summary)
             try process(queued, outbox: outbox, summary: &summary)
+            summary.recipients = try summary.timed(.recipients) {
+                try RecipientNoticeStage(configuration: configuration, map: context.map, ledger: ledger, logger: logger)
+                    .run(night: context.today(at: clock()), now: clock())
+            }
         }
         if job.steps.contains(.sweep) {
             let sweep = try summary.timed(.sweep) {

@@ -2,7 +2,7 @@ import DSRCore
 /// A phase of the nightly run, timed into the run summary (`phase_seconds`). Phases that
 /// run per batch add up; phases that run beside others overlap them.
 public enum NightPhase: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable {
-    case intake, queue, resolve, answer, change, publish, record, sweep
+    case intake, queue, resolve, answer, change, publish, record, recipients, sweep
     case consentHygiene = "consent-hygiene"
     case deadlines
 
@@ -13,6 +13,7 @@ public enum NightPhase: String, Sendable, Codable, CodingKeyRepresentable, CaseI
         case .change: return "change (erasure)"
         case .consentHygiene: return "consent hygiene"
         case .deadlines: return "deadlines (report)"
+        case .recipients: return "recipients (Art. 19 notices)"
         default: return rawValue
         }
     }

@@ -43,6 +43,9 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var outbox: String
     /// Consents expired and soft opt-ins ended (nil when the job has no hygiene step).
     public var consentHygiene: ConsentHygiene.Outcome?
+    /// Art. 19 notices to recipients: batches written, callbacks read (nil when the job
+    /// does not process requests).
+    public var recipients: RecipientNoticeStage.Report?
     /// Open requests past or near their due date (the next 7 days).
     public var deadlines: DeadlineReport?
     /// Wall time per phase in seconds.
@@ -57,7 +60,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case startedAt = "started_at", finishedAt = "finished_at", intake, done, noDataHeld = "no_data_held", rejected
         case recovered, leftoversRemoved = "leftovers_removed", stoppedBy = "stopped_by", awaitingVerification = "awaiting_verification", needsReview = "needs_review", failed, waiting, outbox
         case sweptRows = "swept_rows", deferredRows = "deferred_rows", noticesWritten = "notices_written", detailsDeleted = "details_deleted", rowsRead = "rows_read", rowsWritten = "rows_written"
-        case consentHygiene = "consent_hygiene", deadlines
+        case consentHygiene = "consent_hygiene", recipients, deadlines
         case phaseSeconds = "phase_seconds"
     }
 
@@ -65,7 +68,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// needs review.
     public var exitStatus: ExitStatus {
         intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty
-            && deadlines?.isOverdue != true ? .success : .attentionNeeded
+            && (recipients?.rejectedCallbacks ?? []).isEmpty && deadlines?.isOverdue != true ? .success : .attentionNeeded
     }
 
     /// Whether a person must look: files rejected or not taken, requests that failed,
@@ -86,6 +89,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         copy.intake.settling = intake.settling.map(reference)
         copy.intake.rejected = intake.rejected.map { Intake.RejectedFile(file: reference($0.file), problems: []) }
         copy.intake.notTaken = intake.notTaken.map { Intake.InboxEntry(name: reference($0.name), kind: $0.kind) }
+        copy.recipients?.rejectedCallbacks = recipients?.rejectedCallbacks.map(reference) ?? []
         return copy
     }
 
@@ -109,6 +113,15 @@ public struct RunSummary: Sendable, Codable, Equatable {
         lines.append("store rows: \(rowsRead) read, \(rowsWritten) written")
         if let consentHygiene {
             lines.append("consents: \(consentHygiene.consentsExpired) expired, \(consentHygiene.softOptInsEnded) soft opt-ins ended")
+        }
+        if let recipients, !recipients.batches.isEmpty || recipients.acknowledged > 0 || !recipients.rejectedCallbacks.isEmpty {
+            lines.append("recipients (Art. 19): \(recipients.notices) notice(s) in \(recipients.batches.count) batch(es)"
+                         + (recipients.batches.isEmpty ? "" : " (\(recipients.batches.joined(separator: ", ")))")
+                         + ", \(recipients.acknowledged) acknowledged by callback")
+            if !recipients.rejectedCallbacks.isEmpty {
+                lines.append("rejected recipient callbacks (see inbox/recipients/rejected/*.error.txt):")
+                lines += recipients.rejectedCallbacks.map { "  \($0.escapedForDisplay)" }
+            }
         }
         func section(_ title: String, _ entries: [Entry]) {
             guard !entries.isEmpty else { return }

@@ -1,9 +1,14 @@
 import DSRCore
 
 extension Receipt {
-    /// The receipt's tables, as `receipt.json` and `receipt.xml` show them; the ledger keeps
-    /// the same members.
-    func describeTables(to document: DocumentWriter) throws {
+    /// The receipt's tables and the recipients told, as `receipt.json` and `receipt.xml`
+    /// show them; the ledger keeps the same members.
+    func describe(to document: DocumentWriter) throws {
+        try describeTables(to: document)
+        if let recipientsTold { try document.field(.recipientsTold, recipientsTold, item: "recipient") }
+    }
+
+    private func describeTables(to document: DocumentWriter) throws {
         try document.beginList(.tables)
         for table in tables {
             try document.beginItem("table")
@@ -41,7 +46,7 @@ extension Receipt {
         let memory = FileOutput.inMemory()
         let json = JSONStreamWriter(output: memory, indented: false)
         try json.beginObject()
-        try describeTables(to: JSONDocumentWriter(json: json, output: memory))
+        try describe(to: JSONDocumentWriter(json: json, output: memory))
         try json.endObject()
         try memory.close(syncing: false)
         return String(decoding: memory.collected ?? [], as: UTF8.self)

@@ -4,6 +4,13 @@ import DSRCore
 /// restriction, objection and consent withdrawal.
 public struct Receipt: Sendable, Codable, Equatable {
     public var tables: [Table]
+    /// The recipients of the person's data told of the change (Art. 19), by name; nil for
+    /// a change Art. 19 does not cover or a data map that declares no recipients.
+    public var recipientsTold: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case tables, recipientsTold = "recipients_told"
+    }
 
     public struct Table: Sendable, Codable, Equatable {
         public var table: String

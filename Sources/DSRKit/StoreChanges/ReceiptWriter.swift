@@ -22,7 +22,7 @@ enum ReceiptWriter {
             }
             try writer.beginDocument(document)
             try header.describe(to: writer, statement: statement)
-            try receipt.describeTables(to: writer)
+            try receipt.describe(to: writer)
             try writer.endDocument()
             try output.close(syncing: false)
         }

@@ -157,6 +157,9 @@ struct StoreChangeStage {
         var partsByStore: [String: [Int: Receipt]] = [:]
         var deferred = Array(repeating: [Ledger.DeferredRow](), count: planned.count)
         var failed: Set<Int> = []
+        // Read before any store changes: an erasure takes the identities the notices carry.
+        let notices = try RecipientNoticePlanner(stores: stores, map: map, logger: context.logger)
+            .notices(for: planned.map { ($0.item.request, $0.reference == nil ? nil : $0.item.person) })
         let order = stores.commitOrder
         for (position, (name, store)) in order.enumerated() {
             let isLast = position == order.count - 1
@@ -188,7 +191,8 @@ struct StoreChangeStage {
                     }
                 }
                 if isLast {
-                    try recordWhole(planned, receipts: &receipts, partsByStore: partsByStore, deferred: deferred, failed: failed, now: now)
+                    try recordWhole(planned, receipts: &receipts, partsByStore: partsByStore, deferred: deferred, notices: notices,
+                                    failed: failed, now: now)
                 } else {
                     try ledger.recordParts(parts, store: name, now: now)
                 }
@@ -202,11 +206,12 @@ struct StoreChangeStage {
     }
 
     /// Records the changes of the requests carried out tonight (not failed, person found),
-    /// each receipt put together from its stores in segment order, with the batch's
-    /// suppressions, and puts in `receipts` what the ledger keeps for each (on a redo that
-    /// changed nothing, the first run's receipt).
+    /// each receipt put together from its stores in segment order and naming the recipients
+    /// told, with the batch's suppressions and the recipients' notices, and puts in
+    /// `receipts` what the ledger keeps for each (on a redo that changed nothing, the first
+    /// run's receipt).
     private func recordWhole(_ planned: [Planned], receipts: inout [Receipt], partsByStore: [String: [Int: Receipt]],
-                             deferred: [[Ledger.DeferredRow]], failed: Set<Int>, now: Date) throws {
+                             deferred: [[Ledger.DeferredRow]], notices: [[RecipientNotice]], failed: Set<Int>, now: Date) throws {
         var records: [Ledger.StoreChangeRecord] = []
         var recordedIndices: [Int] = []
         var suppressed: [Ledger.Suppression] = []
@@ -215,8 +220,11 @@ struct StoreChangeStage {
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
+            if !map.recipients.isEmpty, item.item.record.type.recipientNotice != nil {
+                receipt.recipientsTold = notices[index].compactMap { map.recipient(id: $0.recipient)?.name }
+            }
             records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
-                                 receipt: receipt, deferred: deferred[index]))
+                                 receipt: receipt, deferred: deferred[index], notices: notices[index]))
             recordedIndices.append(index)
         }
         for (index, kept) in zip(recordedIndices, try ledger.recordChanges(records, suppressing: suppressed, now: now)) {
