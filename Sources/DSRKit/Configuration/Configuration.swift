@@ -32,6 +32,9 @@ public struct Configuration: Sendable {
     /// Art. 12(5): a request of the same type for a person who had one completed within
     /// this many days goes to review (0: never).
     public var repeatWindowDays: Int = 30
+    /// Art. 19: a notice no recipient acknowledged this many days after it was sent is
+    /// listed by `dsr deadlines` and the run summary.
+    public var recipientAcknowledgementDays = 30
     /// The installation's letter templates, overriding the shipped ones of the same name;
     /// `templates/` beside the configuration file unless `templates:` names another folder.
     public var templatesURL: URL
@@ -190,6 +193,11 @@ public struct Configuration: Sendable {
             repeatWindow = try windowNode.integer()
             guard (0...3650).contains(repeatWindow) else { throw windowNode.problem("must be between 0 and 3650") }
         }
+        var acknowledgementDays = 30
+        if let daysNode = fields.optional("recipient_acknowledgement_days") {
+            acknowledgementDays = try daysNode.integer()
+            guard (1...365).contains(acknowledgementDays) else { throw daysNode.problem("must be between 1 and 365") }
+        }
         var retentionYears = 3
         if let retentionFields = try fields.optional("ledger_retention")?.fields() {
             if let yearsNode = retentionFields.optional("closed_requests_years") {
@@ -231,6 +239,7 @@ public struct Configuration: Sendable {
             statusPageURL: try fields.optional("status_page").map { node throws(InputProblem) in try path(node) }
                 ?? base.appendingPathComponent("report/index.html"))
         configuration.repeatWindowDays = repeatWindow
+        configuration.recipientAcknowledgementDays = acknowledgementDays
         configuration.metricsFileURL = try fields.optional("metrics_file").map { node throws(InputProblem) in try path(node) }
         configuration.closedRequestRetentionYears = retentionYears
         try fields.finish()

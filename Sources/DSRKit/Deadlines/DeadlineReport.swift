@@ -9,6 +9,9 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
     public var dueSoon: [Entry]
     /// Breaches whose authority notification is still to be made, soonest due first.
     public var breaches: [BreachClock]
+    /// Art. 19 notices sent longer ago than the configured days and not acknowledged or
+    /// exempted, oldest first.
+    public var unacknowledged: [Ledger.NoticeStatus]
 
     public struct Entry: Sendable, Codable, Equatable {
         public var id: String
@@ -22,12 +25,14 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case today, overdue, dueSoon = "due_soon", breaches
+        case today, overdue, dueSoon = "due_soon", breaches, unacknowledged = "unacknowledged_notices"
     }
 
     /// Sorts the open requests of `records` by their due dates against today.
-    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int, breaches: [BreachClock] = []) {
+    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int, breaches: [BreachClock] = [],
+                unacknowledged: [Ledger.NoticeStatus] = []) {
         self.today = today
+        self.unacknowledged = unacknowledged
         self.breaches = breaches.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         let horizon = today.adding(days: days)
         let open = records.filter { !$0.state.isFinal }.sorted { ($0.dueDate, $0.id) < ($1.dueDate, $1.id) }
@@ -41,8 +46,8 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
     /// 1 when anything is overdue, so cron mail or a monitor notices.
     public var exitStatus: ExitStatus { isOverdue ? .attentionNeeded : .success }
 
-    /// Whether a request or a breach notification is overdue.
-    public var isOverdue: Bool { !overdue.isEmpty || breaches.contains(where: \.overdue) }
+    /// Whether a request, a breach notification or a recipient's acknowledgement is overdue.
+    public var isOverdue: Bool { !overdue.isEmpty || breaches.contains(where: \.overdue) || !unacknowledged.isEmpty }
 
     public func json() -> String { ReportJSON.text(self) }
 
@@ -58,6 +63,12 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
                 let left = "\(hours) h \(minutes) min"
                 return "  \(clock.id) due \(clock.dueAt) — " + (clock.overdue ? "OVERDUE by \(left)" : "\(left) left")
                     + (clock.status == .draft ? " (draft written, not yet received by the authority)" : " (not written)")
+            }
+        }
+        if !unacknowledged.isEmpty {
+            lines.append("recipient notices not acknowledged: \(unacknowledged.count)")
+            lines += unacknowledged.map { notice in
+                "  \(notice.requestID) \(notice.type) to \(notice.recipient), sent \(notice.notifiedAt.map(Timestamp.format) ?? "?") in \(notice.batch ?? "?")"
             }
         }
         return lines.joined(separator: "\n")

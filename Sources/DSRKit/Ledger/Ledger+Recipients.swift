@@ -140,10 +140,12 @@ extension Ledger {
         }
     }
 
-    /// Notices sent before `cutoff` that no recipient has acknowledged and no officer
-    /// exempted, oldest first.
-    public func unacknowledgedNotices(notifiedBefore cutoff: Date) throws -> [NoticeStatus] {
-        try read { db in
+    /// Notices sent more than `days` before `now` that no recipient has acknowledged and no
+    /// officer exempted, oldest first.
+    public func unacknowledgedNotices(olderThan days: Int, now: Date) throws -> [NoticeStatus] {
+        let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+        return try
+        read { db in
             try Row.fetchAll(db, sql: """
                 SELECT * FROM recipient_notice WHERE notified_at IS NOT NULL AND notified_at < ? AND acknowledged_at IS NULL
                     AND exempted_at IS NULL ORDER BY notified_at, request_id, recipient

@@ -7,6 +7,9 @@ import Foundation
 public struct RequestStatusReport: Sendable {
     public var counts: RequestCounts?
     public var rows: [Row]
+    /// Art. 19: what the recipients of the person's data were told, and where each stands
+    /// (shown for one request).
+    public var notices: [Ledger.NoticeStatus] = []
 
     public struct Row: Sendable, Codable, Equatable {
         public var id: String
@@ -38,9 +41,16 @@ public struct RequestStatusReport: Sendable {
     private struct Document: Encodable {
         var counts: RequestCounts?
         var requests: [Row]
+        var recipientNotices: [Ledger.NoticeStatus]?
+
+        enum CodingKeys: String, CodingKey {
+            case counts, requests, recipientNotices = "recipient_notices"
+        }
     }
 
-    public func json() -> String { ReportJSON.text(Document(counts: counts, requests: rows)) }
+    public func json() -> String {
+        ReportJSON.text(Document(counts: counts, requests: rows, recipientNotices: notices.isEmpty ? nil : notices))
+    }
 
     /// The counts, then aligned columns, one request a line.
     public var text: String {
@@ -65,6 +75,16 @@ public struct RequestStatusReport: Sendable {
             line.enumerated().map { index, cell in
                 index == line.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        if !notices.isEmpty {
+            lines.append("recipients told (Art. 19):")
+            lines += notices.map { notice in
+                var line = "  \(notice.recipient): \(notice.state)"
+                if let batch = notice.batch, let at = notice.notifiedAt { line += "; sent \(Timestamp.format(at)) in \(batch)" }
+                if let at = notice.acknowledgedAt { line += "; acknowledged \(Timestamp.format(at)) by \(notice.acknowledgedVia ?? "")" }
+                if let at = notice.exemptedAt { line += "; exempted \(Timestamp.format(at)): \(notice.exemptionReason ?? "")" }
+                return line
+            }
         }
         return lines.joined(separator: "\n")
     }

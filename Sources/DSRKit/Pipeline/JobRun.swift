@@ -161,7 +161,8 @@ public struct JobRun {
         guard job.steps.contains(.deadlines) else { return }
         summary.deadlines = try summary.timed(.deadlines) {
             DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
-                           breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: configuration.controller.timeZone))
+                           breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: configuration.controller.timeZone),
+                           unacknowledged: try ledger.unacknowledgedNotices(olderThan: configuration.recipientAcknowledgementDays, now: clock()))
         }
     }
 
@@ -171,7 +172,8 @@ public struct JobRun {
         let metricsURL = configuration.metricsFileURL
         guard job.steps.contains(.statusPage) || metricsURL != nil else { return }
         let zone = configuration.controller.timeZone
-        let figures = try StatusFigures(ledger: ledger, now: clock(), zone: zone)
+        let figures = try StatusFigures(ledger: ledger, now: clock(), zone: zone,
+                                         acknowledgementDays: configuration.recipientAcknowledgementDays)
         if job.steps.contains(.statusPage) {
             try StatusPage(figures: figures, controller: configuration.controller).write(to: configuration.statusPageURL)
         }

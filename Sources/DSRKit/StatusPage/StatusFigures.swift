@@ -26,6 +26,8 @@ public struct StatusFigures: Sendable {
     public var oldestOpenReceivedAt: Date?
     /// The earliest due date of an open request.
     public var nextDueDate: CalendarDay?
+    /// Art. 19 notices sent and neither acknowledged nor exempted.
+    public var recipientNoticesAwaiting = 0
 
     /// A labelled count.
     public struct Bucket: Sendable, Equatable {
@@ -57,7 +59,8 @@ public struct StatusFigures: Sendable {
     static let ageingStarts = [0, 7, 14, 21, 28, 35]
 
     /// Reads the figures from the ledger as of `now`, days counted in `zone`.
-    public init(ledger: Ledger, now: Date, zone: TimeZone) throws {
+    /// Notices unacknowledged after `acknowledgementDays` count as overdue.
+    public init(ledger: Ledger, now: Date, zone: TimeZone, acknowledgementDays: Int = 30) throws {
         generatedAt = now
         today = CalendarDay(now, in: zone)
         let today = today
@@ -65,7 +68,9 @@ public struct StatusFigures: Sendable {
         let open = try ledger.requests(in: RequestState.allCases.filter { !$0.isFinal })
         let allBreaches = try ledger.breaches()
         deadlines = DeadlineReport(records: open, today: today, withinDays: 7,
-                                   breaches: BreachClock.open(allBreaches, now: now, zone: zone))
+                                   breaches: BreachClock.open(allBreaches, now: now, zone: zone),
+                                   unacknowledged: try ledger.unacknowledgedNotices(olderThan: acknowledgementDays, now: now))
+        recipientNoticesAwaiting = try ledger.unacknowledgedNotices(olderThan: 0, now: now).count
         breaches = BreachClock.all(allBreaches, now: now, zone: zone)
         oldestOpenReceivedAt = open.map(\.receivedAt).min()
         nextDueDate = open.compactMap { CalendarDay(iso: $0.dueDate) }.min()

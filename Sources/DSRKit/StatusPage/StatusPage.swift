@@ -59,6 +59,8 @@ public struct StatusPage {
             "needs_review": counts.byState[RequestState.needsReview.rawValue] ?? 0,
             "breaches_on_clock": deadlines.breaches.count,
             "breaches_overdue": deadlines.breaches.contains(where: \.overdue),
+            "recipient_notices_awaiting": figures.recipientNoticesAwaiting,
+            "recipient_notices_overdue": !deadlines.unacknowledged.isEmpty,
             "types": RequestType.allCases.map { type -> [String: Any] in
                 ["code": type.rawValue, "name": label("type_", type.rawValue), "total": counts.byType[type.rawValue] ?? 0]
             },

@@ -129,7 +129,7 @@ struct Resume: ParsableCommand {
 }
 
 struct Deadlines: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Lists open requests overdue or due soon and the 72-hour clocks of breaches not yet notified; exits 1 when anything is overdue.")
+    static let configuration = CommandConfiguration(abstract: "Lists open requests overdue or due soon, the 72-hour clocks of breaches not yet notified, and recipient notices not acknowledged; exits 1 when anything is overdue.")
     @Option(help: "How many days ahead count as due soon.") var within = 7
     @OptionGroup var output: OutputOptions
     @OptionGroup var options: GlobalOptions
@@ -141,7 +141,9 @@ struct Deadlines: ParsableCommand {
             let now = Date()
             let zone = installation.configuration.controller.timeZone
             let report = DeadlineReport(records: try ledger.requests(), today: CalendarDay(now, in: zone), withinDays: within,
-                                        breaches: BreachClock.open(try ledger.breaches(), now: now, zone: zone))
+                                        breaches: BreachClock.open(try ledger.breaches(), now: now, zone: zone),
+                                        unacknowledged: try ledger.unacknowledgedNotices(
+                                            olderThan: installation.configuration.recipientAcknowledgementDays, now: now))
             output.print(text: report.text, json: report.json())
             return report.exitStatus
         }

@@ -49,9 +49,11 @@ struct Status: ParsableCommand {
             let filter = RequestFilter(id: id, states: states, types: types, overdue: overdue, dueWithinDays: dueWithinDays,
                                        receivedSince: since.flatMap { CalendarDay(iso: $0)?.start(in: zone) ?? Timestamp.parse($0) },
                                        limit: limit)
-            let (records, counts) = try installation.ledger().requests(matching: filter, today: CalendarDay(Date(), in: zone))
+            let ledger = try installation.ledger()
+            let (records, counts) = try ledger.requests(matching: filter, today: CalendarDay(Date(), in: zone))
             if let id, records.isEmpty { throw DSRError(.dataError, "no request with id '\(id)' in the ledger") }
-            let report = RequestStatusReport(records, counts: id == nil ? counts : nil, zone: zone)
+            var report = RequestStatusReport(records, counts: id == nil ? counts : nil, zone: zone)
+            if let id { report.notices = try ledger.noticeStatuses(requestID: id) }
             output.print(text: report.text, json: report.json())
             return .success
         }
