@@ -97,6 +97,7 @@ let package = Package(
                 "DSRCore",
                 "DSRKit",
                 "dsr",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
