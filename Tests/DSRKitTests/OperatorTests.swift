@@ -42,6 +42,9 @@ import Testing
         return output
     }
 
+    /// Stands for Posten Bring's batch file until the nightly run has written it.
+    static let postenBatch = "<posten-bring batch>"
+
     @Test func everyCommandPrintsJSONWithASchemaVersion() throws {
         let breachFile = try workspace.write(try String(contentsOf: workspace.url("demo/breaches/BR-DEMO-001.yaml"), encoding: .utf8)
             .replacingOccurrences(of: "2026-11-20T14:37:00+01:00", with: Timestamp.format(Date(timeIntervalSinceNow: -3600))),
@@ -67,6 +70,8 @@ import Testing
             ["datamap", "check"], ["datamap", "scaffold"], ["erasure", "reapply"],
             ["legal-hold", "place", "--identity", "customer_no=C-000600", "--reason", "case 31"], ["legal-hold", "list"],
             ["legal-hold", "lift", "--identity", "customer_no=C-000600"],
+            ["recipients", "list"], ["recipients", "exempt", "REQ-DEMO-0010", "posten-bring", "--reason", "impossible: contract ended"],
+            ["recipients", "ack", "posten-bring", Self.postenBatch],
             ["key", "rotate", "--new", workspace.url("demo/secrets/hmac-2027.key").path],
             ["audit", "verify"], ["audit", "show", "REQ-DEMO-0001"],
             ["breach", "open", breachFile.path], ["breach", "update", "BR-DEMO-001", update.path], ["breach", "list"],
@@ -82,7 +87,12 @@ import Testing
             Self.leafCommands().first { invocation.starts(with: $0) } ?? invocation
         })
         #expect(Set(Self.leafCommands()).subtracting(covered).isEmpty, "commands without a --json check: \(Set(Self.leafCommands()).subtracting(covered))")
-        for invocation in invocations {
+        for var invocation in invocations {
+            // The batch the nightly run wrote, named by its night.
+            if let index = invocation.firstIndex(of: Self.postenBatch) {
+                invocation[index] = try FileManager.default.contentsOfDirectory(atPath: workspace.url("demo/outbox/recipients/posten-bring").path)
+                    .first { $0.hasSuffix(".csv") } ?? Self.postenBatch
+            }
             // demo builds its own installation; templates export needs none.
             let needsNoConfiguration = invocation[0] == "demo" || invocation.starts(with: ["templates", "export"])
             let output = try dsr(invocation + ["--json"] + (needsNoConfiguration ? [] : config))

@@ -40,7 +40,7 @@ import Testing
                 description: Your newsletter subscription.
                 purposes: [Newsletter]
                 legal_basis: Art. 6(1)(a) consent
-                recipients: [Mailchimp (newsletter delivery)]
+                recipients: [mailchimp]
                 retention: Until you unsubscribe.
                 erasure: delete
                 columns:
@@ -76,8 +76,22 @@ import Testing
     private func mapTables(_ yaml: String) throws {
         let url = workspace.url("demo/datamap.yaml")
         let map = try String(contentsOf: url, encoding: .utf8)
-        try Data(map.replacingOccurrences(of: "\ntables:\n", with: "\ntables:\n" + yaml).utf8).write(to: url)
+        try Data(map.replacingOccurrences(of: "\ntables:\n", with: "\ntables:\n" + yaml)
+            .replacingOccurrences(of: "\nrecipients:\n", with: "\nrecipients:\n" + (yaml.contains("[mailchimp]") ? Self.newsletterService : "")).utf8)
+            .write(to: url)
     }
+
+    /// The newsletter service the subscribers table is disclosed to: it knows subscribers by
+    /// the address they signed up with, in the marketing store.
+    static let newsletterService = """
+          mailchimp:
+            name: Mailchimp (newsletter delivery)
+            contact: privacy@mailchimp.example
+            notify: [erasure]
+            identity: email
+            format: opendsr
+
+        """
 
     /// Drops a verified request naming the person by `subject` (YAML, `email: "…"`).
     private func drop(_ id: String, _ type: String, subject: String) throws {

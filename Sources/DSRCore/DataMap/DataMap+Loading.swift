@@ -128,15 +128,15 @@ extension DataMap {
 
         var map = DataMap(subject: subject, identities: identities, tables: tables, facts: facts, consents: consents,
                           ignored: ignored)
+        try map.checkStores(tablesNode: tablesNode)
+        try map.resolvePaths(tablesNode: tablesNode)
+        try map.checkRectifiableColumns(tablesNode: tablesNode)
         if let recipientsNode {
             map.recipients = try map.parseRecipients(recipientsNode, tablesNode: tablesNode)
             for index in map.tables.indices {
                 map.tables[index].recipientNames = map.tables[index].recipients.map { map.recipient(id: $0)!.name }
             }
         }
-        try map.checkStores(tablesNode: tablesNode)
-        try map.resolvePaths(tablesNode: tablesNode)
-        try map.checkRectifiableColumns(tablesNode: tablesNode)
         return map
     }
 

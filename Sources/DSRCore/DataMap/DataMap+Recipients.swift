@@ -59,8 +59,17 @@ extension DataMap {
         }
         let recipient = Recipient(id: id, name: name, contact: contact, notify: notify, identity: identityName, format: format,
                                   columns: columns)
-        guard disclosed.contains(where: { $0.name == identity.table }), recipient.received(identity.column, of: identity.table) else {
+        // A table in another store linked by the identity holds it too: a newsletter service
+        // knows its subscribers by the address it was given there.
+        let receivedOnLink = disclosed.contains { table in
+            guard case .identity(identityName, let column)? = table.link else { return false }
+            return recipient.received(column, of: table.name)
+        }
+        guard receivedOnLink || disclosed.contains(where: { $0.name == identity.table }) && recipient.received(identity.column, of: identity.table) else {
             throw identityNode.problem("the recipient did not receive '\(identity.table).\(identity.column)': a notice may not disclose it")
+        }
+        if format == .opendsr, identity.normalization == .phone {
+            throw identityNode.problem("OpenDSR 2.0 has no phone identity: name an email identity or the customer's own id")
         }
         try fields.finish()
         return recipient

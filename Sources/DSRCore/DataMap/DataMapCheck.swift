@@ -40,6 +40,7 @@ public struct DataMapCheck: Sendable {
             if let link = segment.link { check(link, of: segment.root, schema: schema, subjectSchema: schemas[0], map: map) }
         }
         checkRestrictionFlags(map)
+        checkRecipients(map)
     }
 
     /// A link compares like with like, and an index serves its lookup (the night reads a
@@ -175,6 +176,16 @@ public struct DataMapCheck: Sendable {
             warning("tables", "no table names a restriction_flag: restriction requests (Art. 18) are refused at intake")
         } else if !unflagged.isEmpty {
             findings.append(Finding(severity: .note, field: "tables", message: "without a restriction_flag (a restriction leaves their rows unflagged): \(unflagged.joined(separator: ", "))"))
+        }
+    }
+
+    /// Art. 19: recipients named only as text are listed in answers, but no one tells them
+    /// of an erasure, rectification or restriction.
+    private mutating func checkRecipients(_ map: DataMap) {
+        let named = map.tables.filter { !$0.recipients.isEmpty }.map(\.name)
+        if map.recipients.isEmpty, !named.isEmpty {
+            warning("recipients", "tables name recipients as text only (\(named.joined(separator: ", "))): no recipient is told of erasure, "
+                    + "rectification or restriction (Art. 19); declare them under recipients: and name them by id")
         }
     }
 

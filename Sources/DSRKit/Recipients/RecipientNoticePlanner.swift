@@ -51,7 +51,7 @@ struct RecipientNoticePlanner {
         } else if reached.isEmpty {
             return nil
         }
-        let values = identityValues(recipient.identity, of: person, request: request, stored: identities)
+        let values = identityValues(of: recipient, person: person, request: request, stored: identities)
         guard !values.isEmpty else {
             logger.warning("a recipient cannot be told: no value of the identity it knows people by",
                            metadata: ["request": "\(request.id)", "recipient": "\(recipient.id)", "identity": "\(recipient.identity)"])
@@ -62,12 +62,18 @@ struct RecipientNoticePlanner {
                                               identityValues: values, corrections: corrections))
     }
 
-    /// The identity's values as the stores hold them for the person: on the subject's rows,
-    /// else (someone only a linked store holds) the values a link by that identity found
-    /// them by; the value the request gave when neither has one.
-    private func identityValues(_ name: String, of person: Person, request: DataSubjectRequest,
+    /// The values of the recipient's identity it got for the person: on the subject's rows
+    /// when it received the subject's identity column, else (a table in another store linked
+    /// by that identity, or someone only a linked store holds) the values the link found the
+    /// person by; the value the request gave when neither has one.
+    private func identityValues(of recipient: Recipient, person: Person, request: DataSubjectRequest,
                                 stored: [String: [String: [String]]]) -> [String] {
-        if let subject = person.subject, let values = stored[name]?[subject.canonicalText], !values.isEmpty { return values }
+        let name = recipient.identity
+        let disclosed = Set(map.tables(disclosedTo: recipient).map(\.name))
+        if let identity = map.identities[name], disclosed.contains(identity.table), let subject = person.subject,
+           let values = stored[name]?[subject.canonicalText], !values.isEmpty {
+            return values
+        }
         var linked: [String] = []
         for (index, bound) in stores.segments.enumerated() {
             guard case .identity(name, _)? = bound.segment.link else { continue }

@@ -74,6 +74,7 @@ struct StoreChangeStage {
                             try carryOut(planned, person: person, in: name, sessions: { _ in PreviewSession(reads: session) }).receipt
                         })
                     }
+                    whole.recipientsTold = recipientsTold(try noticePlanner.notices(for: [(item.request, person)])[0], type: item.record.type)
                     receipt = whole
                 }
                 return PreviewedRequest(transition: .completion(of: item.record, subjectReference: planned.reference), receipt: receipt)
@@ -158,8 +159,7 @@ struct StoreChangeStage {
         var deferred = Array(repeating: [Ledger.DeferredRow](), count: planned.count)
         var failed: Set<Int> = []
         // Read before any store changes: an erasure takes the identities the notices carry.
-        let notices = try RecipientNoticePlanner(stores: stores, map: map, logger: context.logger)
-            .notices(for: planned.map { ($0.item.request, $0.reference == nil ? nil : $0.item.person) })
+        let notices = try noticePlanner.notices(for: planned.map { ($0.item.request, $0.reference == nil ? nil : $0.item.person) })
         let order = stores.commitOrder
         for (position, (name, store)) in order.enumerated() {
             let isLast = position == order.count - 1
@@ -220,9 +220,7 @@ struct StoreChangeStage {
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
-            if !map.recipients.isEmpty, item.item.record.type.recipientNotice != nil {
-                receipt.recipientsTold = notices[index].compactMap { map.recipient(id: $0.recipient)?.name }
-            }
+            receipt.recipientsTold = recipientsTold(notices[index], type: item.item.record.type)
             records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
                                  receipt: receipt, deferred: deferred[index], notices: notices[index]))
             recordedIndices.append(index)
@@ -230,6 +228,17 @@ struct StoreChangeStage {
         for (index, kept) in zip(recordedIndices, try ledger.recordChanges(records, suppressing: suppressed, now: now)) {
             receipts[index] = kept
         }
+    }
+
+    private var noticePlanner: RecipientNoticePlanner {
+        RecipientNoticePlanner(stores: stores, map: map, logger: context.logger)
+    }
+
+    /// The names of the recipients a request's notices go to, as its receipt lists them;
+    /// nil for a change Art. 19 does not cover or a map that declares no recipients.
+    private func recipientsTold(_ notices: [RecipientNotice], type: RequestType) -> [String]? {
+        guard !map.recipients.isEmpty, type.recipientNotice != nil else { return nil }
+        return notices.compactMap { map.recipient(id: $0.recipient)?.name }
     }
 
     /// The batch sessions of one store: per segment and request type, a session that reads
