@@ -169,6 +169,15 @@ import Testing
         #expect(tables.contains("shop:customers") && tables.contains("marketing:subscribers") && tables.contains("marketing:newsletter_opens"))
         let validator = try XMLSchemaValidator(schemaURL: ExternalTools.schema("receipt.xsd"))
         #expect(validator.errors(validating: workspace.url("demo/outbox/E-1/receipt.xml")) == [])
+        // The newsletter service is told of both, each by the address the marketing store holds, as dsr compares it.
+        let batch = workspace.url("demo/outbox/recipients/mailchimp/2026-11-21-1.json")
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("opendsr-request-batch.schema.json"), documents: [batch]) == [])
+        let told = (try JSONSerialization.jsonObject(with: Data(contentsOf: batch)) as! [[String: Any]])
+            .flatMap { ($0["subject_identities"] as! [[String: String]]).map { $0["identity_value"]! } }
+        #expect(told.sorted() == [email.lowercased(), Self.newsletterOnly].sorted())
+        let newsletterReceipt = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/E-2/receipt.json"))) as! [String: Any]
+        #expect(newsletterReceipt["recipients_told"] as? [String] == ["Mailchimp (newsletter delivery)"])
+        #expect(receipt["recipients_told"] as? [String] == ["Mailchimp (newsletter delivery)", "Posten Bring AS (delivery)", "Zendesk Inc. (customer service)"])
         let ledger = try workspace.installation(configuration).ledger()
         #expect(try ledger.requests().allSatisfy { $0.state == .completed })
         #expect(try ledger.verifyAudit().firstBrokenEntry == nil)

@@ -77,7 +77,7 @@ struct RecipientNoticePlanner {
         var linked: [String] = []
         for (index, bound) in stores.segments.enumerated() {
             guard case .identity(name, _)? = bound.segment.link else { continue }
-            linked += person.keys[index].map(\.canonicalText)
+            linked += person.keys[index].map { $0.canonicalText.trimmingCharacters(in: .whitespacesAndNewlines) }
         }
         if !linked.isEmpty { return linked.uniqued() }
         return request.identities[name].map { [$0] } ?? []
