@@ -24,14 +24,7 @@ import Testing
     static let night = "2026-11-21T02:00:00+01:00"
 
     private func drop(_ id: String, _ type: String, subject: String, extra: String = "") throws {
-        try workspace.write("""
-            id: \(id)
-            type: \(type)
-            received_at: 2026-11-20T09:15:00+01:00
-            subject: {\(subject)}
-            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            \(extra)
-            """, to: "demo/inbox/\(id).yaml")
+        try workspace.dropVerifiedRequest(id, type, subject: subject, extra: extra)
     }
 
     /// A customer with orders and support tickets: id, customer number, email.

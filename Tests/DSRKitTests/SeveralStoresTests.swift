@@ -95,14 +95,7 @@ import Testing
 
     /// Drops a verified request naming the person by `subject` (YAML, `email: "…"`).
     private func drop(_ id: String, _ type: String, subject: String) throws {
-        try workspace.write("""
-            id: \(id)
-            type: \(type)
-            received_at: 2026-11-20T09:15:00+01:00
-            subject: {\(subject)}
-            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
-            formats: [json, xml]
-            """, to: "demo/inbox/\(id).yaml")
+        try workspace.dropVerifiedRequest(id, type, subject: subject)
     }
 
     private func drop(_ id: String, _ type: String, email: String) throws {

@@ -28,6 +28,19 @@ final class TestWorkspace {
         return url
     }
 
+    /// Drops a verified request into the demo's inbox, naming the person by `subject`
+    /// (YAML, `email: "…"`), with any more fields in `extra`.
+    func dropVerifiedRequest(_ id: String, _ type: String, subject: String, extra: String = "formats: [json, xml]") throws {
+        try write("""
+            id: \(id)
+            type: \(type)
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {\(subject)}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            \(extra)
+            """, to: "demo/inbox/\(id).yaml")
+    }
+
     /// Dates every file of a folder a minute back, as files dropped in earlier would be.
     func settle(_ folder: String) throws {
         for name in try FileManager.default.contentsOfDirectory(atPath: url(folder).path) {
