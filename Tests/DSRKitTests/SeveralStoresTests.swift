@@ -212,6 +212,12 @@ import Testing
         let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/E-1/receipt.json"))) as! [String: Any]
         let deleted = (receipt["tables"] as! [[String: Any]]).filter { $0["store"] as? String == "marketing" }.map { $0["rows_deleted"] as! Int }
         #expect(deleted.reduce(0, +) == 2)
+        // The newsletter service, whose rows went in the first run, is still told, once.
+        #expect(receipt["recipients_told"] as? [String] == ["Mailchimp (newsletter delivery)", "Posten Bring AS (delivery)", "Zendesk Inc. (customer service)"])
+        let batch = workspace.url("demo/outbox/recipients/mailchimp/2026-11-23-1.json")
+        let told = (try JSONSerialization.jsonObject(with: Data(contentsOf: batch)) as! [[String: Any]])
+            .flatMap { ($0["subject_identities"] as! [[String: String]]).map { $0["identity_value"]! } }
+        #expect(told == [email.lowercased()])
         #expect(try ledger.auditEntries(requestID: "E-1").filter { $0.action == "erasure" }.count == 1)
         #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
     }

@@ -201,6 +201,9 @@ extension Ledger {
         public var subjectReference: String
         public var receipt: Receipt
         public var deferred: [DeferredRow]
+        /// The request's notices to recipients, recorded with its first part: once a linked
+        /// store has committed, the rows that told which recipients received them are gone.
+        public var notices: [RecipientNotice]
     }
 
     /// Records the parts a batch did in `store`, with their held rows, before the store
@@ -219,6 +222,7 @@ extension Ledger {
                         """).execute(arguments: [part.requestID, store, try part.receipt.ledgerJSON(), now.ledgerValue])
                 }
                 try Self.insert(part.deferred, requestID: part.requestID, subjectReference: part.subjectReference, now: now, db)
+                try Self.insert(part.notices, now: now, db)
             }
         }
     }

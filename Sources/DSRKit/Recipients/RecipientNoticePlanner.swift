@@ -84,14 +84,23 @@ struct RecipientNoticePlanner {
     }
 
     /// For each table, the segment it is in and which of the people's keys there have rows.
+    /// The subject table and a table linked by an identity need no read: the people's keys
+    /// were found in them (a subject-column link's keys are values the subject row holds).
     private func rowsPresent(in tables: Set<String>, of people: [Person]) throws -> [String: (segment: Int, keys: Set<StoreValue>)] {
         var present: [String: (segment: Int, keys: Set<StoreValue>)] = [:]
         for (index, bound) in stores.segments.enumerated() {
-            let keys = Array(Set(people.flatMap { $0.keys[index] })).sorted { $0.canonicalText < $1.canonicalText }
+            let keys = Set(people.flatMap { $0.keys[index] })
             for table in bound.map.tables where tables.contains(table.name) {
                 var found: Set<StoreValue> = []
-                if !keys.isEmpty {
-                    try bound.store.forEachRow(of: table, columns: [table.columns[0].name], subjects: keys, in: bound.map) { key, _ in
+                let keysFoundThere: Bool = switch bound.segment.link {
+                case nil, .identity?: true
+                case .subjectColumn?: false
+                }
+                if table.name == bound.segment.root, keysFoundThere {
+                    found = keys
+                } else if !keys.isEmpty {
+                    let sorted = keys.sorted { $0.canonicalText < $1.canonicalText }
+                    try bound.store.forEachRow(of: table, columns: [table.columns[0].name], subjects: sorted, in: bound.map) { key, _ in
                         found.insert(key)
                     }
                 }
@@ -102,18 +111,21 @@ struct RecipientNoticePlanner {
     }
 
     /// The stored values of the named identities on the subjects' rows, trimmed, by identity
-    /// name and subject key.
+    /// name and subject key: one read per table holding them.
     private func storedIdentities(_ names: Set<String>, of subjects: [StoreValue]) throws -> [String: [String: [String]]] {
         let primary = stores.segments[0]
         let keys = Array(Set(subjects)).sorted { $0.canonicalText < $1.canonicalText }
+        let identities = names.sorted().compactMap { primary.map.identities[$0] }
         var values: [String: [String: [String]]] = [:]
-        for name in names.sorted() {
-            guard !keys.isEmpty, let identity = primary.map.identities[name], let table = primary.map.table(named: identity.table) else { continue }
-            try primary.store.forEachRow(of: table, columns: [identity.column], subjects: keys, in: primary.map) { subject, row in
-                guard row[0] != .null else { return }
-                let value = row[0].canonicalText.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !value.isEmpty, values[name]?[subject.canonicalText]?.contains(value) != true {
-                    values[name, default: [:]][subject.canonicalText, default: []].append(value)
+        guard !keys.isEmpty else { return values }
+        for (tableName, held) in Dictionary(grouping: identities, by: \.table).sorted(by: { $0.key < $1.key }) {
+            guard let table = primary.map.table(named: tableName) else { continue }
+            try primary.store.forEachRow(of: table, columns: held.map(\.column), subjects: keys, in: primary.map) { subject, row in
+                for (identity, value) in zip(held, row) where value != .null {
+                    let text = value.canonicalText.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty, values[identity.name]?[subject.canonicalText]?.contains(text) != true {
+                        values[identity.name, default: [:]][subject.canonicalText, default: []].append(text)
+                    }
                 }
             }
         }

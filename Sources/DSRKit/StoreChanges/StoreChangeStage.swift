@@ -74,7 +74,8 @@ struct StoreChangeStage {
                             try carryOut(planned, person: person, in: name, sessions: { _ in PreviewSession(reads: session) }).receipt
                         })
                     }
-                    whole.recipientsTold = recipientsTold(try noticePlanner.notices(for: [(item.request, person)])[0], type: item.record.type)
+                    whole.recipientsTold = recipientsTold(try noticePlanner.notices(for: [(item.request, person)])[0].map(\.recipient),
+                                                          type: item.record.type)
                     receipt = whole
                 }
                 return PreviewedRequest(transition: .completion(of: item.record, subjectReference: planned.reference), receipt: receipt)
@@ -182,7 +183,7 @@ struct StoreChangeStage {
                             deferred[index] += result.deferred
                         } else {
                             parts.append(.init(requestID: item.item.record.id, subjectReference: reference, receipt: result.receipt,
-                                               deferred: result.deferred))
+                                               deferred: result.deferred, notices: notices[index]))
                             doneHere.append(item.item.record.id)
                         }
                     } catch {
@@ -220,7 +221,11 @@ struct StoreChangeStage {
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
-            receipt.recipientsTold = recipientsTold(notices[index], type: item.item.record.type)
+            // A linked store an interrupted run finished no longer shows what it disclosed:
+            // its notices are those the ledger recorded then.
+            let told = item.storesDone.isEmpty ? notices[index].map(\.recipient)
+                : Array(Set(notices[index].map(\.recipient) + (try ledger.noticeStatuses(requestID: item.item.record.id).map(\.recipient))))
+            receipt.recipientsTold = recipientsTold(told, type: item.item.record.type)
             records.append(.init(requestID: item.item.record.id, type: item.item.record.type, subjectReference: reference,
                                  receipt: receipt, deferred: deferred[index], notices: notices[index]))
             recordedIndices.append(index)
@@ -234,11 +239,12 @@ struct StoreChangeStage {
         RecipientNoticePlanner(stores: stores, map: map, logger: context.logger)
     }
 
-    /// The names of the recipients a request's notices go to, as its receipt lists them;
-    /// nil for a change Art. 19 does not cover or a map that declares no recipients.
-    private func recipientsTold(_ notices: [RecipientNotice], type: RequestType) -> [String]? {
+    /// The names of the recipients (by id) a request's notices go to, in the data map's
+    /// order, as its receipt lists them; nil for a change Art. 19 does not cover or a map
+    /// that declares no recipients.
+    private func recipientsTold(_ recipients: [String], type: RequestType) -> [String]? {
         guard !map.recipients.isEmpty, type.recipientNotice != nil else { return nil }
-        return notices.compactMap { map.recipient(id: $0.recipient)?.name }
+        return map.recipients.filter { recipients.contains($0.id) }.map(\.name)
     }
 
     /// The batch sessions of one store: per segment and request type, a session that reads
