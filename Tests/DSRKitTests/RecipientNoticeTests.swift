@@ -193,6 +193,11 @@ import Testing
         // The status page counts the notice still waiting.
         let page = try String(contentsOf: workspace.url("demo/report/index.html"), encoding: .utf8)
         #expect(page.contains(#"<span class="number" id="recipient-notice-count">1</span>"#))
+        // The ledger's retention takes the officer's reason with the request's other details.
+        let years = Timestamp.parse("2031-01-01T00:00:00Z")!
+        #expect(try ledger.purgeClosedRequests(closedBefore: years, now: years) == 2)
+        let kept = try ledger.noticeStatuses(requestID: "E-2").first { $0.recipient == "posten-bring" }
+        #expect(kept?.exemptionReason == "details deleted under the ledger's retention" && kept?.exemptedAt != nil)
     }
 
     /// Nights of 300 erasures killed at random moments, then a last run: each request is in

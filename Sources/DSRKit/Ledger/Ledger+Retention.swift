@@ -5,8 +5,9 @@ import GRDB
 extension Ledger {
     /// Deletes the details of requests closed before `cutoff` (Art. 5(1)(e): the ledger's
     /// records of requests are personal data too): their reasons, subject references,
-    /// verification method, content fingerprints, file references and language go; the id,
-    /// type, dates and outcome stay for the statistics. The audit trail stays whole (it holds
+    /// verification method, content fingerprints, file references and language go, with the
+    /// reasons of exemptions from telling recipients; the id, type, dates and outcome stay
+    /// for the statistics, and so does which recipient was told when. The audit trail stays whole (it holds
     /// no identities or contents, and its chain must keep verifying), and so do the erasure
     /// references, deferred erasures and the suppression list, which later runs still need.
     /// Returns how many requests lost their details.
@@ -21,6 +22,13 @@ extension Ledger {
                     AND coalesce(completed_at, updated_at) < ?
                 """, arguments: StatementArguments([now.ledgerValue] + final + [cutoff.ledgerValue]))
             let count = db.changesCount
+            // Their recipient notices keep who was told when; an exemption's reason (the
+            // officer's text) and content never sent go with the other details.
+            try db.execute(sql: """
+                UPDATE recipient_notice SET payload = NULL,
+                    exemption_reason = CASE WHEN exemption_reason IS NULL THEN NULL ELSE 'details deleted under the ledger''s retention' END
+                WHERE request_id IN (SELECT id FROM request WHERE purged_at = ?)
+                """, arguments: [now.ledgerValue])
             if count > 0 {
                 try appendAudit(db, action: "ledger retention",
                                 detail: "details of \(count) requests closed before \(Timestamp.format(cutoff)) deleted", at: now)
