@@ -152,9 +152,10 @@ import Testing
         let wrong = try ExternalTools.dsr(["recipients", "ack", "posten-bring", "2026-11-21-9.csv", "--config", configuration.path])
         #expect(wrong.status == 65 && wrong.stderr.contains("2026-11-21-9.csv"))
         let noticeID = { (id: String) in
-            zendesk.first { $0["subject_request_id"] as? String == RecipientNotice(requestID: id, recipient: "zendesk", type: .erasure,
-                                                                                     content: .init(submittedAt: Date(), identity: "", identityValues: [], corrections: [:])).noticeID }!["subject_request_id"] as! String
+            RecipientNotice(requestID: id, recipient: "zendesk", type: .erasure,
+                            content: .init(submittedAt: Date(), identity: "email", identityValues: [], corrections: [:])).noticeID
         }
+        #expect(Set(zendesk.map { $0["subject_request_id"] as! String }) == [noticeID("E-1"), noticeID("E-2")])
         try workspace.write("""
             {"controller_id": "demo-shop", "status_callback_url": "https://demoshop.example/opendsr", "subject_request_id": "\(noticeID("E-1").uppercased())",
              "request_status": "completed", "expected_completion_time": "2026-11-22T00:00:00Z"}
