@@ -102,4 +102,58 @@ import Testing
             "group": [["label": "text:Runners"]],
         ])
     }
+
+    /// Art. 19 on a schema of capitals, spaces and reserved words: a carrier that received
+    /// the members' addresses and the shipment events is told of each erasure by the email
+    /// as stored, whatever spelling and request format the erasure came in.
+    @Test func recipientsOfOddlyNamedTablesAreToldByTheStoredIdentity() throws {
+        let mapURL = workspace.url("club/datamap.yaml")
+        var map = try String(contentsOf: mapURL, encoding: .utf8)
+        map = map.replacingOccurrences(of: "\ntables:\n", with: """
+
+            recipients:
+              parcel-carrier:
+                name: Bring Parcels Sverige AB
+                contact: dpo@carrier.example
+                notify: [erasure]
+                identity: email
+                format: csv
+                columns: [Person.eMail, Person.FullName, "Shipment Event.Where", "Shipment Event.Signed By"]
+
+            tables:
+
+            """)
+        map = map.replacingOccurrences(of: "    description: Your membership record.\n", with: "    description: Your membership record.\n    recipients: [parcel-carrier]\n")
+        map = map.replacingOccurrences(of: "    description: Where your parcels went.\n", with: "    description: Where your parcels went.\n    recipients: [parcel-carrier]\n")
+        try Data(map.utf8).write(to: mapURL)
+        for name in try FileManager.default.contentsOfDirectory(atPath: workspace.url("club/inbox").path) {
+            try FileManager.default.removeItem(at: workspace.url("club/inbox/\(name)"))
+        }
+        try workspace.write("""
+            {"id": "SS-E1", "type": "erasure", "received_at": "2026-03-05T10:00:00+01:00", "subject": {"email": " ANNA.BERG@example.COM"},
+             "verification": {"method": "in-person", "verified_at": "2026-03-05T10:05:00+01:00"}}
+            """, to: "club/inbox/SS-E1.json")
+        try workspace.write("""
+            id: SS-E3
+            type: erasure
+            received_at: 2026-03-05T11:00:00+01:00
+            subject: {person_id: P-003}
+            verification: {method: in-person, verified_at: 2026-03-05T11:05:00+01:00}
+            """, to: "club/inbox/SS-E3.yaml")
+        let summary = try workspace.runNightly(configuration, at: "2026-03-06T02:00:00+01:00")
+        #expect(summary.recipients?.batches == ["parcel-carrier/2026-03-06-1.csv"])
+        let output = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", """
+            import csv, json, sys
+            print(json.dumps(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8"), strict=True))))
+            """, outbox.appendingPathComponent("recipients/parcel-carrier/2026-03-06-1.csv").path])
+        let rows = try JSONDecoder().decode([[String]].self, from: Data(output.stdout.utf8))
+        #expect(rows.dropFirst().map { [$0[0], $0[2], $0[4], $0[5]] } == [
+            ["SS-E1", "erasure", "email", "Anna.Berg@Example.com"],
+            ["SS-E3", "erasure", "email", "lise@example.com"],
+        ])
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: outbox.appendingPathComponent("SS-E1/receipt.json"))) as! [String: Any]
+        #expect(receipt["recipients_told"] as? [String] == ["Bring Parcels Sverige AB"])
+        // Anna's three shipment events went; Jonas's stays.
+        #expect(try workspace.storeRows(configuration, #"SELECT "Seq" FROM "Shipment Event""#) == [["1003"]])
+    }
 }

@@ -312,11 +312,8 @@ extension DataMap {
 
     /// Splits `table.column` at its last dot.
     private static func qualifiedColumn(_ node: DocumentNode) throws(InputProblem) -> (String, String) {
-        let text = try node.nonEmptyString()
-        guard let dot = text.lastIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else {
-            throw node.problem("must be written table.column")
-        }
-        return (String(text[..<dot]), String(text[text.index(after: dot)...]))
+        guard let qualified = QualifiedColumn(try node.nonEmptyString()) else { throw node.problem("must be written table.column") }
+        return (qualified.table, qualified.column)
     }
 
     /// A rectification never changes the columns that tie rows together: the subject key,

@@ -44,12 +44,11 @@ extension DataMap {
         var columns: [String: Set<String>] = [:]
         if let columnsNode = fields.optional("columns") {
             for entry in try columnsNode.stringList() {
-                guard let dot = entry.lastIndex(of: "."), let table = disclosed.first(where: { $0.name == entry[..<dot] }) else {
+                guard let qualified = QualifiedColumn(entry), let table = disclosed.first(where: { $0.name == qualified.table }) else {
                     throw columnsNode.problem("'\(entry)' is not table.column of a table that names this recipient")
                 }
-                let column = String(entry[entry.index(after: dot)...])
-                guard table.column(named: column) != nil else { throw columnsNode.problem("'\(entry)' is not a mapped column") }
-                columns[table.name, default: []].insert(column)
+                guard table.column(named: qualified.column) != nil else { throw columnsNode.problem("'\(entry)' is not a mapped column") }
+                columns[table.name, default: []].insert(qualified.column)
             }
         }
         let identityNode = try fields.required("identity")

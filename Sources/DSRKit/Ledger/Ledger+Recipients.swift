@@ -179,20 +179,19 @@ extension Ledger {
     }
 
     /// Records a recipient's acknowledgement of one notice by its id (an OpenDSR callback's
-    /// `subject_request_id`). Returns the notice, or nil when no notice has that id.
-    public func acknowledge(noticeID: String, via: String, now: Date) throws -> NoticeStatus? {
+    /// `subject_request_id`). Returns whether this settled it (false: acknowledged or
+    /// exempted before), or nil when no notice has that id.
+    public func acknowledge(noticeID: String, via: String, now: Date) throws -> Bool? {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM recipient_notice WHERE notice_id = ?", arguments: [noticeID.lowercased()]) else {
                 return nil
             }
-            var status = Self.noticeStatus(row)
-            guard status.acknowledgedAt == nil, status.exemptedAt == nil else { return status }
+            let status = Self.noticeStatus(row)
+            guard status.acknowledgedAt == nil, status.exemptedAt == nil else { return false }
             try db.execute(sql: "UPDATE recipient_notice SET acknowledged_at = ?, acknowledged_via = ? WHERE notice_id = ?",
                            arguments: [now.ledgerValue, via, status.noticeID])
             try appendAudit(db, action: "recipient acknowledged", requestID: status.requestID, detail: "\(status.recipient), \(via)", at: now)
-            status.acknowledgedAt = now
-            status.acknowledgedVia = via
-            return status
+            return true
         }
     }
 

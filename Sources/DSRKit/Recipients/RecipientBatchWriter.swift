@@ -138,10 +138,10 @@ struct RecipientBatchWriter {
                  })
     }
 
+    /// The corrections in `table.column` order; the planner kept only qualified names.
     private static func corrections(_ notice: RecipientNotice) -> [(table: String, column: String, value: String)] {
-        notice.content.corrections.sorted { $0.key < $1.key }.map { target, value in
-            let dot = target.lastIndex(of: ".")!
-            return (String(target[..<dot]), String(target[target.index(after: dot)...]), value)
+        notice.content.corrections.sorted { $0.key < $1.key }.compactMap { target, value in
+            QualifiedColumn(target).map { ($0.table, $0.column, value) }
         }
     }
 

@@ -41,11 +41,11 @@ struct RecipientCallbacks {
                     try move(file, into: processedFolder)
                     continue
                 }
-                guard let notice = try ledger.acknowledge(noticeID: noticeID, via: "OpenDSR callback", now: now) else {
+                guard let settled = try ledger.acknowledge(noticeID: noticeID, via: "OpenDSR callback", now: now) else {
                     throw InputProblem(SourceLocation(file: file.lastPathComponent, field: "subject_request_id"),
                                        "names no notice dsr sent")
                 }
-                if notice.acknowledgedAt == now { report.acknowledged += 1 } else { report.unsettled += 1 }
+                if settled { report.acknowledged += 1 } else { report.unsettled += 1 }
                 try move(file, into: processedFolder)
             } catch let problem as InputProblem {
                 try Intake.writeErrorFile(for: file, problems: [problem.description], in: rejectedFolder, what: "recipient callback")

@@ -43,9 +43,8 @@ struct RecipientNoticePlanner {
         var corrections: [String: String] = [:]
         if kind == .rectification {
             for (target, value) in request.changes {
-                guard let dot = target.lastIndex(of: ".") else { continue }
-                let table = String(target[..<dot]), column = String(target[target.index(after: dot)...])
-                if reached.contains(table), recipient.received(column, of: table) { corrections[target] = value }
+                guard let qualified = QualifiedColumn(target) else { continue }
+                if reached.contains(qualified.table), recipient.received(qualified.column, of: qualified.table) { corrections[target] = value }
             }
             guard !corrections.isEmpty else { return nil }
         } else if reached.isEmpty {
@@ -90,13 +89,13 @@ struct RecipientNoticePlanner {
         var present: [String: (segment: Int, keys: Set<StoreValue>)] = [:]
         for (index, bound) in stores.segments.enumerated() {
             let keys = Set(people.flatMap { $0.keys[index] })
+            let keysFoundInRoot: Bool = switch bound.segment.link {
+            case nil, .identity?: true
+            case .subjectColumn?: false
+            }
             for table in bound.map.tables where tables.contains(table.name) {
                 var found: Set<StoreValue> = []
-                let keysFoundThere: Bool = switch bound.segment.link {
-                case nil, .identity?: true
-                case .subjectColumn?: false
-                }
-                if table.name == bound.segment.root, keysFoundThere {
+                if table.name == bound.segment.root, keysFoundInRoot {
                     found = keys
                 } else if !keys.isEmpty {
                     let sorted = keys.sorted { $0.canonicalText < $1.canonicalText }

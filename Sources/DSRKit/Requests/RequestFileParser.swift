@@ -196,9 +196,8 @@ public struct RequestFileParser: Sendable {
     /// rectifiable, fitting the live column's type, and normalised like the identity it is.
     private func change(_ target: String, _ node: DocumentNode) throws(InputProblem) -> String {
         let value = try node.string()
-        guard let dot = target.lastIndex(of: "."),
-              let table = map.table(named: String(target[..<dot])),
-              let mapped = table.column(named: String(target[target.index(after: dot)...])) else {
+        guard let qualified = QualifiedColumn(target), let table = map.table(named: qualified.table),
+              let mapped = table.column(named: qualified.column) else {
             throw node.problem("must name a mapped column as table.column")
         }
         let column = mapped.name

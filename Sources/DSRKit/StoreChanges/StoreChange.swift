@@ -33,12 +33,12 @@ struct Rectification: StoreChange {
     func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
         var byTable: [String: [ColumnChange]] = [:]
         for (target, text) in request.changes.sorted(by: { $0.key < $1.key }) {
-            let (tableName, column) = try Self.split(target)
-            let declared = schema.tables[tableName]?.column(named: column)?.declaredType ?? ""
+            guard let qualified = QualifiedColumn(target) else { throw DSRError.badInput("changes.\(target): must be table.column") }
+            let declared = schema.tables[qualified.table]?.column(named: qualified.column)?.declaredType ?? ""
             guard let value = ColumnTypeFamily(declaredType: declared).typedValue(text) else {
                 throw RequestRejection(reason: "changes.\(target): the new value does not fit the column's type \(declared)")
             }
-            byTable[tableName, default: []].append(ColumnChange(column: column, kind: .value(value)))
+            byTable[qualified.table, default: []].append(ColumnChange(column: qualified.column, kind: .value(value)))
         }
         var receipt = Receipt(tables: [])
         for table in map.tables {
@@ -64,12 +64,6 @@ struct Rectification: StoreChange {
     }
 
     func suppressionScopes(for request: DataSubjectRequest) -> [String] { [] }
-
-    /// `table.column` at its last dot; the parser has checked the form.
-    static func split(_ target: String) throws -> (String, String) {
-        guard let dot = target.lastIndex(of: ".") else { throw DSRError.badInput("changes.\(target): must be table.column") }
-        return (String(target[..<dot]), String(target[target.index(after: dot)...]))
-    }
 }
 
 /// Restriction (Art. 18): the restriction flag set on every row of the subject in every
