@@ -246,9 +246,18 @@ extension DataMap {
             label: label)
         table.store = store
         table.link = link
+        table.kept = try fields.optional("kept").map { node throws(InputProblem) in try keptRule(node) }
         table.recipientNames = table.recipients
         try fields.finish()
         return table
+    }
+
+    /// `{reason: …, until: …}`.
+    private static func keptRule(_ node: DocumentNode) throws(InputProblem) -> KeptRule {
+        let fields = try node.fields()
+        let rule = KeptRule(reason: try Labels.parseText(try fields.required("reason")), until: try Labels.parseText(try fields.required("until")))
+        try fields.finish()
+        return rule
     }
 
     /// `{identity: email}` (the column named like the identity's, or `column:`), or
@@ -365,6 +374,11 @@ extension DataMap {
                                    "no chain of references leads from this table to \(target)")
             }
             tables[index].pathToSubject = path
+            for reference in table.references {
+                if let label = self.table(named: reference.targetTable)?.column(named: reference.targetColumn)?.label {
+                    tables[index].referenceLabels[reference.column] = label
+                }
+            }
         }
     }
 }

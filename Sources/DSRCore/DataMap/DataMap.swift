@@ -168,6 +168,10 @@ public struct MappedTable: Sendable {
     public var restrictionFlag: String?
     /// What letters call the table, per language; its description where there is none.
     public var label = Labels()
+    /// Why erasure leaves this table's rows with personal data in them, and until when
+    /// (`kept:`); letters name it for every such row. Nil where erasure leaves nothing of
+    /// the person or the map does not say (which `datamap check` reports).
+    public var kept: KeptRule?
     /// The configured store the table is in (`store:`); nil: the subject table's store.
     public var store: String?
     /// How a table in another store than the subject table's reaches the person (`link:`).
@@ -176,6 +180,14 @@ public struct MappedTable: Sendable {
     /// Whether erasure deletes this table's rows (rather than changing columns).
     public var erasureDeletesRows: Bool {
         columns.contains { $0.erasure == .delete }
+    }
+
+    /// The columns of personal data erasure leaves in place in the table's remaining rows:
+    /// those kept (reference columns the map does not list included, they tie a row to the
+    /// person), of a category other than `none`. Empty when erasure deletes the rows.
+    public var columnsKeptByErasure: [MappedColumn] {
+        guard !erasureDeletesRows else { return [] }
+        return (columns + unlistedReferenceColumns).filter { $0.erasure == .keep && $0.category != .none }
     }
 
     /// The categories of data in this table, without duplicates, sorted.
@@ -192,8 +204,25 @@ public struct MappedTable: Sendable {
     /// by erasure (the row's own action decides).
     public var unlistedReferenceColumns: [MappedColumn] {
         references.filter { column(named: $0.column) == nil }.map {
-            MappedColumn(name: $0.column, category: .identification, provided: false, erasure: .keep)
+            MappedColumn(name: $0.column, category: .identification, provided: false, erasure: .keep,
+                         label: referenceLabels[$0.column] ?? Labels())
         }
+    }
+    /// What letters call a reference column the map does not list: the label of the column
+    /// it refers to (an order's `customer_id` is the customer's "Customer ID").
+    public var referenceLabels: [String: Labels] = [:]
+}
+
+/// Why erasure leaves a table's rows holding personal data, and the condition that ends
+/// it, as the letters tell the person: `kept: {reason: …, until: …}`, each a plain text or
+/// one per language.
+public struct KeptRule: Sendable {
+    public var reason: Labels
+    public var until: Labels
+
+    public init(reason: Labels, until: Labels) {
+        self.reason = reason
+        self.until = until
     }
 }
 

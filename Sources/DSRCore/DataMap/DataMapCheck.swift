@@ -198,6 +198,7 @@ public struct DataMapCheck: Sendable {
 
     private mutating func check(_ table: MappedTable, map: DataMap, schema: StoreSchema) {
         let field = "tables.\(table.name)"
+        checkKept(table, consents: map.consents, field: field)
         guard let live = schema.tables[table.name] else {
             if let near = schema.table(caseInsensitivelyNamed: table.name) {
                 error(field, "table does not exist in the store; names are case-sensitive, the store has '\(near.name)'")
@@ -213,6 +214,9 @@ public struct DataMapCheck: Sendable {
                 continue
             }
             check(column.erasure, of: liveColumn, field: columnField)
+            if case .money(let money)? = column.format, let currencyColumn = money.currencyColumn {
+                check(currencyColumn: currencyColumn, of: table, map: map, field: "\(columnField).format.currency_column")
+            }
             if column.rectifiable && liveColumn.primaryKeyPosition != nil {
                 error("\(columnField).rectifiable", "a primary key column cannot be rectifiable: changing it would move rows to another person")
             }
@@ -253,6 +257,34 @@ public struct DataMapCheck: Sendable {
                 error("\(field).columns", "store column '\(column.name)' is not mapped: access reports would leave it out and erasure leave it behind. "
                       + "Map it, or list it under ignored: columns: {\(table.name).\(column.name): <why it holds nothing of the person>}")
             }
+        }
+    }
+
+    /// Every row erasure leaves with the person's data in it has a reason the letter can
+    /// give: a hold (its rows until the hold ends) and a `kept:` rule (what stays after,
+    /// or without a hold). A consent table's erasure must leave its withdrawal time, which
+    /// erasure sets, in place.
+    private mutating func checkKept(_ table: MappedTable, consents: DataMap.ConsentTable?, field: String) {
+        let kept = table.columnsKeptByErasure.map(\.name)
+        if table.kept == nil, !kept.isEmpty {
+            error("\(field).kept", "erasure leaves rows holding the person's data (columns \(kept.joined(separator: ", "))) with no reason "
+                  + "to tell them: give kept: {reason: <why>, until: <when it ends>}, or erase those columns")
+        }
+        if let consents, consents.table == table.name, let withdrawn = table.column(named: consents.withdrawnAtColumn),
+           !table.erasureDeletesRows, withdrawn.erasure != .keep {
+            error("\(field).columns.\(withdrawn.name).erasure", "erasure marks the person's standing consents withdrawn here; "
+                  + "the withdrawal time must be kept (erasure: keep), or the table's rows deleted")
+        }
+    }
+
+    /// A money column's currency is a mapped column of its row (`currency`) or of a table on
+    /// its path to the subject (`orders.currency` for an order line's price: the letter
+    /// then shows the amount without a currency it cannot see in the row).
+    private mutating func check(currencyColumn: String, of table: MappedTable, map: DataMap, field: String) {
+        let qualified = QualifiedColumn(currencyColumn) ?? QualifiedColumn(table: table.name, column: currencyColumn)
+        let onPath = [table.name] + table.pathToSubject.map(\.targetTable)
+        if !onPath.contains(qualified.table) || map.table(named: qualified.table)?.column(named: qualified.column) == nil {
+            error(field, "'\(currencyColumn)' is not a mapped column of '\(table.name)' or of a table on its path to the subject")
         }
     }
 

@@ -4,6 +4,11 @@ public struct QualifiedColumn: Sendable, Hashable {
     public var table: String
     public var column: String
 
+    public init(table: String, column: String) {
+        self.table = table
+        self.column = column
+    }
+
     /// Nil unless both sides of the last dot are non-empty.
     public init?(_ text: String) {
         guard let dot = text.lastIndex(of: "."), dot != text.startIndex, text.index(after: dot) != text.endIndex else { return nil }

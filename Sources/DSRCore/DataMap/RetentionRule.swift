@@ -12,6 +12,9 @@ public struct RetentionRule: Sendable, Hashable {
     /// The column holding the row's date: of the table itself, or `table.column` of a
     /// table on its path to the subject (an order line is kept as long as its order).
     public var dateColumn: String
+    /// The statutory rule the map named (`rule:`), whose basis letters give in the reader's
+    /// language; nil for a rule the map spelled out.
+    public var preset: Preset?
 
     public enum CountsFrom: String, Sendable, Hashable, CaseIterable {
         /// The end of the fiscal year the date falls in.
@@ -38,6 +41,12 @@ public struct RetentionRule: Sendable, Hashable {
         case germanyBooks = "germany-books"
 
         public func rule(dateColumn: String) -> RetentionRule {
+            var rule = spelledOut(dateColumn: dateColumn)
+            rule.preset = self
+            return rule
+        }
+
+        private func spelledOut(dateColumn: String) -> RetentionRule {
             switch self {
             case .norwayBookkeeping:
                 return RetentionRule(basis: "Bokføringsloven § 13 (5 years after the end of the fiscal year)",

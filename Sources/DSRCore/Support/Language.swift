@@ -25,16 +25,31 @@ public enum Language: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// A text in several languages; a language without one falls back to the caller's default.
+/// A text in several languages; a language without one falls back to the text given for
+/// all (a plain string in the data map), else to the caller's default.
 public struct Labels: Sendable, Equatable {
     public var texts: [Language: String]
+    /// The text for every language the map gives none for (`retention: 5 years`).
+    public var anyLanguage: String?
 
-    public init(_ texts: [Language: String] = [:]) {
+    public init(_ texts: [Language: String] = [:], anyLanguage: String? = nil) {
         self.texts = texts
+        self.anyLanguage = anyLanguage
     }
 
     /// The text in `language`, or nil.
-    public subscript(language: Language) -> String? { texts[language] }
+    public subscript(language: Language) -> String? { texts[language] ?? anyLanguage }
+
+    /// The text for a reader whose language is unknown (documents for machines, the
+    /// ledger): the plain text, else the first language's.
+    public var anyText: String {
+        anyLanguage ?? Language.allCases.lazy.compactMap { texts[$0] }.first ?? ""
+    }
+
+    /// The languages of `offered` the text has nothing for.
+    public func missing(_ offered: [Language]) -> [Language] {
+        offered.filter { self[$0] == nil }
+    }
 
     /// `{nb: E-postadresse, sv: E-postadress, en: Email address}`.
     package static func parse(_ node: DocumentNode) throws(InputProblem) -> Labels {
@@ -46,5 +61,11 @@ public struct Labels: Sendable, Equatable {
             texts[language] = try value.nonEmptyString()
         }
         return Labels(texts)
+    }
+
+    /// A text given once for all languages (a plain string) or per language (a mapping).
+    package static func parseText(_ node: DocumentNode) throws(InputProblem) -> Labels {
+        guard (try? node.entries()) != nil else { return Labels(anyLanguage: try node.nonEmptyString()) }
+        return try parse(node)
     }
 }

@@ -144,7 +144,7 @@ extension Ledger {
             guard record.pausedAt == nil else { throw DSRError.badInput("request '\(id)' is already paused") }
             record.pausedAt = now
             record.state = .awaitingVerification
-            record.stateReason = "identity verification asked; the clock stands still"
+            record.stateReason = "identity verification asked; the clock is paused"
             return ("paused", "")
         }
     }

@@ -47,6 +47,12 @@ final class PhraseBook: MustacheParent {
 
     /// The phrase, or its key where the language lacks it (the check names it).
     func text(_ key: String) -> String { self[key] ?? key }
+
+    /// A count with its noun in the right form: `noun_one` for 1, else `noun_other`
+    /// ("1 rad", "3 rader"); the languages dsr ships have these two forms.
+    func count(_ number: Int, _ noun: String) -> String {
+        "\(number) " + text(number == 1 ? noun + "_one" : noun + "_other")
+    }
 }
 
 /// Who a letter is to and about: what every letter says before its own part.
@@ -59,10 +65,17 @@ struct LetterHeading {
     /// When the letter was written, for a letter that answers no request.
     var writtenAt = Date()
 
-    /// The letter's language: the one the request asked for when the controller writes in
+    /// The letter's language: the one the person asked for when the controller writes in
     /// it, else the controller's default.
     static func language(asked: Language?, controller: Configuration.Controller) -> Language {
         asked.flatMap { controller.languages.contains($0) ? $0 : nil } ?? controller.languages[0]
+    }
+
+    /// The language of every letter of a request, whichever run writes it: the one the
+    /// ledger recorded at intake. The request's content as the ledger keeps it does not
+    /// carry the language (its fingerprint predates it), so it is never read from there.
+    static func language(of record: LedgerRequest, controller: Configuration.Controller) -> Language {
+        language(asked: record.language, controller: controller)
     }
 
     /// The values of the letter's frame: title, introduction, the request's facts in the

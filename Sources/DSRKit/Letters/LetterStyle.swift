@@ -23,7 +23,9 @@ struct LetterStyle {
 
     /// A stored value as the column's display format shows it; as stored when the format
     /// does not fit the value (a letter never hides what the answer files hold).
-    func value(_ value: StoreValue, format: DisplayFormat?, phrases: PhraseBook) -> String {
+    /// - Parameter currency: a money amount's ISO 4217 code (`DisplayFormat.Money.currency(in:)`);
+    ///   nil shows the amount as a number.
+    func value(_ value: StoreValue, format: DisplayFormat?, currency: String?, phrases: PhraseBook) -> String {
         if case .null = value { return "–" }
         if case .blob(let data) = value { return "(\(data.count) bytes)" }
         let stored = Self.visible(value.canonicalText)
@@ -40,9 +42,12 @@ struct LetterStyle {
             case "0", "false", "f", "no": return phrases.text("no")
             default: return stored
             }
-        case .money(let currency, let minorUnits):
+        case .money(let money):
             guard let amount = Decimal(string: stored, locale: Locale(identifier: "en_US_POSIX")) else { return stored }
-            let major = value.isInteger ? amount / pow(10, minorUnits) : amount
+            let major = value.isInteger ? amount / pow(10, money.minorUnits) : amount
+            guard let currency else {
+                return major.formatted(.number.precision(.fractionLength(money.minorUnits)).locale(language.locale))
+            }
             return major.formatted(.currency(code: currency).locale(language.locale))
         case .enumeration(let labels):
             return labels[stored]?[language] ?? stored

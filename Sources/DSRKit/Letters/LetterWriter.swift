@@ -42,8 +42,13 @@ final class TableLetterDraft {
     }
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) {
+        func currency(_ column: MappedColumn) -> String? {
+            guard case .money(let money)? = column.format else { return nil }
+            return money.currency(in: { name in columns.firstIndex { $0.name == name }.map { values[$0].canonicalText } })
+        }
         let shown = zip(columns, values).map { column, value in
-            (label: column.label[style.language] ?? column.name, value: style.value(value, format: column.format, phrases: phrases))
+            (label: column.label[style.language] ?? column.name,
+             value: style.value(value, format: column.format, currency: currency(column), phrases: phrases))
         }
         rows.append(["fields": shown.map { ["label": $0.label, "value": $0.value] }])
     }
@@ -57,6 +62,7 @@ final class TableLetterDraft {
         tables.append([
             "caption": table.label[style.language] ?? table.description,
             "row_count": rows.count,
+            "rows_text": phrases.count(rows.count, "rows"),
             "rows": rows,
             "purposes": list(table.purposes),
             "legal_basis": table.legalBasis,
@@ -75,28 +81,64 @@ final class TableLetterDraft {
 
 extension LetterWriter {
     /// The own part of a letter confirming a store change, from its receipt: per table what
-    /// was erased, changed and left, and the rows the law keeps, until when and why.
+    /// was erased, changed and left; the rows the law keeps whole, until when and why; what
+    /// stays of the person in rows erasure leaves, why and until when; and the identities
+    /// kept as keyed hashes on the suppression list. An erasure's headline follows those
+    /// facts: erased, or erased except what is listed.
     func body(of receipt: Receipt, map: DataMap) -> [String: Any] {
         let style = self.style
+        let phrases = templates.phraseBook(style.language)
         func caption(_ name: String) -> String {
             map.table(named: name).map { $0.label[style.language] ?? $0.description } ?? name
         }
-        let kept = receipt.tables.flatMap { table in
+        let held = receipt.tables.flatMap { table in
             table.held.map { hold -> [String: Any] in
-                ["caption": caption(table.table), "rows": hold.rows, "until": style.day(hold.lastDayHeld), "basis": hold.basis]
+                // A statutory rule dsr knows is named in the letter's language.
+                let preset = map.table(named: table.table)?.hold.flatMap { $0.basis == hold.basis ? $0.preset : nil }
+                return ["caption": caption(table.table), "rows": phrases.count(hold.rows, "rows"), "until": style.day(hold.lastDayHeld),
+                        "basis": preset.map { phrases.text("hold_basis_" + $0.rawValue) } ?? hold.basis]
             }
         }
-        return [
+        let kept = receipt.tables.flatMap { table in
+            table.kept.map { kept -> [String: Any] in
+                let mapped = map.table(named: table.table)
+                // The rule in the letter's language when the map still has it; else the
+                // words the receipt recorded.
+                let rule = mapped?.keptRuleOrFacts
+                let columns = kept.columns.map { name in
+                    (mapped.flatMap { $0.column(named: name) ?? $0.unlistedReferenceColumns.first { $0.name == name } })?
+                        .label[style.language] ?? name
+                }
+                return ["caption": caption(table.table), "rows": phrases.count(kept.rows, "rows"),
+                        "columns": columns.joined(separator: ", "),
+                        "reason": rule.flatMap { $0.reason[style.language] } ?? kept.reason,
+                        "until": rule.flatMap { $0.until[style.language] } ?? kept.until]
+            }
+        }
+        let suppressed = (receipt.suppressed ?? []).map { name -> [String: Any] in
+            let column = map.identities[name].flatMap { identity in map.table(named: identity.table)?.column(named: identity.column) }
+            return ["name": column?.label[style.language] ?? name]
+        }
+        var body: [String: Any] = [
             "nothing_changed": receipt.changedNothing,
             "tables": receipt.tables.map { table -> [String: Any] in
                 ["caption": caption(table.table), "deleted": table.rowsDeleted, "changed": table.rowsChanged,
                  "unchanged": table.rowsUnchanged]
             },
+            "has_held": !held.isEmpty,
+            "held": held,
             "has_kept": !kept.isEmpty,
             "kept": kept,
+            "has_suppressed": !suppressed.isEmpty,
+            "suppressed": suppressed,
             "has_recipients_told": !(receipt.recipientsTold ?? []).isEmpty,
             "recipients_told": (receipt.recipientsTold ?? []).map { ["name": $0] },
         ]
+        if heading.header?.requestType == .erasure, !held.isEmpty || !kept.isEmpty {
+            body["title"] = phrases.text("title_erasure_except_kept")
+            body["intro"] = phrases.text("intro_erasure_except_kept")
+        }
+        return body
     }
 }
 
@@ -127,10 +169,15 @@ extension LetterContext {
         case .access, .export, .noData:
             body = draft.body(files: ["sample.json"], facts: map.facts)
         case .changed:
-            body = writer.body(of: Receipt(tables: map.tables.map { table in
-                Receipt.Table(table: table.name, rowsDeleted: 1,
-                              held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [])
-            }, recipientsTold: map.recipients.map(\.name)), map: map)
+            var receipt = Receipt(tables: map.tables.map { table in
+                let kept = table.columnsKeptByErasure.map(\.name)
+                return Receipt.Table(table: table.name, rowsDeleted: 1,
+                                     held: table.hold.map { [.init(basis: $0.basis, lastDayHeld: CalendarDay(iso: "2031-12-31")!, rows: 1)] } ?? [],
+                                     kept: kept.isEmpty ? [] : [.init(rows: 2, columns: kept, reason: table.keptRuleOrFacts.reason.anyText,
+                                                                      until: table.keptRuleOrFacts.until.anyText, declared: table.kept != nil)])
+            }, recipientsTold: map.recipients.map(\.name))
+            receipt.suppressed = map.identities.keys.sorted()
+            body = writer.body(of: receipt, map: map)
         case .breach:
             body = Breach.sample.letterBody(categories: DataCategory.allCases, phrases: draft.phrases, style: writer.style)
         case .extension, .refusal, .cancellation, .verification:

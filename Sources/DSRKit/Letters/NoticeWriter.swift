@@ -15,13 +15,14 @@ struct NoticeWriter {
     let map: DataMap
     let letters: LetterTemplates
 
-    /// The notice a request in this state calls for, if any.
-    static func notice(for record: LedgerRequest) -> LetterKind? {
+    /// The notices a request in this state calls for: an extension of a request still
+    /// awaiting verification needs its own letter beside the verification one.
+    static func notices(for record: LedgerRequest) -> [LetterKind] {
         switch record.state {
-        case .awaitingVerification: return .verification
-        case .rejected: return .refusal
-        case .cancelled: return .cancellation
-        default: return record.extended && !record.state.isFinal ? .extension : nil
+        case .rejected: return [.refusal]
+        case .cancelled: return [.cancellation]
+        case .awaitingVerification: return record.extended ? [.verification, .extension] : [.verification]
+        default: return record.extended && !record.state.isFinal ? [.extension] : []
         }
     }
 
@@ -40,11 +41,12 @@ struct NoticeWriter {
     func writeMissing(_ records: [LedgerRequest], now: Date) throws -> Int {
         var staged: [String: (outbox: Outbox, folders: [ClosedFolder])] = [:]
         for record in records {
-            guard let kind = Self.notice(for: record) else { continue }
-            let outbox = outbox(for: kind)
-            guard !outbox.hasCompleteAnswer(for: record.id) else { continue }
-            try DurableFile.createFolder(outbox.root)
-            staged[kind.rawValue, default: (outbox, [])].folders.append(try stage(kind, for: record, in: outbox, now: now))
+            for kind in Self.notices(for: record) {
+                let outbox = outbox(for: kind)
+                guard !outbox.hasCompleteAnswer(for: record.id) else { continue }
+                try DurableFile.createFolder(outbox.root)
+                staged[kind.rawValue, default: (outbox, [])].folders.append(try stage(kind, for: record, in: outbox, now: now))
+            }
         }
         for (outbox, folders) in staged.values {
             if let failure = ClosedFolder.publish(folders, in: outbox).values.first { throw failure }
@@ -56,7 +58,7 @@ struct NoticeWriter {
         let controller = configuration.controller
         let header = AnswerHeader(for: record, controller: controller, facts: map.facts, subjectFound: true, generatedAt: now)
         let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller,
-                                                         language: LetterHeading.language(asked: record.language, controller: controller)),
+                                                         language: LetterHeading.language(of: record, controller: controller)),
                                   templates: letters)
         let folder = try StagedFolder(requestID: record.id, outbox: outbox)
         try writer.write(writer.body(of: record), phrases: letters.phraseBook(writer.heading.language), into: folder)
@@ -65,11 +67,13 @@ struct NoticeWriter {
 }
 
 extension LetterWriter {
-    /// The own part of a notice: the officer's reason and, for an extension, the new due day.
+    /// The own part of a notice: the officer's reason, the due day as the ledger has it and,
+    /// while the officer has paused the clock for verification, the day it was paused.
     func body(of record: LedgerRequest) -> [String: Any] {
         [
             "reason": (heading.kind == .extension ? record.extensionReason : record.stateReason) ?? "",
             "new_due": CalendarDay(iso: record.dueDate).map(style.day) ?? record.dueDate,
+            "paused_since": record.pausedAt.map { style.day(CalendarDay($0, in: heading.controller.timeZone)) } ?? false,
         ]
     }
 }

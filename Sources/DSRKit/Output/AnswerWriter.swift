@@ -73,6 +73,12 @@ final class AnswerWriter {
             try document.property(.name, column.name)
             try document.property(.category, column.category.rawValue)
             try document.property(.provided, column.provided)
+            // Amounts are kept as stored; what they are in is said here, once per column.
+            if case .money(let money)? = column.format {
+                if let currency = money.currency { try document.property(.currency, currency) }
+                if let currencyColumn = money.currencyColumn { try document.property(.currencyColumn, currencyColumn) }
+                try document.property(.minorUnits, money.minorUnits)
+            }
             try document.endItem()
         }
         try document.endList()

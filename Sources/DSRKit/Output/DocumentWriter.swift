@@ -58,18 +58,24 @@ enum DocumentField: String {
     case columns
     case complaint
     case controller
+    case currency
+    case currencyColumn = "currency_column"
     case description
     case dpoContact = "dpo_contact"
+    case declared
     case dueDate = "due_date"
     case generatedAt = "generated_at"
     case held
     case id
+    case kept
     case lastDayHeld = "last_day_held"
+    case minorUnits = "minor_units"
     case legalBasis = "legal_basis"
     case name
     case processing
     case provided
     case purposes
+    case reason
     case receivedAt = "received_at"
     case recipients
     case recipientsTold = "recipients_told"
@@ -84,10 +90,12 @@ enum DocumentField: String {
     case statement
     case store
     case subjectFound = "subject_found"
+    case suppressed
     case table
     case tables
     case transfers
     case type
+    case until
 
     /// The XML element or attribute: JSON's name in camelCase, but a table's name is an
     /// attribute `name` of its `table` element.
@@ -101,18 +109,24 @@ enum DocumentField: String {
         case .columns: return "columns"
         case .complaint: return "complaint"
         case .controller: return "controller"
+        case .currency: return "currency"
+        case .currencyColumn: return "currencyColumn"
         case .description: return "description"
         case .dpoContact: return "dpoContact"
+        case .declared: return "declared"
         case .dueDate: return "dueDate"
         case .generatedAt: return "generatedAt"
         case .held: return "held"
         case .id: return "id"
+        case .kept: return "kept"
         case .lastDayHeld: return "lastDayHeld"
+        case .minorUnits: return "minorUnits"
         case .legalBasis: return "legalBasis"
         case .name: return "name"
         case .processing: return "processing"
         case .provided: return "provided"
         case .purposes: return "purposes"
+        case .reason: return "reason"
         case .receivedAt: return "receivedAt"
         case .recipients: return "recipients"
         case .recipientsTold: return "recipientsTold"
@@ -127,10 +141,12 @@ enum DocumentField: String {
         case .statement: return "statement"
         case .store: return "store"
         case .subjectFound: return "subjectFound"
+        case .suppressed: return "suppressed"
         case .table: return "name"
         case .tables: return "tables"
         case .transfers: return "transfers"
         case .type: return "type"
+        case .until: return "until"
         }
     }
 }

@@ -31,7 +31,7 @@ struct AnswerStage {
                                               subjectFound: item.person != nil, generatedAt: now)
                     let heading = LetterHeading(kind: item.person == nil ? .noData : LetterKind(for: item.record.type),
                                                 header: header, controller: controller,
-                                                language: LetterHeading.language(asked: item.request.language, controller: controller))
+                                                language: LetterHeading.language(of: item.record, controller: controller))
                     let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
                                                   formats: item.request.formats, outbox: outbox, fragments: fragments,
                                                   letter: LetterWriter(heading: heading, templates: letters))

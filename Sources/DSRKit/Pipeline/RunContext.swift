@@ -54,7 +54,7 @@ public struct RunContext: Sendable {
         let schema = type == .rectification ? try stores.mappedSchema() : StoreSchema(tables: [:])
         return stores.segments.map { bound -> StoreChange in
             switch type {
-            case .erasure: return ErasurePlanner(map: bound.map, today: holds.today, fiscalYearEnd: holds.fiscalYearEnd)
+            case .erasure: return ErasurePlanner(map: bound.map, today: holds.today, fiscalYearEnd: holds.fiscalYearEnd, now: now)
             case .rectification: return Rectification(map: bound.map, schema: schema, holds: holds)
             case .restriction: return Restriction(map: bound.map)
             case .objection, .consentWithdrawal, .access, .export: return ConsentWithdrawal(map: bound.map, now: now)

@@ -1,4 +1,5 @@
 import DSRCore
+import Foundation
 /// What erasing one subject will do, table by table, children before parents: which rows
 /// go, which change, which are held and until when. Made by reading only, so a dry run
 /// and the real run plan the same way.
@@ -36,11 +37,19 @@ public struct ErasurePlan: Sendable {
                     case .pseudonymise: action = .pseudonymise
                     case .keep, .delete: action = .keep
                     }
-                    return Receipt.Column(name: column.name, action: action)
+                    let withdraws = step.changes.contains { $0.column == column.name && $0.withdrawsConsent }
+                    return Receipt.Column(name: column.name, action: withdraws ? .withdraw : action)
                 }
             }
             table.held = step.held.sorted { $0.key < $1.key }.map {
                 Receipt.Hold(basis: step.table.hold!.basis, lastDayHeld: $0.key, rows: $0.value.count)
+            }
+            let kept = step.table.columnsKeptByErasure
+            let remaining = step.updates.count + step.unchanged + step.held.values.reduce(0) { $0 + $1.count }
+            if !kept.isEmpty, remaining > 0 {
+                let rule = step.table.keptRuleOrFacts
+                table.kept = [Receipt.Kept(rows: remaining, columns: kept.map(\.name), reason: rule.reason.anyText,
+                                           until: rule.until.anyText, declared: step.table.kept != nil)]
             }
             return table
         })
@@ -55,19 +64,34 @@ public struct ErasurePlanner: Sendable {
     /// The controller's today: holds ending before it are over.
     public let today: CalendarDay
     public let fiscalYearEnd: MonthDay
+    /// The instant of the erasure, which the person's standing consents record as their
+    /// withdrawal.
+    public let now: Date
 
     private var holds: HoldClock { HoldClock(today: today, fiscalYearEnd: fiscalYearEnd) }
 
-    public init(map: DataMap, today: CalendarDay, fiscalYearEnd: MonthDay) {
+    public init(map: DataMap, today: CalendarDay, fiscalYearEnd: MonthDay, now: Date) {
         self.map = map
         self.today = today
         self.fiscalYearEnd = fiscalYearEnd
+        self.now = now
+    }
+
+    /// What erasure changes in `table`: the map's column actions and, in the consent
+    /// table, the end of every standing consent (an erased person has consented to
+    /// nothing; the consent's evidence stays as the map keeps it).
+    func changes(of table: MappedTable) -> [ColumnChange] {
+        var changes = ColumnChange.erasure(of: table)
+        if let consents = map.consents, consents.table == table.name, !table.erasureDeletesRows {
+            changes += ColumnChange.consentEnd(consents, at: now, via: "erasure request")
+        }
+        return changes
     }
 
     public func plan(subject: StoreValue, in session: StoreSession) throws -> ErasurePlan {
         var steps: [ErasurePlan.Step] = []
         for table in map.tablesChildrenFirst {
-            let changes = ColumnChange.erasure(of: table)
+            let changes = changes(of: table)
             let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
             guard !rows.isEmpty else { continue }
             var step = ErasurePlan.Step(table: table, changes: changes)
@@ -99,4 +123,28 @@ public struct ErasurePlanner: Sendable {
         return receipt
     }
 
+}
+
+extension ColumnChange {
+    /// Marks a standing consent withdrawn at `instant` through `channel`; a consent already
+    /// withdrawn keeps its time and channel.
+    static func consentEnd(_ consents: DataMap.ConsentTable, at instant: Date, via channel: String) -> [ColumnChange] {
+        [ColumnChange(column: consents.withdrawnAtColumn, kind: .fillIfNull(.text(Timestamp.format(instant)))),
+         ColumnChange(column: consents.withdrawnViaColumn, kind: .fillIfNull(.text(channel)))]
+    }
+
+    /// Whether the change is the one that ends a consent.
+    var withdrawsConsent: Bool {
+        if case .fillIfNull = kind { return true }
+        return false
+    }
+}
+
+extension MappedTable {
+    /// The reason and end letters give for the rows erasure leaves: the map's `kept:`, else
+    /// what the map says of the table as a whole (its legal basis and retention), which
+    /// `datamap check` reports as missing.
+    var keptRuleOrFacts: KeptRule {
+        kept ?? KeptRule(reason: Labels(anyLanguage: legalBasis), until: Labels(anyLanguage: retention))
+    }
 }

@@ -79,7 +79,7 @@ public struct ErasureReapply {
         var report = Report(recorded: requestByReference.count, found: found.count)
         let today = context.today(at: now)
         let planners = stores.segments.map {
-            ErasurePlanner(map: $0.map, today: today, fiscalYearEnd: context.configuration.controller.fiscalYearEnd)
+            ErasurePlanner(map: $0.map, today: today, fiscalYearEnd: context.configuration.controller.fiscalYearEnd, now: now)
         }
         for (person, requestID, reference) in found {
             do {

@@ -6,6 +6,7 @@ extension Receipt {
     func describe(to document: DocumentWriter) throws {
         try describeTables(to: document)
         if let recipientsTold { try document.field(.recipientsTold, recipientsTold, item: "recipient") }
+        if let suppressed { try document.field(.suppressed, suppressed, item: "identity") }
     }
 
     private func describeTables(to document: DocumentWriter) throws {
@@ -31,6 +32,17 @@ extension Receipt {
                 try document.property(.basis, hold.basis)
                 try document.property(.lastDayHeld, hold.lastDayHeld.description)
                 try document.property(.rows, hold.rows)
+                try document.endItem()
+            }
+            try document.endList()
+            try document.beginList(.kept)
+            for kept in table.kept {
+                try document.beginItem("kept")
+                try document.property(.rows, kept.rows)
+                try document.property(.reason, kept.reason)
+                try document.property(.until, kept.until)
+                try document.property(.declared, kept.declared)
+                try document.field(.columns, kept.columns, item: "column")
                 try document.endItem()
             }
             try document.endList()

@@ -7,9 +7,12 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// The recipients of the person's data told of the change (Art. 19), by name; nil for
     /// a change Art. 19 does not cover or a data map that declares no recipients.
     public var recipientsTold: [String]?
+    /// The identities (by name) the change put on dsr's suppression list, kept there as
+    /// keyed hashes so the person is not contacted again; nil for a change that adds none.
+    public var suppressed: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case tables, recipientsTold = "recipients_told"
+        case tables, recipientsTold = "recipients_told", suppressed
     }
 
     public struct Table: Sendable, Codable, Equatable {
@@ -22,11 +25,50 @@ public struct Receipt: Sendable, Codable, Equatable {
         public var rowsUnchanged = 0
         public var columns: [Column] = []
         public var held: [Hold] = []
+        /// What erasure left of the person in rows that stay, and why.
+        public var kept: [Kept] = []
 
         enum CodingKeys: String, CodingKey {
             case table, store, rowsDeleted = "rows_deleted", rowsChanged = "rows_changed"
-            case rowsUnchanged = "rows_unchanged", columns, held
+            case rowsUnchanged = "rows_unchanged", columns, held, kept
         }
+
+        public init(table: String, store: String? = nil, rowsDeleted: Int = 0, rowsChanged: Int = 0, rowsUnchanged: Int = 0,
+                    columns: [Column] = [], held: [Hold] = [], kept: [Kept] = []) {
+            self.table = table
+            self.store = store
+            self.rowsDeleted = rowsDeleted
+            self.rowsChanged = rowsChanged
+            self.rowsUnchanged = rowsUnchanged
+            self.columns = columns
+            self.held = held
+            self.kept = kept
+        }
+
+        /// Reads a receipt a ledger recorded before receipts named what erasure kept.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(table: try container.decode(String.self, forKey: .table),
+                      store: try container.decodeIfPresent(String.self, forKey: .store),
+                      rowsDeleted: try container.decode(Int.self, forKey: .rowsDeleted),
+                      rowsChanged: try container.decode(Int.self, forKey: .rowsChanged),
+                      rowsUnchanged: try container.decode(Int.self, forKey: .rowsUnchanged),
+                      columns: try container.decode([Column].self, forKey: .columns),
+                      held: try container.decode([Hold].self, forKey: .held),
+                      kept: try container.decodeIfPresent([Kept].self, forKey: .kept) ?? [])
+        }
+    }
+
+    /// The rows of a table erasure leaves in place with the person's data in the columns
+    /// named, why, and until when (a condition in the data map's words).
+    public struct Kept: Sendable, Codable, Equatable {
+        public var rows: Int
+        public var columns: [String]
+        public var reason: String
+        public var until: String
+        /// Whether the data map gives the reason (`kept:`), rather than the table's legal
+        /// basis and retention standing in for it.
+        public var declared: Bool
     }
 
     /// What happened to a column of the changed rows.
@@ -64,6 +106,13 @@ public struct Receipt: Sendable, Codable, Equatable {
             tables[index].rowsUnchanged += table.rowsUnchanged
             if tables[index].columns.isEmpty { tables[index].columns = table.columns }
             tables[index].held += table.held
+            for kept in table.kept {
+                if let same = tables[index].kept.firstIndex(where: { $0.reason == kept.reason && $0.until == kept.until }) {
+                    tables[index].kept[same].rows += kept.rows
+                } else {
+                    tables[index].kept.append(kept)
+                }
+            }
         }
     }
 

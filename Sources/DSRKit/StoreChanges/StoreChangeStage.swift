@@ -45,7 +45,7 @@ struct StoreChangeStage {
             do {
                 let controller = context.configuration.controller
                 let heading = LetterHeading(kind: finished.reference == nil ? .noData : .changed, header: header, controller: controller,
-                                            language: LetterHeading.language(asked: finished.item.request.language, controller: controller))
+                                            language: LetterHeading.language(of: record, controller: controller))
                 let folder = try ReceiptWriter.stage(finished.receipt, header: header, formats: finished.item.request.formats,
                                                      outbox: outbox, letter: LetterWriter(heading: heading, templates: context.letters),
                                                      map: map)
@@ -217,9 +217,11 @@ struct StoreChangeStage {
         var recordedIndices: [Int] = []
         var suppressed: [Ledger.Suppression] = []
         for (index, item) in planned.enumerated() where !failed.contains(index) {
-            suppressed += suppressions(for: item.item, of: item.changes[0])
+            let suppressions = suppressions(for: item.item, of: item.changes[0])
+            suppressed += suppressions
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
+            receipt.suppressed = suppressions.isEmpty ? nil : Array(Set(suppressions.map(\.identity))).sorted()
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
             // A linked store an interrupted run finished no longer shows what it disclosed:
             // its notices are those the ledger recorded then.
