@@ -26,6 +26,8 @@ extension DataMap {
                                    key: try subjectFields.required("key").nonEmptyString())
         let nameNode = subjectFields.optional("name_columns")
         let addressNode = subjectFields.optional("address_columns")
+        let languageNode = subjectFields.optional("language_column")
+        let countryNode = subjectFields.optional("country_column")
         try subjectFields.finish()
 
         let factFields = try fields.required("facts").fields()
@@ -52,6 +54,8 @@ extension DataMap {
         }
         subject.nameColumns = try subjectColumns(nameNode)
         subject.addressColumns = try subjectColumns(addressNode)
+        subject.languageColumn = try subjectColumns(languageNode).first
+        subject.countryColumn = try subjectColumns(countryNode).first
 
         var identities: [String: Identity] = [:]
         for (name, identityNode) in try fields.required("identities").entries() {

@@ -93,6 +93,13 @@ public struct DataMap: Sendable {
         public var nameColumns: [String] = []
         /// The columns of a person's postal address, in the order a letter writes them.
         public var addressColumns: [String] = []
+        /// The column holding the language a person is written to in (`nb`, `sv-SE`), for
+        /// letters no request asked a language for (Art. 34).
+        public var languageColumn: String?
+        /// The column holding the person's country (`NO`, `Sverige`): the language of such
+        /// letters where no language column says, and the supervisory authority a letter
+        /// names beside the lead one (Art. 77(1)).
+        public var countryColumn: String?
     }
 
     /// A column that identifies a person, and how its values are normalised.

@@ -2,7 +2,7 @@ import DSRCore
 import Foundation
 
 /// The Art. 34 communications of a high-risk breach: one letter per affected person, in
-/// the controller's default language from the letter templates (`html/breach`,
+/// the person's language from the letter templates (`html/breach`,
 /// `txt/breach`), as mailing files a mail system can take (`letters.jsonl`, one JSON object
 /// per line, and `letters.csv`), streamed from one store query.
 ///
@@ -14,7 +14,7 @@ public struct BreachLetters {
     public static let jsonLinesName = "letters.jsonl"
     public static let csvName = "letters.csv"
     public static let publicNoticeName = "public-notice.txt"
-    static let csvHeader = ["letter_id", "customer_key", "name", "email", "phone", "postal_address", "subject", "letter_file", "body"]
+    static let csvHeader = ["letter_id", "customer_key", "name", "email", "phone", "postal_address", "language", "subject", "letter_file", "body"]
 
     public var breach: Breach
     public var measurement: ScopeMeasurement
@@ -22,14 +22,17 @@ public struct BreachLetters {
     public var map: DataMap
     public var templates: LetterTemplates
 
-    /// The letter's writer, in the controller's default language.
-    private func writer(now: Date) -> LetterWriter {
-        LetterWriter(heading: LetterHeading(kind: .breach, header: nil, controller: controller, language: controller.languages[0],
-                                            writtenAt: now), templates: templates)
+    /// The writer of a letter in `language` to a person living where `residence` says.
+    private func writer(_ language: Language, residence: SupervisoryAuthorities.Authority?, now: Date) -> LetterWriter {
+        LetterWriter(heading: LetterHeading(kind: .breach, header: nil, controller: controller, language: language, writtenAt: now,
+                                            residence: residence),
+                     templates: templates)
     }
 
     /// Writes both mailing files and the distinct letters into `folder` (each renamed into
-    /// place whole); returns how many letters.
+    /// place whole); returns how many letters. Each person's letter is in their language
+    /// (the map's language or country column, else the default), names their country's
+    /// authority, and lists only the categories their own affected rows hold a value of.
     public func write(into folder: URL, stores: StoreSet, parser: RequestFileParser, now: Date) throws -> Int {
         let scope = try AffectedIdentities.selections(for: breach.scope, stores: stores, parser: parser).selections
         // Letters are addressed from the subject table; someone only a linked store holds
@@ -44,53 +47,72 @@ public struct BreachLetters {
         let contacts = map.identities.values.filter { $0.table == map.subject.table && $0.normalization != .exact }
         let email = contacts.first { $0.normalization == .email }?.column
         let phone = contacts.first { $0.normalization == .phone }?.column
-        let columns = [email, phone].compactMap { $0 } + map.subject.nameColumns + map.subject.addressColumns
-        let writer = writer(now: now)
-        let phrases = templates.phraseBook(writer.heading.language)
-        let subjectLine = phrases.text("title_breach") + " · " + controller.name
-        // Letters differ in their greeting and in the categories of the person's own rows:
-        // each set of categories is rendered and escaped once (few), not per person.
-        var variants: [[DataCategory]: (file: String, json: String, csv: String)] = [:]
-        func variant(for categories: [DataCategory]) throws -> (file: String, json: String, csv: String) {
-            if let known = variants[categories] { return known }
+        let columns = [email, phone, map.subject.languageColumn, map.subject.countryColumn].compactMap { $0 }
+            + map.subject.nameColumns + map.subject.addressColumns
+        // Letters differ in their greeting, language, authority and the categories of the
+        // person's own rows: each variant is rendered and escaped once (few), not per person.
+        struct Variant: Hashable {
+            var language: Language
+            var country: String?
+            var categories: [DataCategory]
+        }
+        var variants: [Variant: (file: String, subject: String, dear: String, customer: String, json: String, csv: String)] = [:]
+        func variant(_ key: Variant) throws -> (file: String, subject: String, dear: String, customer: String, json: String, csv: String) {
+            if let known = variants[key] { return known }
             let file = "letter-\(variants.count + 1)"
-            let context = writer.context(breach.letterBody(categories: categories, phrases: phrases, style: writer.style), phrases: phrases)
+            let writer = writer(key.language, residence: key.country.flatMap(templates.authorities.authority(code:)), now: now)
+            let phrases = templates.phraseBook(key.language)
+            let context = writer.context(breach.letterBody(categories: key.categories, phrases: phrases, style: writer.style), phrases: phrases)
             for format in LetterFormat.allCases {
                 try DurableFile.write(Data(templates.render(.breach, format, context).utf8),
                                       to: folder.appendingPathComponent("\(file).\(format.rawValue)"))
             }
             let rest = ",\n\n" + templates.render(.breach, .txt, context)
-            let escaped = (file, String(JSONStreamWriter.quoted(rest).dropFirst()), rest.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
-            variants[categories] = escaped
-            return escaped
+            let made = (file, phrases.text("title_breach") + " · " + controller.name, phrases.text("breach_dear"), phrases.text("breach_customer"),
+                        String(JSONStreamWriter.quoted(rest).dropFirst()), rest.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            variants[key] = made
+            return made
+        }
+        // The breached columns of each table by category: a person counts for a category
+        // only where one of their affected rows holds a value in such a column.
+        var involved: [String: [DataCategory: [String]]] = [:]
+        for table in measurement.tables {
+            for column in table.columns {
+                guard let category = map.table(named: table.table)?.column(named: column)?.category, category != .none else { continue }
+                involved[table.table, default: [:]][category, default: []].append(column)
+            }
         }
         var count = 0
         try DurableFile.createFolder(folder)
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
             try DurableFile.write(to: folder.appendingPathComponent(Self.csvName)) { csv in
                 try csv.write(CSVRecord.line(Self.csvHeader))
-                let (affected, tables) = ScopeQuery(dialect: try store.dialect).affectedSubjectsByTable(selections, columns: columns, map: map)
-                let categoriesOfTable = tables.map { table in measurement.tables.first { $0.table == table.name }?.categories ?? [] }
+                let (affected, categories) = ScopeQuery(dialect: try store.dialect)
+                    .affectedSubjectsByCategory(selections, columns: columns, map: map, involved: involved)
                 try store.fetch(affected) { row in
                     count += 1
                     let key = row[0]
-                    let flags = row.suffix(tables.count)
-                    let own = Set(zip(flags, categoriesOfTable).filter { $0.0.count == 1 }.flatMap(\.1)).sorted()
-                    let (file, jsonRest, csvRest) = try variant(for: own)
+                    let own = zip(row.suffix(categories.count), categories).filter { $0.0.canonicalText == "1" }.map(\.1)
                     var value = row.dropFirst().makeIterator()
                     let emailValue = email != nil ? Self.text(value.next()!) : nil
                     let phoneValue = phone != nil ? Self.text(value.next()!) : nil
+                    let languageValue = map.subject.languageColumn != nil ? Self.text(value.next()!) : nil
+                    let residence = map.subject.countryColumn != nil ? Self.text(value.next()!).flatMap(templates.authorities.authority(ofCountry:)) : nil
                     let name = map.subject.nameColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: " ")
                     let address = map.subject.addressColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: ", ")
+                    let language = LetterHeading.language(stored: languageValue, residence: residence, controller: controller)
+                    let letter = try variant(Variant(language: language, country: residence?.country, categories: own))
                     let letterID = "\(breach.id)-\(count)"
-                    let greeting = phrases.text("breach_dear") + " " + (name.isEmpty ? phrases.text("breach_customer") : name)
+                    let greeting = letter.dear + " " + (name.isEmpty ? letter.customer : name)
                     try jsonLines.write(Self.jsonFields([
                         ("breach_id", breach.id), ("letter_id", letterID), ("customer_key", key.canonicalText),
                         ("name", name.isEmpty ? nil : name), ("email", emailValue), ("phone", phoneValue),
-                        ("postal_address", address.isEmpty ? nil : address), ("subject", subjectLine), ("letter_file", file),
-                    ]) + ",\"body\":" + JSONStreamWriter.quoted(greeting).dropLast() + jsonRest + "}\n")
-                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, subjectLine, file]
-                        .map(CSVRecord.field).joined(separator: ",") + "," + CSVRecord.field(greeting).dropLast() + csvRest + "\r\n")
+                        ("postal_address", address.isEmpty ? nil : address), ("language", language.rawValue), ("subject", letter.subject),
+                        ("letter_file", letter.file),
+                    ]) + ",\"body\":" + JSONStreamWriter.quoted(greeting).dropLast() + letter.json + "}\n")
+                    try csv.write([letterID, key.canonicalText, name, emailValue ?? "", phoneValue ?? "", address, language.rawValue,
+                                   letter.subject, letter.file]
+                        .map(CSVRecord.field).joined(separator: ",") + "," + CSVRecord.field(greeting).dropLast() + letter.csv + "\r\n")
                 }
             }
         }
@@ -101,7 +123,7 @@ public struct BreachLetters {
     /// disproportionate effort (Art. 34(3)(c)): the letter of every category in the scope.
     public func writePublicNotice(into folder: URL, now: Date) throws {
         try DurableFile.createFolder(folder)
-        let writer = writer(now: now)
+        let writer = writer(controller.languages[0], residence: nil, now: now)
         let phrases = templates.phraseBook(writer.heading.language)
         let context = writer.context(breach.letterBody(categories: measurement.categories, phrases: phrases, style: writer.style), phrases: phrases)
         try DurableFile.write(Data(templates.render(.breach, .txt, context).utf8), to: folder.appendingPathComponent(Self.publicNoticeName))
@@ -141,8 +163,10 @@ extension Breach {
     func letterBody(categories involved: [DataCategory], phrases: PhraseBook, style: LetterStyle) -> [String: Any] {
         let day = { (date: Date) in style.day(CalendarDay(date, in: style.zone)) }
         let occurred = occurredFrom.map { from in
-            occurredTo.map { "\(phrases.text("breach_between")) \(day(from)) \(phrases.text("breach_and")) \(day($0))" }
-                ?? "\(phrases.text("breach_from")) \(day(from))"
+            occurredTo.map { to in
+                day(to) == day(from) ? "\(phrases.text("breach_on")) \(day(from))"
+                    : "\(phrases.text("breach_between")) \(day(from)) \(phrases.text("breach_and")) \(day(to))"
+            } ?? "\(phrases.text("breach_from")) \(day(from))"
         }
         let categories = involved.isEmpty ? [DataCategory.none] : involved
         return [

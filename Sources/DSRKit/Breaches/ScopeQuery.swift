@@ -59,28 +59,33 @@ struct ScopeQuery {
         return Statement(sql: "SELECT count(DISTINCT subject_key) FROM (\(keys.sql)) AS affected", arguments: keys.arguments)
     }
 
-    /// The affected people's subject-table rows (key first, then `columns`, then one 0/1
-    /// flag per table of `tables`: whether the person has rows in that table's part of the
-    /// scope), in key order: the people of a letter run and what each one's letter names,
-    /// in one statement.
-    func affectedSubjectsByTable(_ selections: [ScopeSelection], columns: [String], map: DataMap) -> (statement: Statement, tables: [MappedTable]) {
+    /// Every affected person of the subject table with `columns` of their subject row and,
+    /// per category in `involved` (the breached columns of each table by category), whether
+    /// any of their affected rows holds a value in a column of that category: a ticket
+    /// holder whose ticket has no health value was not exposed as to health.
+    func affectedSubjectsByCategory(_ selections: [ScopeSelection], columns: [String], map: DataMap,
+                                    involved: [String: [DataCategory: [String]]]) -> (statement: Statement, categories: [DataCategory]) {
+        let categories = Set(involved.values.flatMap(\.keys)).sorted()
         var parts: [String] = []
         var arguments: [Argument] = []
-        let groups = grouped(selections)
-        for (index, (table, rows)) in groups.enumerated() {
+        for (table, rows) in grouped(selections) {
             let (path, condition) = predicate(table, rows, map: map)
-            parts.append("SELECT \(path.subjectKey) AS subject_key, \(index) AS part FROM \(path.fromClause) WHERE \(condition.sql)")
+            let flags = categories.enumerated().map { index, category in
+                let held = (involved[table.name]?[category] ?? []).map { "\(path.column($0)) IS NOT NULL" }
+                return held.isEmpty ? "0 AS c_\(index)" : "CASE WHEN \(held.joined(separator: " OR ")) THEN 1 ELSE 0 END AS c_\(index)"
+            }
+            parts.append("SELECT \(([path.subjectKey + " AS subject_key"] + flags).joined(separator: ", ")) FROM \(path.fromClause) WHERE \(condition.sql)")
             arguments += condition.arguments
         }
-        let flags = groups.indices.map { "max(CASE WHEN part = \($0) THEN 1 ELSE 0 END) AS in_\($0)" }.joined(separator: ", ")
+        let flags = categories.indices.map { "max(c_\($0)) AS c_\($0)" }
         let key = "s.\(SQL.quote(map.subject.key))"
-        let selected = ([key] + columns.map { "s.\(SQL.quote($0))" } + groups.indices.map { "p.in_\($0)" }).joined(separator: ", ")
+        let selected = ([key] + columns.map { "s.\(SQL.quote($0))" } + categories.indices.map { "p.c_\($0)" }).joined(separator: ", ")
         let sql = """
             SELECT \(selected) FROM \(SQL.quote(map.subject.table)) AS s
-            JOIN (SELECT subject_key, \(flags) FROM (\(parts.joined(separator: " UNION ALL "))) AS affected GROUP BY subject_key) AS p
+            JOIN (SELECT \((["subject_key"] + flags).joined(separator: ", ")) FROM (\(parts.joined(separator: " UNION ALL "))) AS affected GROUP BY subject_key) AS p
             ON \(key) = p.subject_key ORDER BY \(key)
             """
-        return (Statement(sql: sql, arguments: arguments), groups.map(\.0))
+        return (Statement(sql: sql, arguments: arguments), categories)
     }
 
     /// Selections of the same table, in map order, so one statement serves each table.

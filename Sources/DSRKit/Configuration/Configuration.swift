@@ -62,6 +62,13 @@ public struct Configuration: Sendable {
         public var supervisoryAuthority: String? = nil
         /// The controller's organisation number (Brønnøysund, Bolagsverket, Companies House).
         public var organisationNumber: String? = nil
+        /// The ISO 3166 country of the lead supervisory authority (`country:`, else the
+        /// default phone region): a letter names a person's own country's authority beside
+        /// it only when that is another.
+        public var country: String? = nil
+        /// Whether the controller is under UK GDPR (`uk_gdpr: true`): only then do letters
+        /// name the ICO for a person in the United Kingdom.
+        public var ukGDPR = false
         /// The languages letters are written in, the default first; a request may ask for
         /// any of them.
         public var languages: [Language] = [.en]
@@ -157,6 +164,8 @@ public struct Configuration: Sendable {
             deadlineCalendar: DeadlineCalendar(holidays: holidays, extraHolidays: extraHolidays))
         controller.supervisoryAuthority = try controllerFields.optional("supervisory_authority")?.nonEmptyString()
         controller.organisationNumber = try controllerFields.optional("organisation_number")?.nonEmptyString()
+        controller.country = try controllerFields.optional("country")?.nonEmptyString().uppercased() ?? phoneRegion
+        controller.ukGDPR = try controllerFields.optional("uk_gdpr")?.bool() ?? false
         if let languagesNode = controllerFields.optional("languages") {
             controller.languages = try languagesNode.list().map { node throws(InputProblem) in try Language.parse(node) }
             guard !controller.languages.isEmpty, Set(controller.languages).count == controller.languages.count else {

@@ -64,6 +64,8 @@ struct LetterHeading {
     var language: Language
     /// When the letter was written, for a letter that answers no request.
     var writtenAt = Date()
+    /// The authority of the country the person lives in, when the store says.
+    var residence: SupervisoryAuthorities.Authority? = nil
 
     /// The letter's language: the one the person asked for when the controller writes in
     /// it, else the controller's default.
@@ -87,12 +89,19 @@ struct LetterHeading {
         var controllerValues: [String: Any] = ["name": controller.name, "dpo_contact": controller.dpoContact,
                                                "authority": controller.supervisoryAuthority ?? ""]
         if let number = controller.organisationNumber { controllerValues["organisation_number"] = number }
+        // Art. 77(1): the person may complain where they live; named when that is not where
+        // the lead authority is, and the ICO only for a controller under UK GDPR.
+        let local = residence.flatMap { authority -> [String: Any]? in
+            guard authority.country != controller.country, !authority.ukGDPR || controller.ukGDPR else { return nil }
+            return ["name": authority.name, "address": authority.address ?? false, "web": authority.web]
+        }
         let others = controller.languages.filter { $0 != language }
         return [
             "lang": language.rawValue,
             "title": phrases.text("title_" + topic),
             "intro": phrases.text("intro_" + topic),
             "controller": controllerValues,
+            "local_authority": local ?? false,
             "request": header.map { header -> Any in [
                 "id": header.requestID,
                 "type": phrases.text("type_" + header.requestType.rawValue.replacingOccurrences(of: "-", with: "_")),

@@ -14,6 +14,8 @@ public struct LetterTemplates: Sendable {
     private let phrases: [Language: [String: String]]
     /// Each template's text by name (`html_access`), and the file it came from, for problems.
     private let sources: [String: (file: String, text: String)]
+    /// The supervisory authorities letters name, by country.
+    let authorities: SupervisoryAuthorities
 
     /// The shipped templates and phrases, in the package's resources.
     public static var shippedFolder: URL {
@@ -38,10 +40,15 @@ public struct LetterTemplates: Sendable {
         var library = MustacheLibrary()
         var sources: [String: (file: String, text: String)] = [:]
         var phrases: [Language: [String: String]] = [:]
+        var authorities: SupervisoryAuthorities?
         for path in try shippedFiles() {
             let override = overrides.appendingPathComponent(path, isDirectory: false)
             let shipped = shippedFolder.appendingPathComponent(path, isDirectory: false)
             let overridden = FileManager.default.fileExists(atPath: override.path)
+            if path == Self.authoritiesFile {
+                authorities = try SupervisoryAuthorities.load(overridden ? override : shipped)
+                continue
+            }
             if path.hasPrefix("phrases/") {
                 guard let language = Language(rawValue: URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent) else { continue }
                 var book = try phraseFile(shipped)
@@ -60,8 +67,12 @@ public struct LetterTemplates: Sendable {
             }
             sources[name] = (file.path, text)
         }
-        return LetterTemplates(library: library, phrases: phrases, sources: sources)
+        guard let authorities else { throw DSRError.configuration("\(shippedFolder.path)/\(authoritiesFile): missing") }
+        return LetterTemplates(library: library, phrases: phrases, sources: sources, authorities: authorities)
     }
+
+    /// The list of supervisory authorities, beside the templates.
+    static let authoritiesFile = "authorities.yaml"
 
     private static func read(_ file: URL) throws -> String {
         guard let data = FileManager.default.contents(atPath: file.path), let text = String(data: data, encoding: .utf8) else {

@@ -4,7 +4,7 @@ import Foundation
 /// Writes a request's letter (`letter.html`, `letter.txt`) into its folder beside the
 /// machine-readable files, so the manifest lists it and it is published with them.
 struct LetterWriter {
-    let heading: LetterHeading
+    var heading: LetterHeading
     let templates: LetterTemplates
 
     var style: LetterStyle { LetterStyle(language: heading.language, zone: heading.controller.timeZone) }
@@ -29,19 +29,27 @@ struct LetterWriter {
 /// the same columns the answer files show, labelled and formatted for the letter's
 /// language.
 final class TableLetterDraft {
-    let writer: LetterWriter
+    private(set) var writer: LetterWriter
     let phrases: PhraseBook
     private let style: LetterStyle
+    /// The subject table's column of the person's country, whose value names the
+    /// authority of their country in the letter.
+    private let countryColumn: QualifiedColumn?
+    private var country: String?
     private var tables: [[String: Any]] = []
     private var rows: [[String: Any]] = []
 
-    init(_ writer: LetterWriter) {
+    init(_ writer: LetterWriter, countryColumn: QualifiedColumn? = nil) {
         self.writer = writer
+        self.countryColumn = countryColumn
         phrases = writer.templates.phraseBook(writer.heading.language)
         style = writer.style
     }
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) {
+        if let countryColumn, let index = columns.firstIndex(where: { $0.name == countryColumn.column }) {
+            country = values[index] == .null ? nil : values[index].canonicalText
+        }
         func currency(_ column: MappedColumn) -> String? {
             guard case .money(let money)? = column.format else { return nil }
             return money.currency(in: { name in columns.firstIndex { $0.name == name }.map { values[$0].canonicalText } })
@@ -55,7 +63,13 @@ final class TableLetterDraft {
 
     /// Closes the table; a table without rows of the person is left out of the letter.
     func endTable(_ table: MappedTable, columns: [MappedColumn]) {
-        defer { rows = [] }
+        defer {
+            rows = []
+            country = nil
+        }
+        if table.name == countryColumn?.table, let country {
+            writer.heading.residence = writer.templates.authorities.authority(ofCountry: country)
+        }
         guard !rows.isEmpty else { return }
         let none = phrases.text("none")
         func list(_ items: [String]) -> String { items.isEmpty ? none : items.joined(separator: "; ") }

@@ -14,11 +14,13 @@ final class AnswerWriter {
 
     /// - Parameter fragments: table descriptions rendered once for all the answers of a batch.
     /// - Parameter letter: who the letter is to, in which language, from which templates.
+    /// - Parameter countryColumn: the subject table's column of the person's country, for
+    ///   the authority the letter names beside the lead one.
     init(header: AnswerHeader, kind: AnswerKind, formats: [OutputFormat], outbox: Outbox, fragments: JSONFragmentCache,
-         letter: LetterWriter) throws {
+         letter: LetterWriter, countryColumn: QualifiedColumn? = nil) throws {
         self.kind = kind
         self.header = header
-        self.letter = TableLetterDraft(letter)
+        self.letter = TableLetterDraft(letter, countryColumn: countryColumn)
         let folder = try StagedFolder(requestID: header.requestID, outbox: outbox)
         self.folder = folder
         documents = try formats.map { format -> DocumentWriter in

@@ -34,7 +34,8 @@ struct AnswerStage {
                                                 language: LetterHeading.language(of: item.record, controller: controller))
                     let writer = try AnswerWriter(header: header, kind: AnswerKind(for: item.record.type),
                                                   formats: item.request.formats, outbox: outbox, fragments: fragments,
-                                                  letter: LetterWriter(heading: heading, templates: letters))
+                                                  letter: LetterWriter(heading: heading, templates: letters),
+                                                  countryColumn: map.subject.countryColumn.map { QualifiedColumn(table: map.subject.table, column: $0) })
                     open.append((item, writer))
                 } catch {
                     failures.append(failure(item, error))
