@@ -54,32 +54,53 @@ import Testing
         }
     }
 
-    /// A letter names the categories of the person's own rows: someone only in the
-    /// customers part of BR-DEMO-001 is not told about health information.
-    @Test func eachLetterNamesThePersonsOwnCategories() throws {
+    /// A letter names the categories of the person's own rows that hold a value, in the
+    /// person's language, with their country's authority: someone only in the customers
+    /// part of BR-DEMO-001 is not told about health, nor is a ticket holder whose tickets
+    /// hold no accessibility need; a Swedish customer's letter is Swedish and names IMY.
+    /// Every expectation is computed from the store by SQL.
+    @Test func eachLetterNamesThePersonsOwnCategoriesInTheirLanguage() throws {
         let configuration = try workspace.demo()
         let register = try workspace.installation(configuration).breachRegister()
         try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
         try register.assess("BR-DEMO-001", risk: .high, reason: nil, now: now)
         _ = try register.notify("BR-DEMO-001", exception: nil, reason: nil, now: now)
-        let ticketHolders = Set(try workspace.storeRows(configuration, """
-            SELECT DISTINCT customer_id FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'
+        let tickets = "FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'"
+        let ticketHolders = Set(try workspace.storeRows(configuration, "SELECT DISTINCT customer_id \(tickets)").map { $0[0] })
+        let health = Set(try workspace.storeRows(configuration, "SELECT DISTINCT customer_id \(tickets) AND accessibility_needs IS NOT NULL")
+            .map { $0[0] })
+        let affected = Set(try workspace.storeRows(configuration, """
+            SELECT id FROM customers WHERE created_at >= '2019-10-03' AND created_at < '2020-04-02'
+            UNION SELECT customer_id \(tickets)
             """).map { $0[0] })
+        let country = Dictionary(uniqueKeysWithValues: try workspace.storeRows(configuration, "SELECT id, country FROM customers").map { ($0[0], $0[1]) })
         let lines = try String(contentsOf: workspace.url("demo/outbox/breaches/BR-DEMO-001/letters/letters.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
-        let customersOnly = lines.filter { !ticketHolders.contains($0["customer_key"]!) }
-        let withTickets = lines.filter { ticketHolders.contains($0["customer_key"]!) }
-        #expect(!customersOnly.isEmpty && !withTickets.isEmpty)
-        // The demo controller writes Norwegian first.
-        for letter in customersOnly {
-            #expect(!letter["body"]!.contains("helseopplysninger om deg"), "\(letter["letter_id"]!)")
-            #expect(letter["body"]!.contains("kontaktopplysningene dine"))
+        #expect(Set(lines.map { $0["customer_key"]! }) == affected && lines.count == affected.count)
+        #expect(!health.isEmpty && health.isStrictSubset(of: ticketHolders) && ticketHolders.isStrictSubset(of: affected))
+        #expect(Set(lines.map { country[$0["customer_key"]!] }) == ["NO", "SE"], "both countries are in the scope")
+        let phrases = [
+            "nb": (health: "helseopplysninger om deg", messages: "meldinger du har sendt oss", contact: "kontaktopplysningene dine"),
+            "sv": (health: "uppgifter om din hälsa", messages: "meddelanden du har skickat oss", contact: "dina kontaktuppgifter"),
+        ]
+        for letter in lines {
+            let key = letter["customer_key"]!, body = letter["body"]!
+            let swedish = country[key] == "SE"
+            let language = swedish ? "sv" : "nb"
+            #expect(letter["language"] == language, "\(letter["letter_id"]!)")
+            let words = phrases[language]!
+            #expect(body.contains(words.health) == health.contains(key), "\(letter["letter_id"]!)")
+            #expect(body.contains(words.messages) == ticketHolders.contains(key), "\(letter["letter_id"]!)")
+            #expect(body.contains(words.contact))
+            // Art. 77(1): the authority where the person lives, beside the lead one.
+            #expect(body.contains("Integritetsskyddsmyndigheten (IMY), Box 8114, 104 20 Stockholm, www.imy.se") == swedish)
+            #expect(body.contains("Datatilsynet, Postboks 458 Sentrum"))
         }
-        for letter in withTickets { #expect(letter["body"]!.contains("helseopplysninger om deg")) }
-        #expect(Set(customersOnly.map { $0["letter_file"]! }).isDisjoint(with: withTickets.map { $0["letter_file"]! }))
-        let body = lines[0]["body"]!
-        #expect(body.contains("Hva vi har gjort\nThe partner deleted the file") && body.contains("Hva vi kommer til å gjøre\nExports of support data"))
-        #expect(body.contains("klage til Datatilsynet: Datatilsynet, Postboks 458 Sentrum"))
+        // The officer's texts come as written (one language), under headings in the reader's.
+        let norwegian = try #require(lines.first { $0["language"] == "nb" })["body"]!
+        #expect(norwegian.contains("Hva vi har gjort\nThe partner deleted the file") && norwegian.contains("Hva vi kommer til å gjøre\nExports of support data"))
+        let swedish = try #require(lines.first { $0["language"] == "sv" })["body"]!
+        #expect(swedish.contains("Vad vi har gjort\nThe partner deleted the file"))
     }
 
     /// A 50 MB identities file is read a block at a time: the process stays small.

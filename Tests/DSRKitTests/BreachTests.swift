@@ -238,16 +238,21 @@ import Testing
         // the same, so it holds no one's name.
         #expect((first["body"] as? String)?.hasPrefix("Kjære Kari Nordmann,\n\nDemo Shop AS") == true)
         #expect((first["body"] as? String)?.contains("Hvilke av opplysningene dine det gjelder") == true)
-        let files = Set(lines.compactMap { line in
-            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["letter_file"] as? String
-        })
-        #expect(!files.isEmpty && files.count <= lines.count)
-        for file in files {
+        // Each page in its reader's language (the demo map's country column: NO, SE).
+        let languageOfFile = Dictionary(lines.compactMap { line -> (String, String)? in
+            guard let fields = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let file = fields["letter_file"] as? String, let language = fields["language"] as? String else { return nil }
+            return (file, language)
+        }, uniquingKeysWith: { first, _ in first })
+        #expect(!languageOfFile.isEmpty && languageOfFile.count <= lines.count)
+        let titles = ["nb": "Et brudd på personopplysningssikkerheten som gjelder deg", "sv": "En personuppgiftsincident som gäller dig"]
+        let whatYouCanDo = ["nb": "Hva du kan gjøre", "sv": "Vad du kan göra"]
+        for (file, language) in languageOfFile {
             let page = try ExternalTools.parseHTML(folder.appendingPathComponent("\(file).html"))
-            #expect(page.errors == [] && page.lang == "nb" && page.resources == [])
-            #expect(page.title.hasPrefix("Et brudd på personopplysningssikkerheten som gjelder deg"))
+            #expect(page.errors == [] && page.lang == language && page.resources == [])
+            #expect(page.title.hasPrefix(titles[language] ?? "?"))
             #expect(!page.text.contains("Kari") && page.text.contains("Datatilsynet"))
-            #expect(try String(contentsOf: folder.appendingPathComponent("\(file).txt"), encoding: .utf8).contains("Hva du kan gjøre"))
+            #expect(try String(contentsOf: folder.appendingPathComponent("\(file).txt"), encoding: .utf8).contains(whatYouCanDo[language] ?? "?"))
         }
         let csv = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c",
             "import csv,sys; rows=list(csv.reader(open(sys.argv[1], newline=''))); print(len(rows), rows[0][0], rows[1][3])",

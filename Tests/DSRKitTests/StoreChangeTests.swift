@@ -90,14 +90,19 @@ import Testing
                 """, arguments: [email, email])
         }
         let customer: String? = try value("SELECT email || phone || street FROM customers WHERE id = 9")
-        let others: Int? = try consents("SELECT count(*) FROM marketing_consents WHERE lower(email) <> ? AND withdrawn_at IS NOT NULL")
+        // Other people's consents stay as they were, but for the demo's erasure (REQ-DEMO-0006),
+        // which ends the erased person's.
+        let othersQuery = """
+            SELECT count(*) FROM marketing_consents WHERE lower(email) NOT IN (?, 'astrid.andersson530@example.se') AND withdrawn_at IS NOT NULL
+            """
+        let others: Int? = try consents(othersQuery)
         try workspace.runNightly(configuration, at: "2026-11-22T03:00:00Z")
         #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND purpose = 'newsletter' AND channel = 'email'")
                 == "2026-11-22T03:00:00Z")
         #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND channel = 'sms'") == "2021-01-01T00:00:00Z")
         #expect(try consents("SELECT withdrawn_at FROM marketing_consents WHERE lower(email) = ? AND purpose = 'offers'") as String? == nil)
         #expect(try value("SELECT email || phone || street FROM customers WHERE id = 9") == customer)
-        #expect(try consents("SELECT count(*) FROM marketing_consents WHERE lower(email) <> ? AND withdrawn_at IS NOT NULL") == others)
+        #expect(try consents(othersQuery) == others)
         let tables = try receipt("REQ-DEMO-0009")
         #expect(tables[0]["rows_changed"] as? Int == 1 && tables[0]["rows_unchanged"] as? Int == 1)
         let ledger = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path)

@@ -31,9 +31,9 @@ extension DataMap {
         try subjectFields.finish()
 
         let factFields = try fields.required("facts").fields()
-        let facts = AccessFacts(rights: try factFields.required("rights").nonEmptyString(),
-                                complaint: try factFields.required("complaint").nonEmptyString(),
-                                automatedDecisions: try factFields.required("automated_decisions").nonEmptyString())
+        let facts = AccessFacts(rights: try Labels.parseText(try factFields.required("rights")),
+                                complaint: try Labels.parseText(try factFields.required("complaint")),
+                                automatedDecisions: try Labels.parseText(try factFields.required("automated_decisions")))
         try factFields.finish()
 
         var tables: [MappedTable] = []
@@ -235,13 +235,13 @@ extension DataMap {
         let link = try fields.optional("link").map { node throws(InputProblem) in try storeLink(node) }
         var table = MappedTable(
             name: name,
-            description: try fields.required("description").nonEmptyString(),
-            purposes: try fields.required("purposes").stringList(),
-            legalBasis: try fields.required("legal_basis").nonEmptyString(),
+            description: try Labels.parseText(try fields.required("description")),
+            purposes: try Labels.parseTexts(try fields.required("purposes")),
+            legalBasis: try Labels.parseText(try fields.required("legal_basis")),
             recipients: try fields.optional("recipients")?.stringList() ?? [],
-            retention: try fields.required("retention").nonEmptyString(),
-            source: try fields.optional("source")?.nonEmptyString() ?? "the data subject",
-            transfers: try fields.optional("transfers")?.stringList() ?? [],
+            retention: try Labels.parseText(try fields.required("retention")),
+            source: try fields.optional("source").map { node throws(InputProblem) in try Labels.parseText(node) },
+            transfers: try fields.optional("transfers").map { node throws(InputProblem) in try Labels.parseTexts(node) } ?? [],
             references: references,
             columns: columns,
             pathToSubject: [],

@@ -123,11 +123,11 @@ public struct DataMap: Sendable {
     /// Facts about the processing as a whole, for the access report.
     public struct AccessFacts: Sendable {
         /// Art. 15(1)(e): the rights to rectification, erasure, restriction and objection.
-        public var rights: String
+        public var rights: Labels
         /// Art. 15(1)(f): the right to complain, and to which supervisory authority.
-        public var complaint: String
+        public var complaint: Labels
         /// Art. 15(1)(h): automated decision-making and profiling, or that there is none.
-        public var automatedDecisions: String
+        public var automatedDecisions: Labels
     }
 
     /// The tables deepest first (map order among equals), so children go before their
@@ -147,11 +147,13 @@ public struct DataMap: Sendable {
 /// One table of the store as the data map describes it.
 public struct MappedTable: Sendable {
     public var name: String
-    public var description: String
+    /// What the table holds, in the person's words; letters caption it with the label, or
+    /// this where there is none. Each text of a table may be given per language.
+    public var description: Labels
     /// Art. 15(1)(a).
-    public var purposes: [String]
+    public var purposes: [Labels]
     /// Art. 6 (and Art. 9(2) for special categories).
-    public var legalBasis: String
+    public var legalBasis: Labels
     /// Art. 15(1)(c): the ids of declared recipients, or their names in a map without a
     /// `recipients:` section.
     public var recipients: [String]
@@ -159,11 +161,12 @@ public struct MappedTable: Sendable {
     /// entry as written.
     public var recipientNames: [String] = []
     /// Art. 15(1)(d).
-    public var retention: String
-    /// Art. 15(1)(g): where the data came from when not from the subject.
-    public var source: String
+    public var retention: Labels
+    /// Art. 15(1)(g): where the data came from when not from the subject; nil: from the
+    /// subject.
+    public var source: Labels?
     /// Art. 15(2): transfers to third countries and their safeguards.
-    public var transfers: [String]
+    public var transfers: [Labels]
     /// Foreign-key style references to other mapped tables.
     public var references: [Reference]
     public var columns: [MappedColumn]

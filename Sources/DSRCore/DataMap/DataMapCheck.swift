@@ -262,13 +262,15 @@ public struct DataMapCheck: Sendable {
 
     /// Every row erasure leaves with the person's data in it has a reason the letter can
     /// give: a hold (its rows until the hold ends) and a `kept:` rule (what stays after,
-    /// or without a hold). A consent table's erasure must leave its withdrawal time, which
+    /// or without a hold). A map without one is warned of, not refused: its letters give
+    /// the table's legal basis and retention, which every table has. A consent table's erasure must leave its withdrawal time, which
     /// erasure sets, in place.
     private mutating func checkKept(_ table: MappedTable, consents: DataMap.ConsentTable?, field: String) {
         let kept = table.columnsKeptByErasure.map(\.name)
         if table.kept == nil, !kept.isEmpty {
-            error("\(field).kept", "erasure leaves rows holding the person's data (columns \(kept.joined(separator: ", "))) with no reason "
-                  + "to tell them: give kept: {reason: <why>, until: <when it ends>}, or erase those columns")
+            warning("\(field).kept", "erasure leaves rows holding the person's data (columns \(kept.joined(separator: ", "))) with no reason "
+                    + "of their own: letters give the table's legal_basis and retention instead. Give kept: {reason: <why>, until: <when it ends>}, "
+                    + "or erase those columns")
         }
         if let consents, consents.table == table.name, let withdrawn = table.column(named: consents.withdrawnAtColumn),
            !table.erasureDeletesRows, withdrawn.erasure != .keep {

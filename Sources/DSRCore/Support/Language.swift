@@ -46,6 +46,9 @@ public struct Labels: Sendable, Equatable {
         anyLanguage ?? Language.allCases.lazy.compactMap { texts[$0] }.first ?? ""
     }
 
+    /// The text in `language`, else the text for any reader.
+    public func text(_ language: Language) -> String { self[language] ?? anyText }
+
     /// The languages of `offered` the text has nothing for.
     public func missing(_ offered: [Language]) -> [Language] {
         offered.filter { self[$0] == nil }
@@ -61,6 +64,13 @@ public struct Labels: Sendable, Equatable {
             texts[language] = try value.nonEmptyString()
         }
         return Labels(texts)
+    }
+
+    /// A list of texts, each plain or per language.
+    package static func parseTexts(_ node: DocumentNode) throws(InputProblem) -> [Labels] {
+        var texts: [Labels] = []
+        for element in try node.list() { texts.append(try parseText(element)) }
+        return texts
     }
 
     /// A text given once for all languages (a plain string) or per language (a mapping).

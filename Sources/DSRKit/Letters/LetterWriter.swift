@@ -74,22 +74,22 @@ final class TableLetterDraft {
         let none = phrases.text("none")
         func list(_ items: [String]) -> String { items.isEmpty ? none : items.joined(separator: "; ") }
         tables.append([
-            "caption": table.label[style.language] ?? table.description,
+            "caption": table.label[style.language] ?? table.description.text(style.language),
             "row_count": rows.count,
             "rows_text": phrases.count(rows.count, "rows"),
             "rows": rows,
-            "purposes": list(table.purposes),
-            "legal_basis": table.legalBasis,
+            "purposes": list(table.purposes.map { $0.text(style.language) }),
+            "legal_basis": table.legalBasis.text(style.language),
             "recipients": list(table.recipientNames),
-            "retention": table.retention,
-            "source": table.source,
-            "transfers": list(table.transfers),
+            "retention": table.retention.text(style.language),
+            "source": table.source?.text(style.language) ?? phrases.text("source_data_subject"),
+            "transfers": list(table.transfers.map { $0.text(style.language) }),
         ])
     }
 
     /// The letter's own part: its tables, the answer's files, the map's Art. 15(1)(h) fact.
     func body(files: [String], facts: DataMap.AccessFacts) -> [String: Any] {
-        ["tables": tables, "files": files, "automated_decisions": facts.automatedDecisions]
+        ["tables": tables, "files": files, "automated_decisions": facts.automatedDecisions.text(style.language)]
     }
 }
 
@@ -103,7 +103,7 @@ extension LetterWriter {
         let style = self.style
         let phrases = templates.phraseBook(style.language)
         func caption(_ name: String) -> String {
-            map.table(named: name).map { $0.label[style.language] ?? $0.description } ?? name
+            map.table(named: name).map { $0.label[style.language] ?? $0.description.text(style.language) } ?? name
         }
         let held = receipt.tables.flatMap { table in
             table.held.map { hold -> [String: Any] in

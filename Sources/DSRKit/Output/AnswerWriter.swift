@@ -38,9 +38,9 @@ final class AnswerWriter {
         try header.describe(to: document, statement: header.statement)
         if kind.includesProcessingFacts {
             try document.beginGroup(.processing)
-            try document.field(.rights, header.facts.rights)
-            try document.field(.complaint, header.facts.complaint)
-            try document.field(.automatedDecisions, header.facts.automatedDecisions)
+            try document.field(.rights, header.facts.rights.text(language))
+            try document.field(.complaint, header.facts.complaint.text(language))
+            try document.field(.automatedDecisions, header.facts.automatedDecisions.text(language))
             try document.endGroup()
         }
         try document.beginList(.tables)
@@ -50,7 +50,7 @@ final class AnswerWriter {
     func beginTable(_ table: MappedTable, store: String?, columns: [MappedColumn]) throws {
         for document in documents {
             try document.beginItem("table")
-            try document.cached(kind.rawValue + " " + table.name) { document in try describe(table, store: store, columns: columns, to: document) }
+            try document.cached(kind.rawValue + " " + language.rawValue + " " + table.name) { document in try describe(table, store: store, columns: columns, to: document) }
             try document.beginList(.rows)
         }
     }
@@ -59,15 +59,15 @@ final class AnswerWriter {
     private func describe(_ table: MappedTable, store: String?, columns: [MappedColumn], to document: DocumentWriter) throws {
         try document.property(.table, table.name)
         if let store { try document.property(.store, store) }
-        try document.field(.description, table.description)
+        try document.field(.description, table.description.text(language))
         if kind.includesProcessingFacts {
-            try document.field(.purposes, table.purposes, item: "purpose")
-            try document.field(.legalBasis, table.legalBasis)
+            try document.field(.purposes, table.purposes.map { $0.text(language) }, item: "purpose")
+            try document.field(.legalBasis, table.legalBasis.text(language))
             try document.field(.categories, table.categories.map(\.rawValue), item: "category")
             try document.field(.recipients, table.recipientNames, item: "recipient")
-            try document.field(.retention, table.retention)
-            try document.field(.source, table.source)
-            try document.field(.transfers, table.transfers, item: "transfer")
+            try document.field(.retention, table.retention.text(language))
+            try document.field(.source, table.source?.text(language) ?? Self.sourceSubject)
+            try document.field(.transfers, table.transfers.map { $0.text(language) }, item: "transfer")
         }
         try document.beginList(.columns)
         for column in columns {
@@ -85,6 +85,13 @@ final class AnswerWriter {
         }
         try document.endList()
     }
+
+    /// The language the map's texts are given in: the letter's, so the files and the
+    /// letter say the same.
+    private var language: Language { letter.writer.heading.language }
+
+    /// Where data came from when the map names no other source.
+    static let sourceSubject = "the data subject"
 
     func row(_ values: [StoreValue], columns: [MappedColumn]) throws {
         for document in documents { try document.row(values, columns: columns) }

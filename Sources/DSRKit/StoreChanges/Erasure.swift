@@ -145,6 +145,6 @@ extension MappedTable {
     /// what the map says of the table as a whole (its legal basis and retention), which
     /// `datamap check` reports as missing.
     var keptRuleOrFacts: KeptRule {
-        kept ?? KeptRule(reason: Labels(anyLanguage: legalBasis), until: Labels(anyLanguage: retention))
+        kept ?? KeptRule(reason: legalBasis, until: retention)
     }
 }

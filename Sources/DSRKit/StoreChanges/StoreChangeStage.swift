@@ -76,6 +76,7 @@ struct StoreChangeStage {
                     }
                     whole.recipientsTold = recipientsTold(try noticePlanner.notices(for: [(item.request, person)])[0].map(\.recipient),
                                                           type: item.record.type)
+                    whole.suppressed = Self.suppressedIdentities(suppressions(for: item, of: planned.changes[0]))
                     receipt = whole
                 }
                 return PreviewedRequest(transition: .completion(of: item.record, subjectReference: planned.reference), receipt: receipt)
@@ -221,8 +222,15 @@ struct StoreChangeStage {
             suppressed += suppressions
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
-            receipt.suppressed = suppressions.isEmpty ? nil : Array(Set(suppressions.map(\.identity))).sorted()
+            receipt.suppressed = Self.suppressedIdentities(suppressions)
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
+            // A redo that changed nothing tonight keeps the first run's receipt: the parts of
+            // stores an earlier run finished are not all it did.
+            let tonight = stores.stores.compactMap { item.storesDone[$0.name] == nil ? partsByStore[$0.name]?[index] : nil }
+            if !item.storesDone.isEmpty || item.recordedReceipt != nil, tonight.allSatisfy(\.changedNothing),
+               let recorded = try item.recordedReceipt ?? ledger.recordedChange(requestID: item.item.record.id)?.receipt {
+                receipt = recorded
+            }
             // A linked store an interrupted run finished no longer shows what it disclosed:
             // its notices are those the ledger recorded then.
             let told = item.storesDone.isEmpty ? notices[index].map(\.recipient)
@@ -281,6 +289,11 @@ struct StoreChangeStage {
             scopes.map { Ledger.Suppression(reference: keyring.identityReference(name: identity.name, value: identity.value),
                                             identity: identity.name, scope: $0, reason: request.type.rawValue) }
         }
+    }
+
+    /// The identity names a receipt lists as put on the suppression list; nil for none.
+    private static func suppressedIdentities(_ suppressions: [Ledger.Suppression]) -> [String]? {
+        suppressions.isEmpty ? nil : Array(Set(suppressions.map(\.identity))).sorted()
     }
 
     private struct IdentityValue: Hashable {
