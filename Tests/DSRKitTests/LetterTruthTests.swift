@@ -1,0 +1,214 @@
+@testable import DSRKit
+import DSRCore
+import Foundation
+import GRDB
+import Testing
+
+/// Every sentence a letter says is true for its reader, checked against the stores by SQL
+/// rather than against dsr's own receipts: what an erasure left is in the letter with its
+/// reason, consents end where they are kept, amounts carry their own row's currency, and
+/// the language the person asked for holds whichever run writes the letter.
+@Suite struct LetterTruthTests {
+    let workspace: TestWorkspace
+    let configuration: URL
+    let night = "2026-11-22T03:00:00Z"
+
+    init() throws {
+        workspace = try TestWorkspace()
+        configuration = try workspace.demo()
+    }
+
+    func letter(_ path: String) throws -> ExternalTools.ParsedHTML {
+        let page = try ExternalTools.parseHTML(workspace.url("demo/outbox/\(path)/letter.html"))
+        #expect(page.errors == [] && page.resources == [], "\(path): \(page.errors)")
+        return page
+    }
+
+    func marketing(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
+        try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path).read { try Int.fetchOne($0, sql: sql, arguments: arguments)! }
+    }
+
+    func shop(_ sql: String) throws -> Int {
+        Int(try workspace.storeRows(configuration, sql)[0][0])!
+    }
+
+    /// The rows of the letter's "what stays" table: caption with its count, what stays,
+    /// why, until.
+    func staying(_ page: ExternalTools.ParsedHTML, heading: String) -> [[String]] {
+        page.tables.first { $0.caption == heading }?.rows ?? []
+    }
+
+    /// The demo's Swedish erasure (REQ-DEMO-0006) and an English newsletter reader's: each
+    /// table that still holds rows of the person after the night is in the letter with its
+    /// row count, reason and end; the standing consents are withdrawn in marketing.sqlite;
+    /// the suppression entry is named; the headline says erased except what is kept.
+    @Test func everyRowAnErasureLeavesIsInItsLetterWithWhyAndUntilWhen() throws {
+        let email = "astrid.andersson530@example.se", reader = "reader1@example.no"
+        let customer = try workspace.storeRows(configuration, "SELECT id FROM customers WHERE lower(email) = '\(email)'")[0][0]
+        let readerConsents = try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ?", [reader])
+        #expect(try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ? AND withdrawn_at IS NULL", [reader]) > 0)
+        try workspace.dropVerifiedRequest("REQ-T-READER", "erasure", subject: "email: \"\(reader)\"", extra: "language: en")
+        try workspace.runNightly(configuration, at: night)
+
+        // Left after the night, by SQL on the stores.
+        let left = [
+            "Ditt kundkonto": try shop("SELECT count(*) FROM customers WHERE id = \(customer)"),
+            "Dina beställningar": try shop("SELECT count(*) FROM orders WHERE customer_id = \(customer)"),
+            "Varorna i dina beställningar": try shop("SELECT count(*) FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id = \(customer))"),
+            "Ditt medlemskap i kundklubben": try shop("SELECT count(*) FROM loyalty_memberships WHERE customer_id = \(customer)"),
+            "Dina ärenden till kundtjänst": try shop("SELECT count(*) FROM support_tickets WHERE customer_id = \(customer)"),
+            "Dina samtycken till marknadsföring": try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ?", [email]),
+        ]
+        #expect(left.values.filter { $0 > 0 }.count == 4, "\(left)")
+        let page = try letter("REQ-DEMO-0006")
+        #expect(page.lang == "sv" && page.title.hasPrefix("Dina uppgifter har raderats, utom det vi måste spara"))
+        let stays = staying(page, heading: "Vad som finns kvar, och varför")
+        for (caption, rows) in left where rows > 0 {
+            let row = stays.first { $0.first?.hasPrefix(caption + " (") == true }
+            #expect(row?.first == "\(caption) (\(rows) \(rows == 1 ? "rad" : "rader"))", "\(caption): \(stays)")
+            #expect(row.map { $0.count == 4 && $0[1...].allSatisfy { !$0.isEmpty } } == true, "\(caption): why and until")
+        }
+        #expect(stays.count == left.values.filter { $0 > 0 }.count)
+        // The consents' reason is the map's Swedish text; the held orders name the law in Swedish.
+        #expect(stays.contains { $0[2].hasPrefix("Bevis för vad du sa ja till") && $0[3] == "3 år efter att samtycket upphörde." })
+        let held = try #require(page.tables.first { $0.caption == "Vad vi måste spara, och hur länge" })
+        #expect(!held.rows.isEmpty && held.rows.allSatisfy { $0[3].hasPrefix("Norska bokføringsloven § 13") })
+        #expect(page.text.contains("Så ser vi till att vi inte kontaktar dig") && page.text.contains("E-postadress"))
+        #expect(try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ? AND withdrawn_at IS NULL", [email]) == 0)
+
+        // The newsletter reader the shop never knew: their consents end, and the letter says
+        // what stays of them.
+        #expect(try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ? AND withdrawn_at IS NULL", [reader]) == 0)
+        #expect(try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = ? AND withdrawn_via = 'erasure request'", [reader])
+                == readerConsents)
+        let readerPage = try letter("REQ-T-READER")
+        #expect(readerPage.lang == "en" && readerPage.title.hasPrefix("Your data has been erased, except what we must keep"))
+        #expect(!readerPage.text.contains("already"))
+        let readerStays = staying(readerPage, heading: "What stays, and why")
+        #expect(readerStays.map(\.first) == ["Your consents to marketing (\(readerConsents) \(readerConsents == 1 ? "row" : "rows"))"])
+        #expect(readerPage.text.contains("How we make sure we do not contact you"))
+        let suppressed = try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).read {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM suppression WHERE reason = 'erasure'")!
+        }
+        #expect(suppressed >= 2)
+    }
+
+    /// The second-shape fixture (quoted names, no labels, English): the member's record and
+    /// the orders and order lines erasure keeps are in the letter with the map's reason.
+    @Test func theSecondShapesErasureLetterNamesWhatStays() throws {
+        let club = try workspace.fixture("second-shape", in: "club")
+        for name in try FileManager.default.contentsOfDirectory(atPath: workspace.url("club/inbox").path) {
+            try FileManager.default.removeItem(at: workspace.url("club/inbox/\(name)"))
+        }
+        try workspace.write("""
+            {"id": "SS-K1", "type": "erasure", "received_at": "2026-03-05T10:00:00+01:00", "subject": {"email": " ANNA.BERG@example.COM"},
+             "verification": {"method": "in-person", "verified_at": "2026-03-05T10:05:00+01:00"}}
+            """, to: "club/inbox/SS-K1.json")
+        try workspace.runNightly(club, at: "2026-03-06T03:00:00Z")
+        func count(_ sql: String) throws -> Int { Int(try workspace.storeRows(club, sql)[0][0])! }
+        let left = [
+            "Your membership record.": try count(#"SELECT count(*) FROM "Person" WHERE "PersonID" = 'P-001'"#),
+            "Your orders.": try count(#"SELECT count(*) FROM "Order" WHERE "Buyer" = 'P-001'"#),
+            "What you ordered.": try count(#"SELECT count(*) FROM "LineItem" WHERE "Order" IN (SELECT "OrderNo" FROM "Order" WHERE "Buyer" = 'P-001')"#),
+            "Where your parcels went.": try count(#"SELECT count(*) FROM "Shipment Event" WHERE "LineItemRef" IN (100, 101, 102)"#),
+        ]
+        #expect(left == ["Your membership record.": 1, "Your orders.": 2, "What you ordered.": 3, "Where your parcels went.": 0])
+        let page = try ExternalTools.parseHTML(workspace.url("club/outbox/SS-K1/letter.html"))
+        #expect(page.errors == [] && page.lang == "en")
+        let stays = staying(page, heading: "What stays, and why")
+        for (caption, rows) in left where rows > 0 {
+            #expect(stays.contains { $0.first == "\(caption) (\(rows) \(rows == 1 ? "row" : "rows"))" && !$0[2].isEmpty && !$0[3].isEmpty },
+                    "\(caption): \(stays)")
+        }
+        #expect(stays.contains { $0[2] == "Bookkeeping (the accounting act) – the items and prices of each sale." })
+    }
+
+    /// The language recorded at intake holds for a letter a later run writes: an English
+    /// request given to `dsr submit` unverified, verified the next day, answered in English.
+    @Test func theLanguageRecordedAtIntakeSurvivesSubmitAndVerify() throws {
+        let file = try workspace.write("""
+            id: REQ-T-EN
+            type: access
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {email: "kari.nordmann1@example.no"}
+            language: en
+            """, to: "elsewhere/REQ-T-EN.yaml")
+        let submitted = try ExternalTools.dsr(["submit", file.path, "--config", configuration.path])
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let installation = try workspace.installation(configuration)
+        _ = try installation.ledger().verify("REQ-T-EN", method: "bankid", now: Timestamp.parse("2026-11-21T10:00:00Z")!,
+                                             controller: installation.configuration.controller)
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-T-EN")
+        #expect(page.lang == "en" && page.title.hasPrefix("Your personal data"))
+    }
+
+    /// A Swedish customer's orders in SEK and NOK, in an English letter: each total shows
+    /// its own row's currency; an order line's price, whose currency is on its order, shows
+    /// as a number; the answer's JSON says where each amount's currency is.
+    @Test func amountsCarryTheirOwnRowsCurrency() throws {
+        let customer = try workspace.storeRows(configuration, """
+            SELECT c.id, c.email FROM customers c WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.currency = 'SEK') ORDER BY c.id LIMIT 1
+            """)[0]
+        // One of the orders in NOK too, so the rows disagree.
+        try DatabaseQueue(path: workspace.url("demo/store.sqlite").path).write { db in
+            try db.execute(sql: "UPDATE orders SET currency = 'NOK' WHERE id = (SELECT min(id) FROM orders WHERE customer_id = ?)", arguments: [customer[0]])
+        }
+        let currencies = try workspace.storeRows(configuration, "SELECT DISTINCT currency FROM orders WHERE customer_id = \(customer[0])").map { $0[0] }
+        #expect(Set(currencies) == ["NOK", "SEK"])
+        try workspace.dropVerifiedRequest("REQ-T-SEK", "access", subject: "email: \"\(customer[1])\"", extra: "formats: [json, xml]\nlanguage: en")
+        try workspace.runNightly(configuration, at: night)
+        let page = try letter("REQ-T-SEK")
+        let orders = page.tables.filter { $0.caption == "Your orders" }.map { table in
+            Dictionary(zip(table.headers, table.rows.map { $0.first ?? "" }), uniquingKeysWith: { first, _ in first })
+        }
+        #expect(orders.count == (try shop("SELECT count(*) FROM orders WHERE customer_id = \(customer[0])")))
+        for order in orders {
+            let currency = try #require(order["Currency"])
+            #expect(order["Total"]?.hasPrefix(currency + "\u{A0}") == true || order["Total"]?.hasPrefix(currency + " ") == true,
+                    "\(order["Total"] ?? "-") in \(currency)")
+        }
+        let prices = page.tables.filter { $0.caption == "The items of your orders" }.compactMap { table in
+            zip(table.headers, table.rows.map { $0.first ?? "" }).first { $0.0 == "Unit price" }?.1
+        }
+        #expect(!prices.isEmpty && prices.allSatisfy { $0.allSatisfy { $0.isNumber || $0 == "," || $0 == "." } })
+        let answer = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/REQ-T-SEK/access-report.json"))) as! [String: Any]
+        let columns = ((answer["tables"] as! [[String: Any]]).first { $0["table"] as? String == "orders" }!["columns"] as! [[String: Any]])
+        let total = try #require(columns.first { $0["name"] as? String == "total_cents" })
+        #expect(total["currency"] as? String == "NOK" && total["currency_column"] as? String == "currency" && total["minor_units"] as? Int == 2)
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("access-report.schema.json"),
+                                                   documents: [workspace.url("demo/outbox/REQ-T-SEK/access-report.json")]) == [])
+    }
+
+    /// The verification letter tells the clock as the ledger has it: running (with the due
+    /// day) until the officer pauses it, then paused since the day it was paused. Extending
+    /// a request still awaiting verification writes its extension letter at once.
+    @Test func noticesKeepTheirWordOnTheClock() throws {
+        try workspace.runNightly(configuration, at: night)
+        let installation = try workspace.installation(configuration)
+        let ledger = try installation.ledger()
+        let controller = installation.configuration.controller
+        let record = try #require(try ledger.requests(id: "REQ-DEMO-0003").first)
+        #expect(record.state == .awaitingVerification)
+        let dueDay = try #require(CalendarDay(iso: record.dueDate))
+        let norwegianDay = { (day: CalendarDay) in "\(day.day). \(["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"][day.month - 1]) \(day.year)" }
+        let running = try letter("notices/verification/REQ-DEMO-0003")
+        #expect(running.lang == "nb")
+        #expect(running.text.contains("Fristen vår til å svare løper mens vi venter. Du får svar senest: \(norwegianDay(dueDay))"), "\(running.text)")
+        #expect(!running.text.contains("står stille"))
+
+        let extended = try ledger.extend("REQ-DEMO-0003", reason: "Mange forespørsler", now: Timestamp.parse("2026-11-23T09:00:00Z")!,
+                                         controller: controller)
+        #expect(try installation.writeNotices(for: [extended], now: Timestamp.parse("2026-11-23T09:00:00Z")!) == 1)
+        let extensionLetter = try letter("notices/extension/REQ-DEMO-0003")
+        #expect(extensionLetter.text.contains("Mange forespørsler"))
+
+        // Paused on 24 November; the letter that says so (as a run killed after the pause
+        // writes it).
+        try FileManager.default.removeItem(at: workspace.url("demo/outbox/notices/verification/REQ-DEMO-0003"))
+        let paused = try ledger.pause("REQ-DEMO-0003", now: Timestamp.parse("2026-11-24T09:00:00Z")!)
+        #expect(try installation.writeNotices(for: [paused], now: Timestamp.parse("2026-11-24T09:00:00Z")!) == 1)
+        let pausedLetter = try letter("notices/verification/REQ-DEMO-0003")
+        #expect(pausedLetter.text.contains("Fristen vår til å svare er stanset til vi har fått det vi trenger. Stanset fra: 24. november 2026"))
+    }
+}
