@@ -79,7 +79,7 @@ import Testing
         let tickets = tables.first { $0["table"] as? String == "support_tickets" }!
         #expect((tickets["categories"] as! [String]).contains("health"))
         #expect((tickets["purposes"] as! [String]) == ["Customer service"])
-        #expect((tickets["recipients"] as! [String]) == ["Zendesk Inc. (customer service)"])
+        #expect((tickets["recipients"] as! [String]) == ["Zendesk Inc."])
         #expect(report["controller"] as? [String: String] == ["name": "Demo Shop AS", "dpo_contact": "personvern@demoshop.example, +47 22 00 00 00"])
         let request = report["request"] as! [String: String]
         #expect(request["due_date"] == "2026-12-21")  // one month is Sunday 20 December

@@ -211,4 +211,65 @@ import Testing
         let pausedLetter = try letter("notices/verification/REQ-DEMO-0003")
         #expect(pausedLetter.text.contains("Fristen vår til å svare er stanset til vi har fått det vi trenger. Stanset fra: 24. november 2026"))
     }
+
+    /// The demo's whole night in nb, sv and en (and a breach's letters to Norwegians and
+    /// Swedes): no letter holds a phrase or a data map text of another language, nor a raw
+    /// column name. The foreign texts are every phrase and map text of the other languages
+    /// that the reader's language does not share (ten characters or more, so "Status" and
+    /// "Kanal" are not taken for foreign words). The officer's free texts of a breach are
+    /// one language as written, and left out.
+    @Test func everyLetterOfTheNightIsInItsReadersLanguage() throws {
+        let swede = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE country = 'SE' ORDER BY id LIMIT 1")[0][0]
+        let norwegian = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE country = 'NO' ORDER BY id LIMIT 1 OFFSET 3")[0][0]
+        try workspace.dropVerifiedRequest("REQ-T-EN", "access", subject: "email: \"\(swede)\"", extra: "language: en")
+        try workspace.dropVerifiedRequest("REQ-T-SV", "access", subject: "email: \"\(norwegian)\"", extra: "language: sv")
+        try workspace.runNightly(configuration, at: night)
+        let register = try workspace.installation(configuration).breachRegister()
+        let now = Timestamp.parse(night)!
+        try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
+        try register.assess("BR-DEMO-001", risk: .high, reason: nil, now: now)
+        _ = try register.notify("BR-DEMO-001", exception: nil, reason: nil, now: now)
+
+        let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
+        var texts: [Labels] = [map.facts.rights, map.facts.complaint, map.facts.automatedDecisions]
+        for table in map.tables {
+            texts += [table.label, table.description, table.legalBasis, table.retention] + table.purposes + table.transfers
+            texts += [table.kept?.reason, table.kept?.until].compactMap { $0 }
+            for column in table.columns {
+                texts.append(column.label)
+                if case .enumeration(let labels)? = column.format { texts += labels.values }
+            }
+        }
+        var own: [Language: Set<String>] = [:]
+        for language in Language.allCases {
+            let phrases = try LetterTemplates.phraseFile(LetterTemplates.shippedFolder.appendingPathComponent("phrases/\(language.rawValue).yaml"))
+            own[language] = Set(phrases.filter { $0.key != "language_name" }.values).union(texts.compactMap { $0.texts[language] })
+        }
+        func foreign(to language: Language) -> Set<String> {
+            let others = Language.allCases.filter { $0 != language }.reduce(into: Set<String>()) { $0.formUnion(own[$1]!) }
+            let mine = own[language]!
+            return Set(others.subtracting(mine).map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+                .filter { text in text.count >= 10 && !mine.contains { $0.contains(text) } })
+        }
+        let rawNames = Set(map.tables.flatMap { $0.columns.map(\.name) + $0.references.map(\.column) }.filter { $0.contains("_") })
+
+        let outbox = workspace.url("demo/outbox")
+        var pages = try FileManager.default.subpathsOfDirectory(atPath: outbox.path)
+            .filter { $0.hasSuffix("letter.html") || ($0.hasPrefix("breaches/") && $0.hasSuffix(".html")) }
+        pages.sort()
+        var languagesSeen: Set<String> = []
+        for path in pages {
+            let page = try ExternalTools.parseHTML(outbox.appendingPathComponent(path))
+            #expect(page.errors == [], "\(path)")
+            let language = try #require(page.lang.flatMap(Language.init(rawValue:)), "\(path)")
+            languagesSeen.insert(language.rawValue)
+            for text in foreign(to: language) where page.text.contains(text) {
+                Issue.record("\(path) (\(language.rawValue)) holds another language's text: \(text)")
+            }
+            for name in rawNames where page.text.contains(name) {
+                Issue.record("\(path) names a column as the store spells it: \(name)")
+            }
+        }
+        #expect(languagesSeen == ["nb", "sv", "en"] && pages.count > 12, "\(pages)")
+    }
 }

@@ -93,13 +93,13 @@ import Testing
         }
 
         let receipt = workspace.url("demo/outbox/E-1/receipt.json")
-        #expect((try json(receipt) as! [String: Any])["recipients_told"] as? [String] == ["Posten Bring AS (delivery)", "Zendesk Inc. (customer service)"])
+        #expect((try json(receipt) as! [String: Any])["recipients_told"] as? [String] == ["Posten Bring AS", "Zendesk Inc."])
         #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("receipt.schema.json"), documents: [receipt]) == [])
         let xsd = try XMLSchemaValidator(schemaURL: ExternalTools.schema("receipt.xsd"))
         #expect(xsd.errors(validating: workspace.url("demo/outbox/E-1/receipt.xml")) == [])
         let letter = try ExternalTools.parseHTML(workspace.url("demo/outbox/E-1/letter.html"))
         #expect(letter.errors == [])
-        #expect(letter.text.contains("Posten Bring AS (delivery)") && letter.text.contains("Zendesk Inc. (customer service)"))
+        #expect(letter.text.contains("Posten Bring AS") && letter.text.contains("Zendesk Inc."))
         #expect(!letter.text.contains("Klarna"))
 
         // The ledger keeps no identity once the batch is out.
@@ -134,7 +134,7 @@ import Testing
         #expect(try batches("zendesk", ext: "json").isEmpty)
         #expect(!(try String(contentsOf: klarnaFile[0], encoding: .utf8)).contains("1980"))
         let receipt = try json(workspace.url("demo/outbox/R-1/receipt.json")) as! [String: Any]
-        #expect(receipt["recipients_told"] as? [String] == ["Posten Bring AS (delivery)", "Klarna AB (payment)"])
+        #expect(receipt["recipients_told"] as? [String] == ["Posten Bring AS", "Klarna AB"])
     }
 
     @Test func acknowledgementsCallbacksAndExemptionsSettleNoticesAndDeadlinesListTheRest() throws {
