@@ -80,7 +80,7 @@ import Testing
     @Test func parseProblemsNameFileFieldAndLine() throws {
         let cases: [(String, String, String)] = [
             ("      tier:       {category: preference,", "      tier:       {category: gossip,", "field 'tables.loyalty_memberships.columns.tier.category'"),
-            ("    legal_basis: Art. 6(1)(b) contract\n    recipients: [posten", "    legal_basis: Art. 6(1)(b) contract\n    recipient: [posten", "field 'tables.customers.recipient': unknown field"),
+            ("    recipients: [posten-bring, zendesk, klarna]", "    recipient: [posten-bring, zendesk, klarna]", "field 'tables.customers.recipient': unknown field"),
             ("  email:       {column: customers.email, normalize: email}", "  email:       {column: customers.mail, normalize: email}", "'customers.mail' is not a mapped column"),
             ("erasure: delete\n    columns:\n      id:         {category: none,", "erasure: shred\n    columns:\n      id:         {category: none,", "unknown erasure action"),
         ]

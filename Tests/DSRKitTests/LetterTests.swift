@@ -214,7 +214,7 @@ import Testing
             .write(to: map, atomically: true, encoding: .utf8)
         let check = try ExternalTools.dsr(["templates", "check", "--config", configuration.path])
         #expect(check.status == 78)
-        #expect(check.stdout.contains("data map: tables.customers.columns.city.label: no label in language sv"), "\(check.stdout)")
+        #expect(check.stdout.contains("data map: tables.customers.columns.city.label: no text in language sv"), "\(check.stdout)")
         #expect(check.stdout.contains("templates/html/no-data.mustache:2: phrase 'greeting' is missing in language nb"), "\(check.stdout)")
     }
 }

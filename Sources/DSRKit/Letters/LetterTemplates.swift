@@ -173,14 +173,28 @@ extension LetterTemplates {
                 }
             }
         }
+        // A text given per language must be given in each the controller writes in (a plain
+        // text serves them all).
         for language in languages {
+            func check(_ text: Labels?, _ field: String) {
+                guard let text, !text.texts.isEmpty, text[language] == nil else { return }
+                problems.append("data map: \(field): no text in language \(language.rawValue)")
+            }
+            check(map.facts.rights, "facts.rights")
+            check(map.facts.complaint, "facts.complaint")
+            check(map.facts.automatedDecisions, "facts.automated_decisions")
             for table in map.tables {
-                if !table.label.texts.isEmpty && table.label[language] == nil {
-                    problems.append("data map: tables.\(table.name).label: no label in language \(language.rawValue)")
-                }
-                for column in table.columns where !column.label.texts.isEmpty && column.label[language] == nil {
-                    problems.append("data map: tables.\(table.name).columns.\(column.name).label: no label in language \(language.rawValue)")
-                }
+                let field = "tables.\(table.name)"
+                check(table.label, "\(field).label")
+                check(table.description, "\(field).description")
+                check(table.legalBasis, "\(field).legal_basis")
+                check(table.retention, "\(field).retention")
+                check(table.source, "\(field).source")
+                check(table.kept?.reason, "\(field).kept.reason")
+                check(table.kept?.until, "\(field).kept.until")
+                for (index, purpose) in table.purposes.enumerated() { check(purpose, "\(field).purposes[\(index)]") }
+                for (index, transfer) in table.transfers.enumerated() { check(transfer, "\(field).transfers[\(index)]") }
+                for column in table.columns { check(column.label, "\(field).columns.\(column.name).label") }
             }
         }
         var seen = Set<String>()
