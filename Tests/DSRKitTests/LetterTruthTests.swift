@@ -272,4 +272,30 @@ import Testing
         }
         #expect(languagesSeen == ["nb", "sv", "en"] && pages.count > 12, "\(pages)")
     }
+
+    /// An access letter names, per table, only the kinds of data of which the person's own
+    /// rows hold a value: a ticket holder whose tickets record no accessibility need is not
+    /// told we hold health data about them; one whose ticket does is.
+    @Test func theAccessLetterNamesOnlyTheCategoriesThePersonsRowsHold() throws {
+        let withNeed = try workspace.storeRows(configuration, """
+            SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM support_tickets t WHERE t.customer_id = c.id AND t.accessibility_needs IS NOT NULL)
+            ORDER BY c.id LIMIT 1
+            """)[0][0]
+        let withoutNeed = try workspace.storeRows(configuration, """
+            SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM support_tickets t WHERE t.customer_id = c.id)
+            AND NOT EXISTS (SELECT 1 FROM support_tickets t WHERE t.customer_id = c.id AND t.accessibility_needs IS NOT NULL) ORDER BY c.id LIMIT 1
+            """)[0][0]
+        try workspace.dropVerifiedRequest("REQ-T-NEED", "access", subject: "email: \"\(withNeed)\"")
+        try workspace.dropVerifiedRequest("REQ-T-NONEED", "access", subject: "email: \"\(withoutNeed)\"")
+        try workspace.runNightly(configuration, at: night)
+        func ticketCategories(_ id: String) throws -> String {
+            let facts = try letter(id).tables.filter { $0.caption == "Om denne tabellen" }.map { table in
+                Dictionary(zip(table.headers, table.rows.map { $0.first ?? "" }), uniquingKeysWith: { first, _ in first })
+            }
+            return try #require(facts.first { $0["Hvorfor vi har dem"] == "Kundeservice" }?["Typer opplysninger"])
+        }
+        #expect(try ticketCategories("REQ-T-NEED").contains("helseopplysninger om deg"))
+        let without = try ticketCategories("REQ-T-NONEED")
+        #expect(!without.contains("helseopplysninger om deg") && without.contains("meldinger du har sendt oss"))
+    }
 }

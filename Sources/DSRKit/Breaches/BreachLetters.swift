@@ -174,7 +174,7 @@ extension Breach {
             "has_occurred": occurred != nil,
             "occurred": occurred ?? "",
             "aware": day(awareAt),
-            "categories": categories.map { phrases.text("category_" + $0.rawValue.replacingOccurrences(of: "-", with: "_")) },
+            "categories": categories.map(phrases.category),
             "consequences": likelyConsequences,
             "measures_taken": measuresTaken,
             "measures_proposed": measuresProposed,

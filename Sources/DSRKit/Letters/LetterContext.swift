@@ -48,6 +48,11 @@ final class PhraseBook: MustacheParent {
     /// The phrase, or its key where the language lacks it (the check names it).
     func text(_ key: String) -> String { self[key] ?? key }
 
+    /// What a category of data is called to the person (`category_health`).
+    func category(_ category: DataCategory) -> String {
+        text("category_" + category.rawValue.replacingOccurrences(of: "-", with: "_"))
+    }
+
     /// A count with its noun in the right form: `noun_one` for 1, else `noun_other`
     /// ("1 rad", "3 rader"); the languages dsr ships have these two forms.
     func count(_ number: Int, _ noun: String) -> String {

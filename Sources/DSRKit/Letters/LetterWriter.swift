@@ -36,6 +36,9 @@ final class TableLetterDraft {
     /// authority of their country in the letter.
     private let countryColumn: QualifiedColumn?
     private var country: String?
+    /// The categories of which the table's rows of the person hold a value: a category
+    /// counts for the person only where their own rows have something of it.
+    private var categories: Set<DataCategory> = []
     private var tables: [[String: Any]] = []
     private var rows: [[String: Any]] = []
 
@@ -54,6 +57,9 @@ final class TableLetterDraft {
             guard case .money(let money)? = column.format else { return nil }
             return money.currency(in: { name in columns.firstIndex { $0.name == name }.map { values[$0].canonicalText } })
         }
+        for (column, value) in zip(columns, values) where value != .null && column.category != .none {
+            categories.insert(column.category)
+        }
         let shown = zip(columns, values).map { column, value in
             (label: column.label[style.language] ?? column.name,
              value: style.value(value, format: column.format, currency: currency(column), phrases: phrases))
@@ -66,6 +72,7 @@ final class TableLetterDraft {
         defer {
             rows = []
             country = nil
+            categories = []
         }
         if table.name == countryColumn?.table, let country {
             writer.heading.residence = writer.templates.authorities.authority(ofCountry: country)
@@ -78,6 +85,7 @@ final class TableLetterDraft {
             "row_count": rows.count,
             "rows_text": phrases.count(rows.count, "rows"),
             "rows": rows,
+            "categories": list(categories.sorted().map(phrases.category)),
             "purposes": list(table.purposes.map { $0.text(style.language) }),
             "legal_basis": table.legalBasis.text(style.language),
             "recipients": list(table.recipientNames),
