@@ -101,6 +101,11 @@ import Testing
         #expect(norwegian.contains("Hva vi har gjort\nThe partner deleted the file") && norwegian.contains("Hva vi kommer til å gjøre\nExports of support data"))
         let swedish = try #require(lines.first { $0["language"] == "sv" })["body"]!
         #expect(swedish.contains("Vad vi har gjort\nThe partner deleted the file"))
+        // The notification says letters were prepared, not that people were told: dsr sent none.
+        let notification = try register.report("BR-DEMO-001", phase: .initial, format: .json, to: nil, now: now)
+        let communication = (try JSONSerialization.jsonObject(with: Data(contentsOf: notification)) as! [String: Any])["communication_to_individuals"] as! [String: Any]
+        #expect(communication["status"] as? String == "letters-prepared" && communication["letters"] as? Int == affected.count)
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("breach-notification.schema.json"), documents: [notification]) == [])
     }
 
     /// A 50 MB identities file is read a block at a time: the process stays small.

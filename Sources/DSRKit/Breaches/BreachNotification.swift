@@ -114,7 +114,8 @@ public struct BreachNotification {
     private var communication: ReportTree {
         if let kind = record.communication {
             return .object([
-                ("status", .text(kind == .letters ? "told" : "exception")),
+                // Letters written are not letters delivered: "told" waits for a recorded delivery.
+                ("status", .text(kind == .letters ? "letters-prepared" : "exception")),
                 ("method", .text(kind.rawValue)),
                 ("at", record.communicatedAt.map { .text(Timestamp.format($0, in: controller.timeZone)) }),
                 ("letters", record.letters.map(ReportTree.integer)),

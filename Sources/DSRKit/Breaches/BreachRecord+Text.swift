@@ -46,7 +46,7 @@ extension BreachRecord {
         }
         if !breach.notifyAuthority { lines.append("not notified because: \(breach.reasonNotNotified ?? "")") }
         if let communication {
-            lines.append("people: \(communication.rawValue)" + (letters.map { ", \($0) letters" } ?? "")
+            lines.append("people: \(communication.rawValue)" + (letters.map { ", \($0) letters prepared (none sent by dsr)" } ?? "")
                          + (communicationDetail.map { " — \($0)" } ?? ""))
         }
         lines += reports.map { "draft: \($0.phase.rawValue) \($0.format.rawValue) version \($0.version) at \(Timestamp.format($0.writtenAt, in: zone))\($0.late ? " (late)" : ""): \($0.file)" }
