@@ -83,10 +83,11 @@ import Testing
         #expect(Manifest.verified(in: workspace.url("demo/outbox/REQ-DEMO-0003")) != nil)
     }
 
+    /// The night's verification letter asked for identification the day after receipt, so
+    /// under the EEA rule (the default) the clock is suspended from the letter's day.
     @Test func pauseAndResumeMoveTheDueDateByTheWholeDaysPaused() throws {
-        let before = try ledger.requests(id: "REQ-DEMO-0003")[0].dueDate
-        #expect(before == "2026-12-21")
-        _ = try ledger.pause("REQ-DEMO-0003", now: at("2026-11-22T09:00:00Z"))
+        let before = try ledger.requests(id: "REQ-DEMO-0003")[0]
+        #expect(before.dueDate == "2026-12-21" && before.pausedAt == at("2026-11-22T03:00:00Z"))
         #expect(throws: DSRError.self) { try ledger.pause("REQ-DEMO-0003", now: at("2026-11-22T10:00:00Z")) }
         let resumed = try ledger.resume("REQ-DEMO-0003", now: at("2026-11-25T16:00:00Z"), controller: controller)
         #expect(resumed.pausedDays == 3)
@@ -116,11 +117,12 @@ import Testing
 
     @Test func deadlinesReportOverdueAndExitNonZero() throws {
         let records = try ledger.requests()
-        let report = DeadlineReport(records: records, today: CalendarDay(iso: "2026-12-22")!, withinDays: 7)
-        #expect(report.overdue.map(\.id) == ["REQ-DEMO-0003", "REQ-DEMO-0005", "REQ-DEMO-0007"])
+        // REQ-DEMO-0003 waits for identification, its clock suspended since 22 November: not due.
+        let report = DeadlineReport(records: records, today: CalendarDay(iso: "2026-12-22")!, withinDays: 7, controller: controller)
+        #expect(report.overdue.map(\.id) == ["REQ-DEMO-0005", "REQ-DEMO-0007"])
         #expect(report.exitStatus == .attentionNeeded)
-        let early = DeadlineReport(records: records, today: CalendarDay(iso: "2026-12-15")!, withinDays: 7)
-        #expect(early.overdue.isEmpty && early.dueSoon.map(\.id) == ["REQ-DEMO-0003", "REQ-DEMO-0005", "REQ-DEMO-0007"])
+        let early = DeadlineReport(records: records, today: CalendarDay(iso: "2026-12-15")!, withinDays: 7, controller: controller)
+        #expect(early.overdue.isEmpty && early.dueSoon.map(\.id) == ["REQ-DEMO-0005", "REQ-DEMO-0007"])
         // The command line on a clock set to 25 November 2026 (faketime, whatever clock the
         // tests run under), never on today's date.
         let onTime = try ExternalTools.run(URL(fileURLWithPath: "/usr/bin/env"),

@@ -180,36 +180,81 @@ import Testing
                                                    documents: [workspace.url("demo/outbox/REQ-T-SEK/access-report.json")]) == [])
     }
 
-    /// The verification letter tells the clock as the ledger has it: running (with the due
-    /// day) until the officer pauses it, then paused since the day it was paused. Extending
-    /// a request still awaiting verification writes its extension letter at once.
-    @Test func noticesKeepTheirWordOnTheClock() throws {
+    /// The month while identity is confirmed, under the EEA rule (the default): asked the
+    /// day after receipt, the clock is suspended from the letter's day until the
+    /// identification arrives, and the due day moves by those days; asked three weeks late,
+    /// nothing is suspended and the letter says the clock runs. Extending a request still
+    /// awaiting verification writes its extension letter at once. Every due day is counted
+    /// here from the dates, the Norwegian calendar rolling past weekends and holidays.
+    @Test func theEEAClockIsSuspendedFromATimelyAskForIdentification() throws {
+        // Received 1 November, asked on 22 November: too late to suspend anything.
+        try workspace.write("""
+            id: REQ-T-LATE
+            type: access
+            received_at: 2026-11-01T10:00:00+01:00
+            subject: {email: "kari.nordmann1@example.no"}
+            """, to: "demo/inbox/REQ-T-LATE.yaml")
         try workspace.runNightly(configuration, at: night)
         let installation = try workspace.installation(configuration)
         let ledger = try installation.ledger()
         let controller = installation.configuration.controller
-        let record = try #require(try ledger.requests(id: "REQ-DEMO-0003").first)
-        #expect(record.state == .awaitingVerification)
-        let dueDay = try #require(CalendarDay(iso: record.dueDate))
-        let norwegianDay = { (day: CalendarDay) in "\(day.day). \(["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"][day.month - 1]) \(day.year)" }
-        let running = try letter("notices/verification/REQ-DEMO-0003")
-        #expect(running.lang == "nb")
-        #expect(running.text.contains("Fristen vår til å svare løper mens vi venter. Du får svar senest: \(norwegianDay(dueDay))"), "\(running.text)")
-        #expect(!running.text.contains("står stille"))
 
-        let extended = try ledger.extend("REQ-DEMO-0003", reason: "Mange forespørsler", now: Timestamp.parse("2026-11-23T09:00:00Z")!,
+        // REQ-DEMO-0003, received 21 November, asked on 22 November (within 7 days).
+        let asked = try #require(try ledger.requests(id: "REQ-DEMO-0003").first)
+        #expect(asked.pausedAt == Timestamp.parse(night))
+        let suspended = try letter("notices/verification/REQ-DEMO-0003")
+        #expect(suspended.lang == "nb")
+        #expect(suspended.text.contains("Fristen vår til å svare er stanset til vi har fått det vi trenger. Stanset fra: 22. november 2026"))
+        #expect(suspended.text.contains("21. desember 2026 (pluss dagene fristen er stanset)"))
+        #expect(!suspended.text.contains("står stille"))
+        // On 22 December it is not overdue: 30 days suspended so far move 21 Dec to 20 Jan.
+        let report = DeadlineReport(records: try ledger.requests(), today: CalendarDay(iso: "2026-12-22")!, withinDays: 7, controller: controller)
+        #expect(!report.overdue.map(\.id).contains("REQ-DEMO-0003"))
+        // Identified on 27 November: 5 days suspended; 21 + 5 = 26 December (a holiday, then
+        // a Sunday) rolls to Monday 28 December.
+        let verified = try ledger.verify("REQ-DEMO-0003", method: "bankid", now: Timestamp.parse("2026-11-27T10:00:00Z")!, controller: controller)
+        #expect(verified.pausedDays == 5 && verified.dueDate == "2026-12-28")
+
+        // The late ask: the clock runs from receipt, 1 December.
+        let late = try #require(try ledger.requests(id: "REQ-T-LATE").first)
+        #expect(late.pausedAt == nil && late.dueDate == "2026-12-01")
+        let running = try letter("notices/verification/REQ-T-LATE")
+        #expect(running.text.contains("Fristen vår til å svare løper mens vi venter. Du får svar senest: 1. desember 2026"), "\(running.text)")
+        let overdue = DeadlineReport(records: try ledger.requests(), today: CalendarDay(iso: "2026-12-02")!, withinDays: 7, controller: controller)
+        #expect(overdue.overdue.map(\.id).contains("REQ-T-LATE"))
+
+        let extended = try ledger.extend("REQ-T-LATE", reason: "Mange forespørsler", now: Timestamp.parse("2026-11-23T09:00:00Z")!,
                                          controller: controller)
         #expect(try installation.writeNotices(for: [extended], now: Timestamp.parse("2026-11-23T09:00:00Z")!) == 1)
-        let extensionLetter = try letter("notices/extension/REQ-DEMO-0003")
-        #expect(extensionLetter.text.contains("Mange forespørsler"))
+        let extensionLetter = try letter("notices/extension/REQ-T-LATE")
+        #expect(extensionLetter.text.contains("Mange forespørsler") && extensionLetter.lang == "nb")
+    }
 
-        // Paused on 24 November; the letter that says so (as a run killed after the pause
-        // writes it).
-        try FileManager.default.removeItem(at: workspace.url("demo/outbox/notices/verification/REQ-DEMO-0003"))
-        let paused = try ledger.pause("REQ-DEMO-0003", now: Timestamp.parse("2026-11-24T09:00:00Z")!)
-        #expect(try installation.writeNotices(for: [paused], now: Timestamp.parse("2026-11-24T09:00:00Z")!) == 1)
-        let pausedLetter = try letter("notices/verification/REQ-DEMO-0003")
-        #expect(pausedLetter.text.contains("Fristen vår til å svare er stanset til vi har fått det vi trenger. Stanset fra: 24. november 2026"))
+    /// The UK rule (the ICO's): the month starts when the identification arrives. Until then
+    /// the request is neither overdue nor due, and its letter says the clock has not started.
+    @Test func theUKClockStartsWithTheIdentification() throws {
+        let settings = configuration
+        var text = try String(contentsOf: settings, encoding: .utf8)
+        text = text.replacingOccurrences(of: "  languages: [nb, sv, en]", with: "  languages: [nb, sv, en]\n  identification_clock: uk")
+        try Data(text.utf8).write(to: settings)
+        try workspace.runNightly(configuration, at: night)
+        let installation = try workspace.installation(configuration)
+        #expect(installation.configuration.controller.identificationClock == .uk)
+        let ledger = try installation.ledger()
+        let controller = installation.configuration.controller
+        let waiting = try #require(try ledger.requests(id: "REQ-DEMO-0003").first)
+        #expect(waiting.pausedAt == nil)
+        let page = try letter("notices/verification/REQ-DEMO-0003")
+        #expect(page.text.contains("Fristen vår til å svare begynner å løpe når vi har fått det vi trenger."))
+        #expect(page.text.contains("én måned etter at vi har fått det vi trenger for å bekrefte hvem du er"))
+        // Received 21 November; a month later nothing is overdue, for the month has not begun.
+        let report = DeadlineReport(records: try ledger.requests(), today: CalendarDay(iso: "2027-01-05")!, withinDays: 7, controller: controller)
+        #expect(!(report.overdue + report.dueSoon).map(\.id).contains("REQ-DEMO-0003"))
+        // Identified on 2 December (Oslo): due 2 January 2027, a Saturday, rolled to Monday 4 January.
+        let verified = try ledger.verify("REQ-DEMO-0003", method: "bankid", now: Timestamp.parse("2026-12-02T10:00:00Z")!, controller: controller)
+        #expect(verified.baseDueDate == "2027-01-02" && verified.dueDate == "2027-01-04")
+        let after = DeadlineReport(records: try ledger.requests(), today: CalendarDay(iso: "2027-01-05")!, withinDays: 7, controller: controller)
+        #expect(after.overdue.map(\.id).contains("REQ-DEMO-0003"))
     }
 
     /// The demo's whole night in nb, sv and en (and a breach's letters to Norwegians and

@@ -58,7 +58,7 @@ import Testing
         _ = try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
         _ = try register.open(workspace.url("demo/breaches/BR-DEMO-002.yaml"), now: now)
         let page = workspace.url("status/index.html")
-        try StatusPage(figures: StatusFigures(ledger: installation.ledger(), now: now, zone: zone),
+        try StatusPage(figures: StatusFigures(ledger: installation.ledger(), now: now, controller: installation.configuration.controller),
                        controller: installation.configuration.controller).write(to: page)
         return page
     }
@@ -91,10 +91,12 @@ import Testing
         let total = counts.reduce(0) { $0 + ($1["n"] as Int) }
         #expect(table.rows.last?.last == String(total))
 
-        // Overdue and due-soon lists, two breach clocks, the nights and the months.
+        // Overdue and due-soon lists, two breach clocks, the nights and the months. A clock
+        // paused for identification (here since the first night) moves its due day on.
         let overdue = try DatabaseQueue(path: ledgerURL.path).read { db in
             try String.fetchAll(db, sql: """
-                SELECT id FROM request WHERE state NOT IN ('completed', 'rejected', 'cancelled') AND due_date < ? ORDER BY due_date, id
+                SELECT id FROM request WHERE state NOT IN ('completed', 'rejected', 'cancelled') AND due_date < ? AND paused_at IS NULL
+                ORDER BY due_date, id
                 """, arguments: [today.description])
         }
         #expect(!overdue.isEmpty)
@@ -248,7 +250,8 @@ import Testing
         let shown = try ExternalTools.dsr(["status", closed[0]] + config).stdout
         #expect(shown.contains("details deleted under the ledger's retention"))
         // The status page still counts them.
-        let figures = try StatusFigures(ledger: ledger, now: Timestamp.parse("2030-11-23T04:00:00Z")!, zone: zone)
+        let figures = try StatusFigures(ledger: ledger, now: Timestamp.parse("2030-11-23T04:00:00Z")!,
+                                        controller: try workspace.installation(configuration).configuration.controller)
         #expect(figures.counts.total == total && figures.detailsDeleted == closed.count)
         let page = try String(contentsOf: workspace.url("demo/report/index.html"), encoding: .utf8)
         #expect(page.contains("<td class=\"number\" id=\"total-count\">\(total)</td>"))

@@ -69,6 +69,11 @@ public struct Configuration: Sendable {
         /// Whether the controller is under UK GDPR (`uk_gdpr: true`): only then do letters
         /// name the ICO for a person in the United Kingdom.
         public var ukGDPR = false
+        /// How the month runs while identity is confirmed (`identification_clock`).
+        public var identificationClock = IdentificationClock.eea
+        /// Within how many days of receipt asking for identification suspends the clock
+        /// under the EEA rule (`identification_ask_within_days`); a later ask is undue delay.
+        public var identificationAskWithinDays = 7
         /// The languages letters are written in, the default first; a request may ask for
         /// any of them.
         public var languages: [Language] = [.en]
@@ -166,6 +171,17 @@ public struct Configuration: Sendable {
         controller.organisationNumber = try controllerFields.optional("organisation_number")?.nonEmptyString()
         controller.country = try controllerFields.optional("country")?.nonEmptyString().uppercased() ?? phoneRegion
         controller.ukGDPR = try controllerFields.optional("uk_gdpr")?.bool() ?? false
+        if let clockNode = controllerFields.optional("identification_clock") {
+            guard let clock = IdentificationClock(rawValue: try clockNode.nonEmptyString()) else {
+                throw clockNode.problem("unknown identification clock; expected \(IdentificationClock.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            controller.identificationClock = clock
+        }
+        if let daysNode = controllerFields.optional("identification_ask_within_days") {
+            let days = try daysNode.integer()
+            guard (0...30).contains(days) else { throw daysNode.problem("must be 0 to 30 days") }
+            controller.identificationAskWithinDays = days
+        }
         if let languagesNode = controllerFields.optional("languages") {
             controller.languages = try languagesNode.list().map { node throws(InputProblem) in try Language.parse(node) }
             guard !controller.languages.isEmpty, Set(controller.languages).count == controller.languages.count else {

@@ -136,7 +136,7 @@ public final class Installation {
     /// for and do not have yet; returns how many were written.
     @discardableResult
     public func writeNotices(for records: [LedgerRequest], now: Date) throws -> Int {
-        try NoticeWriter(configuration: configuration, map: map, letters: letterTemplates()).writeMissing(records, now: now)
+        try NoticeWriter(configuration: configuration, map: map, letters: letterTemplates(), ledger: ledger()).writeMissing(records, now: now)
     }
 
     /// What is wrong with the letter templates in the controller's languages: every

@@ -28,19 +28,23 @@ public struct DeadlineReport: Sendable, Codable, Equatable {
         case today, overdue, dueSoon = "due_soon", breaches, unacknowledged = "unacknowledged_notices"
     }
 
-    /// Sorts the open requests of `records` by their due dates against today.
-    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int, breaches: [BreachClock] = [],
-                unacknowledged: [Ledger.NoticeStatus] = []) {
+    /// Sorts the open requests of `records` by their due days as of today: a clock paused
+    /// for identification moves the day on, and a clock not yet started (the UK rule) has
+    /// none.
+    public init(records: [LedgerRequest], today: CalendarDay, withinDays days: Int, controller: Configuration.Controller,
+                breaches: [BreachClock] = [], unacknowledged: [Ledger.NoticeStatus] = []) {
         self.today = today
         self.unacknowledged = unacknowledged
         self.breaches = breaches.sorted { ($0.dueAt, $0.id) < ($1.dueAt, $1.id) }
         let horizon = today.adding(days: days)
-        let open = records.filter { !$0.state.isFinal }.sorted { ($0.dueDate, $0.id) < ($1.dueDate, $1.id) }
-        let entry = { (record: LedgerRequest) in
-            Entry(id: record.id, type: record.type.rawValue, state: record.state.rawValue, dueDate: record.dueDate)
+        let open = records.filter { !$0.state.isFinal }.compactMap { record in
+            record.dueDay(today: today, controller: controller).map { (record: record, due: $0) }
+        }.sorted { ($0.due, $0.record.id) < ($1.due, $1.record.id) }
+        let entry = { (open: (record: LedgerRequest, due: CalendarDay)) in
+            Entry(id: open.record.id, type: open.record.type.rawValue, state: open.record.state.rawValue, dueDate: open.due.description)
         }
-        overdue = open.filter { CalendarDay(iso: $0.dueDate)! < today }.map(entry)
-        dueSoon = open.filter { (today...horizon).contains(CalendarDay(iso: $0.dueDate)!) }.map(entry)
+        overdue = open.filter { $0.due < today }.map(entry)
+        dueSoon = open.filter { (today...horizon).contains($0.due) }.map(entry)
     }
 
     /// 1 when anything is overdue, so cron mail or a monitor notices.

@@ -18,6 +18,12 @@ extension Ledger {
             record.verificationMethod = method
             record.verifiedAt = now
             if record.pausedAt != nil { Self.resumeClock(&record, now: now, controller: controller) }
+            if controller.identificationClock == .uk {
+                // The month starts with the identification (the ICO's rule).
+                record.baseDueDate = RequestDeadline(receivedAt: now, in: controller.timeZone).baseDate.description
+                record.pausedDays = 0
+                record.dueDate = record.deadline.dueDate(in: controller.deadlineCalendar).description
+            }
             record.state = .pending
             record.stateReason = nil
             return ("verified", "by \(method); due \(record.dueDate)")
@@ -139,12 +145,12 @@ extension Ledger {
     }
 
     /// Stops the clock while the controller waits for information to verify the identity.
-    public func pause(_ id: String, now: Date) throws -> LedgerRequest {
+    public func pause(_ id: String, now: Date, reason: String = "identity verification asked; the clock is paused") throws -> LedgerRequest {
         try change(id, now: now) { record, _ in
             guard record.pausedAt == nil else { throw DSRError.badInput("request '\(id)' is already paused") }
             record.pausedAt = now
             record.state = .awaitingVerification
-            record.stateReason = "identity verification asked; the clock is paused"
+            record.stateReason = reason
             return ("paused", "")
         }
     }

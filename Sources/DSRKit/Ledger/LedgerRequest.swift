@@ -97,7 +97,10 @@ extension LedgerRequest {
     /// the same record.
     init(received submission: Ledger.Submission, sourceFile: String, controller: Configuration.Controller, now: Date) {
         let request = submission.request
-        let deadline = RequestDeadline(receivedAt: request.receivedAt, in: controller.timeZone)
+        // Under the UK rule the month starts with the identification, when it came later.
+        let start = controller.identificationClock == .uk ? max(request.receivedAt, request.verification?.verifiedAt ?? request.receivedAt)
+            : request.receivedAt
+        let deadline = RequestDeadline(receivedAt: start, in: controller.timeZone)
         let state: RequestState = request.verification == nil ? .awaitingVerification : .pending
         self.init(id: request.id, type: request.type, state: state,
                   stateReason: state == .awaitingVerification ? "identity not yet verified" : nil,

@@ -7,6 +7,10 @@ import Foundation
 /// `outbox/<id>/` for a request that ended without an answer, and
 /// `outbox/notices/<kind>/<id>/` for one still open.
 ///
+/// Under the EEA identification clock, writing the verification letter within the
+/// configured days of receipt is the ask that suspends the clock: the ledger records the
+/// pause first, and the letter says since when.
+///
 /// The commands that change a request (`dsr extend`, `cancel`, `review --reject`, `pause`)
 /// write its notice at once; every night writes those still missing (a command killed after
 /// its ledger change, a request the night rejected or left unverified), so none is lost.
@@ -14,6 +18,9 @@ struct NoticeWriter {
     let configuration: Configuration
     let map: DataMap
     let letters: LetterTemplates
+    /// Where a verification letter that asks for identification in time pauses the clock
+    /// (the EEA rule), before the letter that says so is written.
+    let ledger: Ledger
 
     /// The notices a request in this state calls for: an extension of a request still
     /// awaiting verification needs its own letter beside the verification one.
@@ -40,10 +47,13 @@ struct NoticeWriter {
     @discardableResult
     func writeMissing(_ records: [LedgerRequest], now: Date) throws -> Int {
         var staged: [String: (outbox: Outbox, folders: [ClosedFolder])] = [:]
-        for record in records {
+        for var record in records {
             for kind in Self.notices(for: record) {
                 let outbox = outbox(for: kind)
                 guard !outbox.hasCompleteAnswer(for: record.id) else { continue }
+                if kind == .verification, record.identificationAskSuspends(now: now, controller: configuration.controller) {
+                    record = try ledger.pause(record.id, now: now, reason: "identification asked; the clock is suspended until it arrives")
+                }
                 try DurableFile.createFolder(outbox.root)
                 staged[kind.rawValue, default: (outbox, [])].folders.append(try stage(kind, for: record, in: outbox, now: now))
             }
@@ -56,12 +66,20 @@ struct NoticeWriter {
 
     private func stage(_ kind: LetterKind, for record: LedgerRequest, in outbox: Outbox, now: Date) throws -> ClosedFolder {
         let controller = configuration.controller
-        let header = AnswerHeader(for: record, controller: controller, facts: map.facts, subjectFound: true, generatedAt: now)
-        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller,
-                                                         language: LetterHeading.language(of: record, controller: controller)),
+        let language = LetterHeading.language(of: record, controller: controller)
+        let phrases = letters.phraseBook(language)
+        var header = AnswerHeader(for: record, controller: controller, facts: map.facts, subjectFound: true, generatedAt: now)
+        // The due day the frame shows is the one the clock gives: none yet, or moved on by
+        // the days it stays paused.
+        if record.clockNotStarted(controller: controller) {
+            header.dueDate = phrases.text("due_when_identified")
+        } else if record.pausedAt != nil, let due = CalendarDay(iso: record.dueDate) {
+            header.dueDate = LetterStyle(language: language, zone: controller.timeZone).day(due) + " " + phrases.text("due_plus_paused_days")
+        }
+        let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller, language: language),
                                   templates: letters)
         let folder = try StagedFolder(requestID: record.id, outbox: outbox)
-        try writer.write(writer.body(of: record), phrases: letters.phraseBook(writer.heading.language), into: folder)
+        try writer.write(writer.body(of: record), phrases: phrases, into: folder)
         return folder.closed()
     }
 }
@@ -74,6 +92,7 @@ extension LetterWriter {
             "reason": (heading.kind == .extension ? record.extensionReason : record.stateReason) ?? "",
             "new_due": CalendarDay(iso: record.dueDate).map(style.day) ?? record.dueDate,
             "paused_since": record.pausedAt.map { style.day(CalendarDay($0, in: heading.controller.timeZone)) } ?? false,
+            "clock_not_started": record.clockNotStarted(controller: heading.controller),
         ]
     }
 }

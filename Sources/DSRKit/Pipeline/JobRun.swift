@@ -146,7 +146,7 @@ public struct JobRun {
     private func finish(_ summary: inout RunSummary) throws {
         summary.deferredRows = try ledger.pendingDeferredErasureCount()
         if job.steps.contains(.process) {
-            summary.noticesWritten = try NoticeWriter(configuration: configuration, map: context.map, letters: context.letters)
+            summary.noticesWritten = try NoticeWriter(configuration: configuration, map: context.map, letters: context.letters, ledger: ledger)
                 .writeMissing(try ledger.noticeCandidates(since: clock().addingTimeInterval(-31 * 86_400)), now: clock())
         }
         if job.steps.contains(.ledgerRetention) {
@@ -160,7 +160,7 @@ public struct JobRun {
         }
         guard job.steps.contains(.deadlines) else { return }
         summary.deadlines = try summary.timed(.deadlines) {
-            DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7,
+            DeadlineReport(records: try ledger.requests(), today: context.today(at: clock()), withinDays: 7, controller: configuration.controller,
                            breaches: BreachClock.open(try ledger.breaches(), now: clock(), zone: configuration.controller.timeZone),
                            unacknowledged: try ledger.unacknowledgedNotices(olderThan: configuration.recipientAcknowledgementDays, now: clock()))
         }
@@ -172,7 +172,7 @@ public struct JobRun {
         let metricsURL = configuration.metricsFileURL
         guard job.steps.contains(.statusPage) || metricsURL != nil else { return }
         let zone = configuration.controller.timeZone
-        let figures = try StatusFigures(ledger: ledger, now: clock(), zone: zone,
+        let figures = try StatusFigures(ledger: ledger, now: clock(), controller: configuration.controller,
                                          acknowledgementDays: configuration.recipientAcknowledgementDays)
         if job.steps.contains(.statusPage) {
             try StatusPage(figures: figures, controller: configuration.controller).write(to: configuration.statusPageURL)

@@ -58,16 +58,18 @@ public struct StatusFigures: Sendable {
     /// The days-open groups of the ageing chart, by their first day.
     static let ageingStarts = [0, 7, 14, 21, 28, 35]
 
-    /// Reads the figures from the ledger as of `now`, days counted in `zone`.
-    /// Notices unacknowledged after `acknowledgementDays` count as overdue.
-    public init(ledger: Ledger, now: Date, zone: TimeZone, acknowledgementDays: Int = 30) throws {
+    /// Reads the figures from the ledger as of `now`, days counted in the controller's zone
+    /// and due days by its calendar and identification clock. Notices unacknowledged after
+    /// `acknowledgementDays` count as overdue.
+    public init(ledger: Ledger, now: Date, controller: Configuration.Controller, acknowledgementDays: Int = 30) throws {
+        let zone = controller.timeZone
         generatedAt = now
         today = CalendarDay(now, in: zone)
         let today = today
         counts = try ledger.requests(matching: RequestFilter(), today: today).counts
         let open = try ledger.requests(in: RequestState.allCases.filter { !$0.isFinal })
         let allBreaches = try ledger.breaches()
-        deadlines = DeadlineReport(records: open, today: today, withinDays: 7,
+        deadlines = DeadlineReport(records: open, today: today, withinDays: 7, controller: controller,
                                    breaches: BreachClock.open(allBreaches, now: now, zone: zone),
                                    unacknowledged: try ledger.unacknowledgedNotices(olderThan: acknowledgementDays, now: now))
         recipientNoticesAwaiting = try ledger.unacknowledgedNotices(olderThan: 0, now: now).count

@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
         try withExitStatus {
             let installation = try options.installation()
             let controller = installation.configuration.controller
-            let page = StatusPage(figures: try StatusFigures(ledger: installation.ledger(), now: Date(), zone: controller.timeZone,
+            let page = StatusPage(figures: try StatusFigures(ledger: installation.ledger(), now: Date(), controller: controller,
                                                                     acknowledgementDays: installation.configuration.recipientAcknowledgementDays),
                                   controller: controller)
             guard !StandardStream.isStandard(html) else {

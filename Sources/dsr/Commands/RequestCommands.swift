@@ -141,6 +141,7 @@ struct Deadlines: ParsableCommand {
             let now = Date()
             let zone = installation.configuration.controller.timeZone
             let report = DeadlineReport(records: try ledger.requests(), today: CalendarDay(now, in: zone), withinDays: within,
+                                        controller: installation.configuration.controller,
                                         breaches: BreachClock.open(try ledger.breaches(), now: now, zone: zone),
                                         unacknowledged: try ledger.unacknowledgedNotices(
                                             olderThan: installation.configuration.recipientAcknowledgementDays, now: now))
