@@ -343,4 +343,30 @@ import Testing
         let without = try ticketCategories("REQ-T-NONEED")
         #expect(!without.contains("helseopplysninger om deg") && without.contains("meldinger du har sendt oss"))
     }
+
+    /// A restriction letter names exactly what was marked: the tables with a restriction
+    /// flag in what we did, and the person's rows in tables without one under what could not
+    /// be marked, with counts from the store; the flags are set in the store.
+    @Test func theRestrictionLetterNamesWhatWasMarkedAndWhatCouldNotBe() throws {
+        try workspace.runNightly(configuration, at: night)
+        let customer = try workspace.storeRows(configuration, "SELECT id, email FROM customers WHERE customer_no = 'C-000010'")[0]
+        #expect(try shop("SELECT count(*) FROM customers WHERE id = \(customer[0]) AND restricted = 1") == 1)
+        #expect(try shop("SELECT count(*) FROM orders WHERE customer_id = \(customer[0]) AND restricted = 0") == 0)
+        let unflagged = [
+            "Medlemskapet ditt i kundeklubben": try shop("SELECT count(*) FROM loyalty_memberships WHERE customer_id = \(customer[0])"),
+            "Varene i bestillingene dine": try shop("SELECT count(*) FROM order_lines WHERE order_id IN (SELECT id FROM orders WHERE customer_id = \(customer[0]))"),
+            "Henvendelsene dine til kundeservice": try shop("SELECT count(*) FROM support_tickets WHERE customer_id = \(customer[0])"),
+            "Samtykkene dine til markedsføring": try marketing("SELECT count(*) FROM marketing_consents WHERE lower(email) = lower(?)", [customer[1]]),
+        ].filter { $0.value > 0 }
+        #expect(!unflagged.isEmpty)
+        let page = try letter("REQ-DEMO-0010")
+        #expect(page.text.contains("Vi sier fra til deg før vi opphever begrensningen."))
+        let text = page.text
+        let section = try #require(text.range(of: "Opplysninger vi ikke kunne merke")).upperBound
+        for (caption, rows) in unflagged {
+            #expect(text[section...].contains("\(caption) (\(rows) \(rows == 1 ? "rad" : "rader"))"), "\(caption)")
+        }
+        let done = try #require(page.tables.first { $0.caption == "Hva vi gjorde, tabell for tabell" })
+        #expect(done.rows.contains { $0.first == "Kundekontoen din" && $0[2] == "1" })
+    }
 }

@@ -145,13 +145,15 @@ extension Ledger {
     }
 
     /// Stops the clock while the controller waits for information to verify the identity.
-    public func pause(_ id: String, now: Date, reason: String = "identity verification asked; the clock is paused") throws -> LedgerRequest {
+    /// - Parameter reason: the state's new reason; nil keeps the one it has (the night's
+    ///   own ask for identification, which the dry run plans as intake records it).
+    public func pause(_ id: String, now: Date, reason: String? = "identity verification asked; the clock is paused") throws -> LedgerRequest {
         try change(id, now: now) { record, _ in
             guard record.pausedAt == nil else { throw DSRError.badInput("request '\(id)' is already paused") }
             record.pausedAt = now
             record.state = .awaitingVerification
-            record.stateReason = reason
-            return ("paused", "")
+            if let reason { record.stateReason = reason }
+            return ("paused", reason == nil ? "identification asked in time: the clock is suspended until it arrives" : "")
         }
     }
 

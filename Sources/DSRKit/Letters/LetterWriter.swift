@@ -156,6 +156,12 @@ extension LetterWriter {
             "has_recipients_told": !(receipt.recipientsTold ?? []).isEmpty,
             "recipients_told": (receipt.recipientsTold ?? []).map { ["name": $0] },
         ]
+        // A restriction marks only tables with a restriction flag; the person's rows in the
+        // others are named as not marked.
+        let unmarked = heading.header?.requestType != .restriction ? []
+            : receipt.tables.filter { table in !table.columns.contains { $0.action == .restrict } && table.rowsUnchanged > 0 }
+        body["has_unrestricted"] = !unmarked.isEmpty
+        body["unrestricted"] = unmarked.map { ["caption": caption($0.table), "rows": phrases.count($0.rowsUnchanged, "rows")] }
         if heading.header?.requestType == .erasure, !held.isEmpty || !kept.isEmpty {
             body["title"] = phrases.text("title_erasure_except_kept")
             body["intro"] = phrases.text("intro_erasure_except_kept")

@@ -52,7 +52,7 @@ struct NoticeWriter {
                 let outbox = outbox(for: kind)
                 guard !outbox.hasCompleteAnswer(for: record.id) else { continue }
                 if kind == .verification, record.identificationAskSuspends(now: now, controller: configuration.controller) {
-                    record = try ledger.pause(record.id, now: now, reason: "identification asked; the clock is suspended until it arrives")
+                    record = try ledger.pause(record.id, now: now, reason: nil)
                 }
                 try DurableFile.createFolder(outbox.root)
                 staged[kind.rawValue, default: (outbox, [])].folders.append(try stage(kind, for: record, in: outbox, now: now))

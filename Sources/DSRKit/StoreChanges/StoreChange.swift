@@ -67,16 +67,20 @@ struct Rectification: StoreChange {
 }
 
 /// Restriction (Art. 18): the restriction flag set on every row of the subject in every
-/// table that has one.
+/// table that has one. The subject's rows in tables without a flag are counted and left as
+/// they are, so the receipt, and the letter, say which records could not be marked.
 struct Restriction: StoreChange {
     let map: DataMap
 
     func carryOut(for request: DataSubjectRequest, subject: StoreValue, in session: StoreSession) throws -> StoreChangeResult {
-        // A segment without flags has nothing to restrict; a map without any is refused
-        // before the change is made (`RunContext.storeChanges`).
-        let flagged = map.tables.filter { $0.restrictionFlag != nil }
+        // A map without any flag is refused before the change is made (`RunContext.storeChanges`).
         var receipt = Receipt(tables: [])
-        for table in flagged {
+        for table in map.tables {
+            guard table.restrictionFlag != nil else {
+                let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: [], filter: [:]).count
+                if rows > 0 { receipt.tables.append(Receipt.Table(table: table.name, rowsUnchanged: rows)) }
+                continue
+            }
             let changes = ColumnChange.restrict(table)
             let rows = try session.subjectRows(of: table, subject: subject, in: map, changes: changes, filter: [:])
             let keys = rows.filter(\.needsChange).map(\.key)
