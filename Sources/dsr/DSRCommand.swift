@@ -15,6 +15,6 @@ struct DSRCommand: ParsableCommand {
             143 (130) a run stopped by SIGTERM (SIGINT) after the batch in hand.
             """,
         version: "dsr \(BuildInfo.version) (\(BuildInfo.commit))",
-        subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, LegalHoldCommand.self, RecipientsCommand.self, KeyCommand.self,
+        subcommands: [Demo.self, Run.self, Submit.self, Validate.self, Status.self, DataMapCommand.self, ErasureCommand.self, RestrictionCommand.self, LegalHoldCommand.self, RecipientsCommand.self, KeyCommand.self,
                       Verify.self, Cancel.self, Review.self, Extend.self, Pause.self, Resume.self, Deadlines.self, Audit.self, Report.self, BreachCommand.self, ConsentCommand.self, TemplatesCommand.self])
 }

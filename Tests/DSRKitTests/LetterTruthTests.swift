@@ -369,4 +369,29 @@ import Testing
         let done = try #require(page.tables.first { $0.caption == "Hva vi gjorde, tabell for tabell" })
         #expect(done.rows.contains { $0.first == "Kundekontoen din" && $0[2] == "1" })
     }
+
+    /// Art. 18(3): lifting a restriction tells the person first (the letter, in their
+    /// language, with the day and the reason), then clears the marks in the store; the audit
+    /// trail records both steps without the reason; a second lift is refused (65).
+    @Test func liftingARestrictionTellsThePersonAndClearsTheMarks() throws {
+        try workspace.runNightly(configuration, at: night)
+        let customer = try workspace.storeRows(configuration, "SELECT id FROM customers WHERE customer_no = 'C-000010'")[0][0]
+        let marked = "SELECT (SELECT count(*) FROM customers WHERE id = \(customer) AND restricted = 1) + (SELECT count(*) FROM orders WHERE customer_id = \(customer) AND restricted = 1)"
+        let before = try shop(marked)
+        #expect(before == 1 + (try shop("SELECT count(*) FROM orders WHERE customer_id = \(customer)")))
+        let installation = try workspace.installation(configuration)
+        let outcome = try installation.restrictionLift().lift("REQ-DEMO-0010", reason: "Opplysningene dine er rettet", now: Timestamp.parse("2026-11-30T10:00:00Z")!)
+        #expect(outcome.rowsUnmarked == before && outcome.rowsHeld == 0)
+        #expect(try shop(marked) == 0)
+        let page = try letter("notices/restriction-lift/REQ-DEMO-0010")
+        #expect(page.lang == "nb" && page.title.hasPrefix("Vi opphever begrensningen av opplysningene dine"))
+        #expect(page.text.contains("Begrensningen oppheves fra 30. november 2026") && page.text.contains("Opplysningene dine er rettet"))
+        let trail = try installation.ledger().auditEntries(requestID: "REQ-DEMO-0010")
+        #expect(trail.map(\.action).suffix(2) == ["restriction lift announced", "restriction lifted"])
+        #expect(!trail.contains { $0.detail.contains("rettet") })
+        let again = try ExternalTools.dsr(["restriction", "lift", "REQ-DEMO-0010", "--reason", "again", "--config", configuration.path])
+        #expect(again.status == 65 && again.stderr.contains("lifted already"), "\(again.stderr)")
+        let access = try ExternalTools.dsr(["restriction", "lift", "REQ-DEMO-0001", "--reason", "x", "--config", configuration.path])
+        #expect(access.status == 65 && access.stderr.contains("only a completed restriction can be lifted"))
+    }
 }

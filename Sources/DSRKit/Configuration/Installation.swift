@@ -113,6 +113,15 @@ public final class Installation {
         return person.references(keyring: try keyring(), stores: stores)
     }
 
+    /// Lifts the Art. 18 restriction a completed restriction request set (Art. 18(3)).
+    public func restrictionLift() throws -> RestrictionLift {
+        try checkBeforeRunning()
+        let lock = try RunLock(ledgerURL: configuration.ledgerURL)
+        let ledger = try ledger()
+        return RestrictionLift(context: try runContext(clock: Date.init), lock: lock, ledger: ledger,
+                               notices: NoticeWriter(configuration: configuration, map: map, letters: try letterTemplates(), ledger: ledger))
+    }
+
     /// Identities given on the command line (`--identity name=value`), normalised as a
     /// request file's are; a bad one is a usage error naming the identity, not the value.
     public func normalizedIdentities(_ identities: [String: String]) throws -> [String: String] {

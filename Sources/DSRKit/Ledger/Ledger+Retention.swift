@@ -6,7 +6,7 @@ extension Ledger {
     /// Deletes the details of requests closed before `cutoff` (Art. 5(1)(e): the ledger's
     /// records of requests are personal data too): their reasons, subject references,
     /// verification method, content fingerprints, file references and language go, with the
-    /// reasons of exemptions from telling recipients; the id, type, dates and outcome stay
+    /// reasons of exemptions from telling recipients and of lifted restrictions; the id, type, dates and outcome stay
     /// for the statistics, and so does which recipient was told when. The audit trail stays whole (it holds
     /// no identities or contents, and its chain must keep verifying), and so do the erasure
     /// references, deferred erasures and the suppression list, which later runs still need.
@@ -27,6 +27,11 @@ extension Ledger {
             try db.execute(sql: """
                 UPDATE recipient_notice SET payload = NULL,
                     exemption_reason = CASE WHEN exemption_reason IS NULL THEN NULL ELSE 'details deleted under the ledger''s retention' END
+                WHERE request_id IN (SELECT id FROM request WHERE purged_at = ?)
+                """, arguments: [now.ledgerValue])
+            // The officer's reason for lifting a restriction goes the same way.
+            try db.execute(sql: """
+                UPDATE restriction_lift SET reason = 'details deleted under the ledger''s retention'
                 WHERE request_id IN (SELECT id FROM request WHERE purged_at = ?)
                 """, arguments: [now.ledgerValue])
             if count > 0 {

@@ -313,6 +313,16 @@ public final class Ledger: Sendable {
             }
             try db.create(index: "recipient_notice_batch", on: "recipient_notice", columns: ["batch"])
         }
+        migrator.registerMigration("v19 restriction lifts") { db in
+            // Art. 18(3): a restriction is lifted only after the person is told; the letter
+            // is announced here first, the store changed after, the lift recorded last.
+            try db.create(table: "restriction_lift") { table in
+                table.column("request_id", .text).primaryKey().references("request")
+                table.column("reason", .text).notNull()
+                table.column("announced_at", .datetime).notNull()
+                table.column("lifted_at", .datetime)
+            }
+        }
         return migrator
     }
 

@@ -133,6 +133,8 @@ enum LetterKind: String, CaseIterable, Sendable {
     case verification
     /// Art. 34: a personal data breach likely to put the person's rights at high risk.
     case breach
+    /// Art. 18(3): a restriction is to be lifted, from when, and why.
+    case restrictionLift = "restriction-lift"
 }
 
 extension LetterKind {

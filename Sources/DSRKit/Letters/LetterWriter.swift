@@ -208,11 +208,12 @@ extension LetterContext {
             body = writer.body(of: receipt, map: map)
         case .breach:
             body = Breach.sample.letterBody(categories: DataCategory.allCases, phrases: draft.phrases, style: writer.style)
-        case .extension, .refusal, .cancellation, .verification:
+        case .extension, .refusal, .cancellation, .verification, .restrictionLift:
             var record = LedgerRequest.sample
             record.stateReason = "sample reason"
             record.extensionReason = "sample reason"
-            body = writer.body(of: record)
+            body = writer.body(of: record, lift: RestrictionLiftRecord(requestID: record.id, reason: "sample reason",
+                                                                       announcedAt: record.receivedAt, liftedAt: nil))
         }
         return writer.context(body, phrases: draft.phrases)
     }

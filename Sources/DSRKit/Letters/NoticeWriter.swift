@@ -64,7 +64,20 @@ struct NoticeWriter {
         return staged.values.reduce(0) { $0 + $1.folders.count }
     }
 
-    private func stage(_ kind: LetterKind, for record: LedgerRequest, in outbox: Outbox, now: Date) throws -> ClosedFolder {
+    /// Writes the Art. 18(3) letter of a restriction's lift unless it is in place; returns
+    /// its folder, relative to the outbox.
+    func writeRestrictionLift(_ record: LedgerRequest, lift: RestrictionLiftRecord, now: Date) throws -> String {
+        let outbox = outbox(for: .restrictionLift)
+        let folder = "notices/\(LetterKind.restrictionLift.rawValue)/\(record.id)"
+        guard !outbox.hasCompleteAnswer(for: record.id) else { return folder }
+        try DurableFile.createFolder(outbox.root)
+        let staged = try stage(.restrictionLift, for: record, in: outbox, now: now, lift: lift)
+        if let failure = ClosedFolder.publish([staged], in: outbox).values.first { throw failure }
+        return folder
+    }
+
+    private func stage(_ kind: LetterKind, for record: LedgerRequest, in outbox: Outbox, now: Date,
+                       lift: RestrictionLiftRecord? = nil) throws -> ClosedFolder {
         let controller = configuration.controller
         let language = LetterHeading.language(of: record, controller: controller)
         let phrases = letters.phraseBook(language)
@@ -79,17 +92,24 @@ struct NoticeWriter {
         let writer = LetterWriter(heading: LetterHeading(kind: kind, header: header, controller: controller, language: language),
                                   templates: letters)
         let folder = try StagedFolder(requestID: record.id, outbox: outbox)
-        try writer.write(writer.body(of: record), phrases: phrases, into: folder)
+        try writer.write(writer.body(of: record, lift: lift), phrases: phrases, into: folder)
         return folder.closed()
     }
 }
 
 extension LetterWriter {
-    /// The own part of a notice: the officer's reason, the due day as the ledger has it and,
-    /// while the officer has paused the clock for verification, the day it was paused.
-    func body(of record: LedgerRequest) -> [String: Any] {
-        [
-            "reason": (heading.kind == .extension ? record.extensionReason : record.stateReason) ?? "",
+    /// The own part of a notice: the officer's reason, the due day as the ledger has it,
+    /// while the clock is paused for verification the day it was paused, and for a lifted
+    /// restriction the day it is lifted.
+    func body(of record: LedgerRequest, lift: RestrictionLiftRecord? = nil) -> [String: Any] {
+        let reason = switch heading.kind {
+        case .extension: record.extensionReason
+        case .restrictionLift: lift?.reason
+        default: record.stateReason
+        }
+        return [
+            "reason": reason ?? "",
+            "lifted_from": lift.map { style.day(CalendarDay($0.announcedAt, in: heading.controller.timeZone)) } ?? "",
             "new_due": CalendarDay(iso: record.dueDate).map(style.day) ?? record.dueDate,
             "paused_since": record.pausedAt.map { style.day(CalendarDay($0, in: heading.controller.timeZone)) } ?? false,
             "clock_not_started": record.clockNotStarted(controller: heading.controller),

@@ -50,32 +50,7 @@ public struct ErasureReapply {
     public func run(now: Date) throws -> Report {
         let erased = try ledger.erasedSubjects()
         let requestByReference = Dictionary(erased.map { ($0.subjectReference, $0.requestID) }, uniquingKeysWith: { first, _ in first })
-        var found: [(person: Person, requestID: String, reference: String)] = []
-        var subjects: [(request: DataSubjectRequest, subject: StoreValue?)] = []
-        var requests: [String: (requestID: String, reference: String)] = [:]
-        for (index, bound) in stores.segments.enumerated() {
-            try bound.store.forEachSubjectKey(in: bound.map) { key in
-                // Every key's reference: erasures recorded before a key rotation are found too.
-                for reference in context.keyring.subjectReferences(table: bound.segment.root, key: key) {
-                    guard let requestID = requestByReference[reference] else { continue }
-                    if index == 0 {
-                        let probe = DataSubjectRequest(id: "\(subjects.count)", type: .erasure, receivedAt: now, identities: [:],
-                                                       verification: nil, formats: [], changes: [:], scope: nil, note: nil)
-                        subjects.append((probe, key))
-                        requests[probe.id] = (requestID, reference)
-                    } else {
-                        var keys = Array(repeating: [StoreValue](), count: stores.segments.count)
-                        keys[index] = [key]
-                        found.append((Person(keys: keys), requestID, reference))
-                    }
-                    break
-                }
-            }
-        }
-        let people = try LinkResolver(stores: stores).people(of: subjects)
-        found = subjects.compactMap { probe, _ in
-            people[probe.id].map { ($0, requests[probe.id]!.requestID, requests[probe.id]!.reference) }
-        } + found
+        let found = try ReferencedPeople(stores: stores, keyring: context.keyring).find(requestByReference)
         var report = Report(recorded: requestByReference.count, found: found.count)
         let today = context.today(at: now)
         let planners = stores.segments.map {
