@@ -96,16 +96,40 @@ import Testing
             #expect(body.contains("Integritetsskyddsmyndigheten (IMY), Box 8114, 104 20 Stockholm, www.imy.se") == swedish)
             #expect(body.contains("Datatilsynet, Postboks 458 Sentrum"))
         }
-        // The officer's texts come as written (one language), under headings in the reader's.
+        // The officer's texts in the reader's language too (the breach file's letters:).
         let norwegian = try #require(lines.first { $0["language"] == "nb" })["body"]!
-        #expect(norwegian.contains("Hva vi har gjort\nThe partner deleted the file") && norwegian.contains("Hva vi kommer til å gjøre\nExports of support data"))
+        #expect(norwegian.contains("Hva vi har gjort\nPartneren slettet filen") && norwegian.contains("Hva vi kommer til å gjøre\nUttrekk av kundeservicedata"))
         let swedish = try #require(lines.first { $0["language"] == "sv" })["body"]!
-        #expect(swedish.contains("Vad vi har gjort\nThe partner deleted the file"))
+        #expect(swedish.contains("Vad vi har gjort\nPartnern raderade filen") && !swedish.contains("The partner"))
         // The notification says letters were prepared, not that people were told: dsr sent none.
         let notification = try register.report("BR-DEMO-001", phase: .initial, format: .json, to: nil, now: now)
         let communication = (try JSONSerialization.jsonObject(with: Data(contentsOf: notification)) as! [String: Any])["communication_to_individuals"] as! [String: Any]
         #expect(communication["status"] as? String == "letters-prepared" && communication["letters"] as? Int == affected.count)
         #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("breach-notification.schema.json"), documents: [notification]) == [])
+    }
+
+    /// A breach whose texts are in one language is refused letters for people who need
+    /// another (65), naming the language and how many need it, and nothing is written.
+    @Test func lettersAreRefusedForALanguageTheBreachHasNoTextsIn() throws {
+        let configuration = try workspace.demo()
+        let original = try String(contentsOf: workspace.url("demo/breaches/BR-DEMO-001.yaml"), encoding: .utf8)
+        let englishOnly = String(original[..<original.range(of: "language: en")!.lowerBound]).replacingOccurrences(of: "id: BR-DEMO-001", with: "id: BR-T-EN")
+            + "language: en\nletters:\n  nb: {title: T, description: D, likely_consequences: C, measures_taken: M, measures_proposed: P}\n"
+        let file = try workspace.write(englishOnly, to: "demo/breaches/BR-T-EN.yaml")
+        let register = try workspace.installation(configuration).breachRegister()
+        try register.open(file, now: now)
+        try register.assess("BR-T-EN", risk: .high, reason: nil, now: now)
+        let swedes = try count(configuration, """
+            SELECT count(*) FROM customers WHERE country = 'SE' AND (created_at >= '2019-10-03' AND created_at < '2020-04-02'
+              OR id IN (SELECT customer_id FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'))
+            """)
+        do {
+            _ = try register.notify("BR-T-EN", exception: nil, reason: nil, now: now)
+            Issue.record("letters written without Swedish texts")
+        } catch let error as DSRError {
+            #expect(error.status == .dataError && error.message.contains("letters are needed in sv (\(swedes) people)"), "\(error.message)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/outbox/breaches/BR-T-EN/letters").path))
     }
 
     /// A 50 MB identities file is read a block at a time: the process stays small.

@@ -261,8 +261,8 @@ import Testing
     /// Swedes): no letter holds a phrase or a data map text of another language, nor a raw
     /// column name. The foreign texts are every phrase and map text of the other languages
     /// that the reader's language does not share (ten characters or more, so "Status" and
-    /// "Kanal" are not taken for foreign words). The officer's free texts of a breach are
-    /// one language as written, and left out.
+    /// "Kanal" are not taken for foreign words), the breach's texts in each language among
+    /// them.
     @Test func everyLetterOfTheNightIsInItsReadersLanguage() throws {
         let swede = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE country = 'SE' ORDER BY id LIMIT 1")[0][0]
         let norwegian = try workspace.storeRows(configuration, "SELECT email FROM customers WHERE country = 'NO' ORDER BY id LIMIT 1 OFFSET 3")[0][0]
@@ -271,12 +271,17 @@ import Testing
         try workspace.runNightly(configuration, at: night)
         let register = try workspace.installation(configuration).breachRegister()
         let now = Timestamp.parse(night)!
-        try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
+        let breach = try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now).breach
         try register.assess("BR-DEMO-001", risk: .high, reason: nil, now: now)
         _ = try register.notify("BR-DEMO-001", exception: nil, reason: nil, now: now)
 
         let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
         var texts: [Labels] = [map.facts.rights, map.facts.complaint, map.facts.automatedDecisions]
+        // The breach's texts: English as filed, Norwegian and Swedish for the letters.
+        let byLanguage = Language.allCases.map { ($0, breach.letterTexts(in: $0, defaultLanguage: .nb)!) }
+        for field in [\Breach.LetterTexts.title, \.description, \.likelyConsequences, \.measuresTaken, \.measuresProposed] {
+            texts.append(Labels(Dictionary(uniqueKeysWithValues: byLanguage.map { ($0.0, $0.1[keyPath: field]) })))
+        }
         for table in map.tables {
             texts += [table.label, table.description, table.legalBasis, table.retention] + table.purposes + table.transfers
             texts += [table.kept?.reason, table.kept?.until].compactMap { $0 }

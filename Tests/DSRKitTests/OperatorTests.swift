@@ -71,6 +71,7 @@ import Testing
             ["legal-hold", "place", "--identity", "customer_no=C-000600", "--reason", "case 31"], ["legal-hold", "list"],
             ["legal-hold", "lift", "--identity", "customer_no=C-000600"],
             ["recipients", "list"], ["recipients", "exempt", "REQ-DEMO-0010", "posten-bring", "--reason", "impossible: contract ended"],
+            ["restriction", "lift", "REQ-DEMO-0010", "--reason", "The data was corrected."],
             ["recipients", "ack", "posten-bring", Self.postenBatch],
             ["key", "rotate", "--new", workspace.url("demo/secrets/hmac-2027.key").path],
             ["audit", "verify"], ["audit", "show", "REQ-DEMO-0001"],

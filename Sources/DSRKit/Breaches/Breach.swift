@@ -44,6 +44,32 @@ public struct Breach: Sendable, Codable, Equatable {
     public var cyberIncident: Bool? = nil
     /// Groups of vulnerable people among those affected (children above all).
     public var vulnerableGroups: [VulnerableGroup]? = nil
+    /// The language the texts above are written in (`language:`); nil: the controller's
+    /// default.
+    public var language: Language? = nil
+    /// The Art. 34(2) texts of the letters in other languages, by language code
+    /// (`letters: {sv: {title: …, …}}`): a letter is in its reader's language or not written.
+    public var translations: [String: LetterTexts]? = nil
+
+    /// What a letter to the people tells in words of the officer's.
+    public struct LetterTexts: Sendable, Codable, Equatable {
+        public var title: String
+        public var description: String
+        public var likelyConsequences: String
+        public var measuresTaken: String
+        public var measuresProposed: String
+        public var adviceToIndividuals: String?
+    }
+
+    /// The letter texts in `language`: the breach's own when written in it, else a
+    /// translation, else nil.
+    public func letterTexts(in language: Language, defaultLanguage: Language) -> LetterTexts? {
+        if language == (self.language ?? defaultLanguage) {
+            return LetterTexts(title: title, description: description, likelyConsequences: likelyConsequences,
+                               measuresTaken: measuresTaken, measuresProposed: measuresProposed, adviceToIndividuals: adviceToIndividuals)
+        }
+        return translations?[language.rawValue]
+    }
 
     /// 72 hours after awareness, as an instant: DST changes, weekends and holidays do not
     /// move it (Art. 33(1)).

@@ -119,6 +119,24 @@ public struct BreachFileParser: Sendable {
             }
             return groups
         }
+        let language = optionalField("language", base?.language) { node throws(InputProblem) in try Language.parse(node) }
+        let translations = optionalField("letters", base?.translations) { node throws(InputProblem) -> [String: Breach.LetterTexts] in
+            var translations: [String: Breach.LetterTexts] = [:]
+            for (code, textsNode) in try node.entries() {
+                guard let language = Language(rawValue: code) else {
+                    throw textsNode.problem("unknown language; expected one of \(Language.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let texts = try textsNode.fields()
+                translations[language.rawValue] = Breach.LetterTexts(
+                    title: try texts.required("title").nonEmptyString(), description: try texts.required("description").nonEmptyString(),
+                    likelyConsequences: try texts.required("likely_consequences").nonEmptyString(),
+                    measuresTaken: try texts.required("measures_taken").nonEmptyString(),
+                    measuresProposed: try texts.required("measures_proposed").nonEmptyString(),
+                    adviceToIndividuals: try texts.optional("advice_to_individuals")?.nonEmptyString())
+                try texts.finish()
+            }
+            return translations
+        }
         _ = collect { () throws(InputProblem) in try fields.finish() }
 
         let location = { (field: String) in SourceLocation(file: root.file, field: field, line: root.line) }
@@ -143,7 +161,8 @@ public struct BreachFileParser: Sendable {
             measuresTaken: measuresTaken, measuresProposed: measuresProposed, adviceToIndividuals: advice,
             notifyAuthority: notifyAuthority, reasonNotNotified: reasonNotNotified, reasonsForDelay: reasonsForDelay,
             memberStatesAffected: memberStates, otherNotifications: otherNotifications, reporter: reporter,
-            contactPerson: contactPerson, cyberIncident: cyberIncident, vulnerableGroups: vulnerableGroups))
+            contactPerson: contactPerson, cyberIncident: cyberIncident, vulnerableGroups: vulnerableGroups, language: language,
+            translations: translations))
     }
 
     /// An instant with an offset, or a local time in the controller's zone that names one.

@@ -62,7 +62,9 @@ public struct BreachLetters {
             let file = "letter-\(variants.count + 1)"
             let writer = writer(key.language, residence: key.country.flatMap(templates.authorities.authority(code:)), now: now)
             let phrases = templates.phraseBook(key.language)
-            let context = writer.context(breach.letterBody(categories: key.categories, phrases: phrases, style: writer.style), phrases: phrases)
+            let texts = breach.letterTexts(in: key.language, defaultLanguage: controller.languages[0])!
+            let context = writer.context(breach.letterBody(categories: key.categories, texts: texts, phrases: phrases, style: writer.style),
+                                         phrases: phrases)
             for format in LetterFormat.allCases {
                 try DurableFile.write(Data(templates.render(.breach, format, context).utf8),
                                       to: folder.appendingPathComponent("\(file).\(format.rawValue)"))
@@ -82,13 +84,30 @@ public struct BreachLetters {
                 involved[table.table, default: [:]][category, default: []].append(column)
             }
         }
+        // Every reader's language must have the officer's texts before a letter is written.
+        let query = ScopeQuery(dialect: try store.dialect)
+        let residence = [map.subject.languageColumn, map.subject.countryColumn]
+        if residence.contains(where: { $0 != nil }) {
+            var needed: [Language: Int] = [:]
+            try store.fetch(query.affectedSubjectsByCategory(selections, columns: residence.compactMap { $0 }, map: map, involved: [:]).statement) { row in
+                var value = row.dropFirst().makeIterator()
+                let languageValue = map.subject.languageColumn != nil ? Self.text(value.next()!) : nil
+                let country = map.subject.countryColumn != nil ? Self.text(value.next()!).flatMap(templates.authorities.authority(ofCountry:)) : nil
+                needed[LetterHeading.language(stored: languageValue, residence: country, controller: controller), default: 0] += 1
+            }
+            let missing = needed.keys.filter { breach.letterTexts(in: $0, defaultLanguage: controller.languages[0]) == nil }.sorted { $0.rawValue < $1.rawValue }
+            guard missing.isEmpty else {
+                throw DSRError.badInput("breach \(breach.id): letters are needed in " + missing.map { "\($0.rawValue) (\(needed[$0]!) people)" }.joined(separator: ", ")
+                                        + "; give the texts in each under letters: {<language>: {title, description, likely_consequences, "
+                                        + "measures_taken, measures_proposed}} (dsr breach update), or name the file's own language: with language:")
+            }
+        }
         var count = 0
         try DurableFile.createFolder(folder)
         try DurableFile.write(to: folder.appendingPathComponent(Self.jsonLinesName)) { jsonLines in
             try DurableFile.write(to: folder.appendingPathComponent(Self.csvName)) { csv in
                 try csv.write(CSVRecord.line(Self.csvHeader))
-                let (affected, categories) = ScopeQuery(dialect: try store.dialect)
-                    .affectedSubjectsByCategory(selections, columns: columns, map: map, involved: involved)
+                let (affected, categories) = query.affectedSubjectsByCategory(selections, columns: columns, map: map, involved: involved)
                 try store.fetch(affected) { row in
                     count += 1
                     let key = row[0]
@@ -125,7 +144,12 @@ public struct BreachLetters {
         try DurableFile.createFolder(folder)
         let writer = writer(controller.languages[0], residence: nil, now: now)
         let phrases = templates.phraseBook(writer.heading.language)
-        let context = writer.context(breach.letterBody(categories: measurement.categories, phrases: phrases, style: writer.style), phrases: phrases)
+        let language = controller.languages[0]
+        guard let texts = breach.letterTexts(in: language, defaultLanguage: language) else {
+            throw DSRError.badInput("breach \(breach.id): the public notice is in \(language.rawValue); give its texts under letters: {\(language.rawValue): …}")
+        }
+        let context = writer.context(breach.letterBody(categories: measurement.categories, texts: texts, phrases: phrases, style: writer.style),
+                                     phrases: phrases)
         try DurableFile.write(Data(templates.render(.breach, .txt, context).utf8), to: folder.appendingPathComponent(Self.publicNoticeName))
         try DurableFile.write(Data(templates.render(.breach, .html, context).utf8),
                               to: folder.appendingPathComponent("public-notice.html"))
@@ -159,8 +183,9 @@ extension Breach {
     /// The letter's own part: what happened and when, which of the person's data
     /// (`categories`: those of their own affected rows), what it may mean, what was done and
     /// what will be, what the person can do (Art. 34(2) with Art. 33(3)(b)–(d)); the frame
-    /// adds whom to ask or complain to.
-    func letterBody(categories involved: [DataCategory], phrases: PhraseBook, style: LetterStyle) -> [String: Any] {
+    /// adds whom to ask or complain to. `texts` are the officer's words in the letter's
+    /// language.
+    func letterBody(categories involved: [DataCategory], texts: LetterTexts, phrases: PhraseBook, style: LetterStyle) -> [String: Any] {
         let day = { (date: Date) in style.day(CalendarDay(date, in: style.zone)) }
         let occurred = occurredFrom.map { from in
             occurredTo.map { to in
@@ -170,15 +195,15 @@ extension Breach {
         }
         let categories = involved.isEmpty ? [DataCategory.none] : involved
         return [
-            "what_happened": "\(title). \(description)",
+            "what_happened": "\(texts.title). \(texts.description)",
             "has_occurred": occurred != nil,
             "occurred": occurred ?? "",
             "aware": day(awareAt),
             "categories": categories.map(phrases.category),
-            "consequences": likelyConsequences,
-            "measures_taken": measuresTaken,
-            "measures_proposed": measuresProposed,
-            "advice": adviceToIndividuals ?? BreachLetters.advice(for: involved).map(phrases.text).joined(separator: " "),
+            "consequences": texts.likelyConsequences,
+            "measures_taken": texts.measuresTaken,
+            "measures_proposed": texts.measuresProposed,
+            "advice": texts.adviceToIndividuals ?? BreachLetters.advice(for: involved).map(phrases.text).joined(separator: " "),
         ]
     }
 

@@ -207,7 +207,8 @@ extension LetterContext {
             receipt.suppressed = map.identities.keys.sorted()
             body = writer.body(of: receipt, map: map)
         case .breach:
-            body = Breach.sample.letterBody(categories: DataCategory.allCases, phrases: draft.phrases, style: writer.style)
+            body = Breach.sample.letterBody(categories: DataCategory.allCases, texts: Breach.sample.letterTexts(in: language, defaultLanguage: language)!,
+                                            phrases: draft.phrases, style: writer.style)
         case .extension, .refusal, .cancellation, .verification, .restrictionLift:
             var record = LedgerRequest.sample
             record.stateReason = "sample reason"
