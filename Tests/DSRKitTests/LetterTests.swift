@@ -19,12 +19,7 @@ import Testing
 
     var outbox: URL { workspace.url("demo/outbox") }
 
-    func letter(_ id: String) throws -> ExternalTools.ParsedHTML {
-        let page = try ExternalTools.parseHTML(outbox.appendingPathComponent("\(id)/letter.html"))
-        #expect(page.errors == [], "\(id): \(page.errors)")
-        #expect(page.resources == [], "\(id): a letter loads nothing from elsewhere")
-        return page
-    }
+    func letter(_ id: String) throws -> ExternalTools.ParsedHTML { try workspace.demoLetter(id) }
 
     func text(_ id: String) throws -> String {
         try String(contentsOf: outbox.appendingPathComponent("\(id)/letter.txt"), encoding: .utf8)

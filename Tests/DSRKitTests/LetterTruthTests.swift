@@ -18,11 +18,7 @@ import Testing
         configuration = try workspace.demo()
     }
 
-    func letter(_ path: String) throws -> ExternalTools.ParsedHTML {
-        let page = try ExternalTools.parseHTML(workspace.url("demo/outbox/\(path)/letter.html"))
-        #expect(page.errors == [] && page.resources == [], "\(path): \(page.errors)")
-        return page
-    }
+    func letter(_ path: String) throws -> ExternalTools.ParsedHTML { try workspace.demoLetter(path) }
 
     func marketing(_ sql: String, _ arguments: StatementArguments = []) throws -> Int {
         try DatabaseQueue(path: workspace.url("demo/marketing.sqlite").path).read { try Int.fetchOne($0, sql: sql, arguments: arguments)! }

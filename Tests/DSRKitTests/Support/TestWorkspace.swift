@@ -1,6 +1,7 @@
 import DSRCore
 import DSRKit
 import Foundation
+import Testing
 import GRDB
 import Logging
 
@@ -77,6 +78,15 @@ final class TestWorkspace {
     func runNightly(_ configuration: URL, log: LogCapture = LogCapture(), at time: String? = nil) throws -> RunSummary {
         let now = time.map { Timestamp.parse($0)! } ?? Date()
         return try installation(configuration, log: log).jobRun(clock: { now }).run()
+    }
+
+    /// A letter of the demo's outbox (`REQ-DEMO-0001`, `notices/extension/REQ-…`) read as
+    /// its reader's browser reads it (html5lib): valid HTML5 that loads nothing from elsewhere.
+    func demoLetter(_ path: String) throws -> ExternalTools.ParsedHTML {
+        let page = try ExternalTools.parseHTML(url("demo/outbox/\(path)/letter.html"))
+        #expect(page.errors == [], "\(path): \(page.errors)")
+        #expect(page.resources == [], "\(path): a letter loads nothing from elsewhere")
+        return page
     }
 
     /// Every file below a folder with its bytes, to prove nothing changed.
