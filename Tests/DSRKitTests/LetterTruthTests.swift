@@ -395,4 +395,46 @@ import Testing
         let access = try ExternalTools.dsr(["restriction", "lift", "REQ-DEMO-0001", "--reason", "x", "--config", configuration.path])
         #expect(access.status == 65 && access.stderr.contains("only a completed restriction can be lifted"))
     }
+
+    /// A free-text column the map marks as possibly holding health data counts for everyone
+    /// with a value in it, told as "possibly", in access and breach letters alike; someone
+    /// whose rows hold a health value is told plainly; someone with no such text, nothing.
+    @Test func aFreeTextThatMayHoldHealthDataIsToldAsPossible() throws {
+        let mapURL = workspace.url("demo/datamap.yaml")
+        let map = try String(contentsOf: mapURL, encoding: .utf8)
+        let marked = map.replacingOccurrences(of: "      message:             {category: communication, provided: true,",
+                                              with: "      message:             {category: communication, may_hold: [health], provided: true,")
+        #expect(marked != map)
+        try Data(marked.utf8).write(to: mapURL)
+        let withoutNeed = try workspace.storeRows(configuration, """
+            SELECT c.email FROM customers c WHERE EXISTS (SELECT 1 FROM support_tickets t WHERE t.customer_id = c.id)
+            AND NOT EXISTS (SELECT 1 FROM support_tickets t WHERE t.customer_id = c.id AND t.accessibility_needs IS NOT NULL) ORDER BY c.id LIMIT 1
+            """)[0][0]
+        try workspace.dropVerifiedRequest("REQ-T-MAYBE", "access", subject: "email: \"\(withoutNeed)\"")
+        try workspace.runNightly(configuration, at: night)
+        let facts = try letter("REQ-T-MAYBE").tables.filter { $0.caption == "Om denne tabellen" }.map { table in
+            Dictionary(zip(table.headers, table.rows.map { $0.first ?? "" }), uniquingKeysWith: { first, _ in first })
+        }
+        let tickets = try #require(facts.first { $0["Hvorfor vi har dem"] == "Kundeservice" }?["Typer opplysninger"])
+        #expect(tickets.contains("muligens helseopplysninger om deg"), "\(tickets)")
+
+        let register = try workspace.installation(configuration).breachRegister()
+        let now = Timestamp.parse(night)!
+        try register.open(workspace.url("demo/breaches/BR-DEMO-001.yaml"), now: now)
+        try register.assess("BR-DEMO-001", risk: .high, reason: nil, now: now)
+        _ = try register.notify("BR-DEMO-001", exception: nil, reason: nil, now: now)
+        let inScope = "FROM support_tickets WHERE opened_at >= '2020-01-01' AND opened_at < '2020-07-01'"
+        let writers = Set(try workspace.storeRows(configuration, "SELECT DISTINCT customer_id \(inScope) AND message IS NOT NULL").map { $0[0] })
+        let health = Set(try workspace.storeRows(configuration, "SELECT DISTINCT customer_id \(inScope) AND accessibility_needs IS NOT NULL").map { $0[0] })
+        let lines = try String(contentsOf: workspace.url("demo/outbox/breaches/BR-DEMO-001/letters/letters.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: String] }
+        #expect(!writers.subtracting(health).isEmpty)
+        for line in lines {
+            let key = line["customer_key"]!, body = line["body"]!
+            let (plain, possibly) = line["language"] == "sv" ? ("uppgifter om din hälsa", "möjligen uppgifter om din hälsa")
+                : ("helseopplysninger om deg", "muligens helseopplysninger om deg")
+            #expect(body.contains(possibly) == (writers.contains(key) && !health.contains(key)), "\(line["letter_id"]!)")
+            #expect(body.contains(plain) == (writers.contains(key) || health.contains(key)), "\(line["letter_id"]!)")
+        }
+    }
 }

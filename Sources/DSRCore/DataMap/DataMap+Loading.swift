@@ -222,9 +222,20 @@ extension DataMap {
             }
             let label = try columnFields.optional("label").map { node throws(InputProblem) in try Labels.parse(node) } ?? Labels()
             let format = try columnFields.optional("format").map { node throws(InputProblem) in try DisplayFormat.parse(node) }
+            var mayHold: [DataCategory] = []
+            if let mayHoldNode = columnFields.optional("may_hold") {
+                for element in try mayHoldNode.list() {
+                    guard let held = DataCategory(rawValue: try element.nonEmptyString()), held != .none, held != category else {
+                        throw element.problem("must be a data category other than the column's own and none")
+                    }
+                    if !mayHold.contains(held) { mayHold.append(held) }
+                }
+            }
             try columnFields.finish()
-            columns.append(MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure,
-                                        rectifiable: rectifiable, label: label, format: format))
+            var column = MappedColumn(name: columnName, category: category, provided: provided, erasure: erasure,
+                                      rectifiable: rectifiable, label: label, format: format)
+            column.mayHold = mayHold
+            columns.append(column)
         }
         guard !columns.isEmpty else { throw columnsNode.problem("a mapped table needs at least one column") }
 

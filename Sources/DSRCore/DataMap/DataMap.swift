@@ -200,9 +200,10 @@ public struct MappedTable: Sendable {
         return (columns + unlistedReferenceColumns).filter { $0.erasure == .keep && $0.category != .none }
     }
 
-    /// The categories of data in this table, without duplicates, sorted.
+    /// The categories of data in this table (those its free text may hold among them),
+    /// without duplicates, sorted.
     public var categories: [DataCategory] {
-        Array(Set(columns.map(\.category)).subtracting([.none])).sorted()
+        Array(Set(columns.flatMap { [$0.category] + $0.mayHold }).subtracting([.none])).sorted()
     }
 
     public func column(named name: String) -> MappedColumn? {
@@ -258,4 +259,8 @@ public struct MappedColumn: Sendable {
     public var label = Labels()
     /// How letters show its values; as stored when nil.
     public var format: DisplayFormat?
+    /// Categories a free-text value may hold besides its own (`may_hold: [health]`: a
+    /// message may mention an illness): counted for everyone with a value in the column,
+    /// and told as "possibly", since no one has looked.
+    public var mayHold: [DataCategory] = []
 }

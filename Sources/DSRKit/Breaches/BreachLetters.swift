@@ -54,7 +54,7 @@ public struct BreachLetters {
         struct Variant: Hashable {
             var language: Language
             var country: String?
-            var categories: [DataCategory]
+            var mentions: [CategoryMention]
         }
         var variants: [Variant: (file: String, subject: String, dear: String, customer: String, json: String, csv: String)] = [:]
         func variant(_ key: Variant) throws -> (file: String, subject: String, dear: String, customer: String, json: String, csv: String) {
@@ -63,7 +63,9 @@ public struct BreachLetters {
             let writer = writer(key.language, residence: key.country.flatMap(templates.authorities.authority(code:)), now: now)
             let phrases = templates.phraseBook(key.language)
             let texts = breach.letterTexts(in: key.language, defaultLanguage: controller.languages[0])!
-            let context = writer.context(breach.letterBody(categories: key.categories, texts: texts, phrases: phrases, style: writer.style),
+            let context = writer.context(breach.letterBody(categories: key.mentions.filter { !$0.possible }.map(\.category),
+                                                           possible: key.mentions.filter(\.possible).map(\.category),
+                                                           texts: texts, phrases: phrases, style: writer.style),
                                          phrases: phrases)
             for format in LetterFormat.allCases {
                 try DurableFile.write(Data(templates.render(.breach, format, context).utf8),
@@ -77,11 +79,18 @@ public struct BreachLetters {
         }
         // The breached columns of each table by category: a person counts for a category
         // only where one of their affected rows holds a value in such a column.
-        var involved: [String: [DataCategory: [String]]] = [:]
+        // A column's own category is certain where it holds a value; what its free text may
+        // hold (`may_hold`) is possible, and told so.
+        var involved: [String: [CategoryMention: [String]]] = [:]
         for table in measurement.tables {
             for column in table.columns {
-                guard let category = map.table(named: table.table)?.column(named: column)?.category, category != .none else { continue }
-                involved[table.table, default: [:]][category, default: []].append(column)
+                guard let mapped = map.table(named: table.table)?.column(named: column) else { continue }
+                if mapped.category != .none {
+                    involved[table.table, default: [:]][CategoryMention(category: mapped.category, possible: false), default: []].append(column)
+                }
+                for held in mapped.mayHold {
+                    involved[table.table, default: [:]][CategoryMention(category: held, possible: true), default: []].append(column)
+                }
             }
         }
         // Every reader's language must have the officer's texts before a letter is written.
@@ -89,7 +98,9 @@ public struct BreachLetters {
         let residence = [map.subject.languageColumn, map.subject.countryColumn]
         if residence.contains(where: { $0 != nil }) {
             var needed: [Language: Int] = [:]
-            try store.fetch(query.affectedSubjectsByCategory(selections, columns: residence.compactMap { $0 }, map: map, involved: [:]).statement) { row in
+            let languages = query.affectedSubjectsByCategory(selections, columns: residence.compactMap { $0 }, map: map,
+                                                             involved: [String: [CategoryMention: [String]]]()).statement
+            try store.fetch(languages) { row in
                 var value = row.dropFirst().makeIterator()
                 let languageValue = map.subject.languageColumn != nil ? Self.text(value.next()!) : nil
                 let country = map.subject.countryColumn != nil ? Self.text(value.next()!).flatMap(templates.authorities.authority(ofCountry:)) : nil
@@ -111,7 +122,9 @@ public struct BreachLetters {
                 try store.fetch(affected) { row in
                     count += 1
                     let key = row[0]
-                    let own = zip(row.suffix(categories.count), categories).filter { $0.0.canonicalText == "1" }.map(\.1)
+                    let present = Set(zip(row.suffix(categories.count), categories).filter { $0.0.canonicalText == "1" }.map(\.1))
+                    // A category certain for the person is not told again as possible.
+                    let own = present.filter { !$0.possible || !present.contains(CategoryMention(category: $0.category, possible: false)) }.sorted()
                     var value = row.dropFirst().makeIterator()
                     let emailValue = email != nil ? Self.text(value.next()!) : nil
                     let phoneValue = phone != nil ? Self.text(value.next()!) : nil
@@ -120,7 +133,7 @@ public struct BreachLetters {
                     let name = map.subject.nameColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: " ")
                     let address = map.subject.addressColumns.compactMap { _ in Self.text(value.next()!) }.joined(separator: ", ")
                     let language = LetterHeading.language(stored: languageValue, residence: residence, controller: controller)
-                    let letter = try variant(Variant(language: language, country: residence?.country, categories: own))
+                    let letter = try variant(Variant(language: language, country: residence?.country, mentions: own))
                     let letterID = "\(breach.id)-\(count)"
                     let greeting = letter.dear + " " + (name.isEmpty ? letter.customer : name)
                     try jsonLines.write(Self.jsonFields([
@@ -185,7 +198,8 @@ extension Breach {
     /// what will be, what the person can do (Art. 34(2) with Art. 33(3)(b)–(d)); the frame
     /// adds whom to ask or complain to. `texts` are the officer's words in the letter's
     /// language.
-    func letterBody(categories involved: [DataCategory], texts: LetterTexts, phrases: PhraseBook, style: LetterStyle) -> [String: Any] {
+    func letterBody(categories involved: [DataCategory], possible: [DataCategory] = [], texts: LetterTexts, phrases: PhraseBook,
+                    style: LetterStyle) -> [String: Any] {
         let day = { (date: Date) in style.day(CalendarDay(date, in: style.zone)) }
         let occurred = occurredFrom.map { from in
             occurredTo.map { to in
@@ -193,17 +207,18 @@ extension Breach {
                     : "\(phrases.text("breach_between")) \(day(from)) \(phrases.text("breach_and")) \(day(to))"
             } ?? "\(phrases.text("breach_from")) \(day(from))"
         }
-        let categories = involved.isEmpty ? [DataCategory.none] : involved
+        let categories = involved.isEmpty && possible.isEmpty ? [phrases.category(.none)]
+            : phrases.categories(certain: Set(involved), possible: Set(possible))
         return [
             "what_happened": "\(texts.title). \(texts.description)",
             "has_occurred": occurred != nil,
             "occurred": occurred ?? "",
             "aware": day(awareAt),
-            "categories": categories.map(phrases.category),
+            "categories": categories,
             "consequences": texts.likelyConsequences,
             "measures_taken": texts.measuresTaken,
             "measures_proposed": texts.measuresProposed,
-            "advice": texts.adviceToIndividuals ?? BreachLetters.advice(for: involved).map(phrases.text).joined(separator: " "),
+            "advice": texts.adviceToIndividuals ?? BreachLetters.advice(for: involved + possible).map(phrases.text).joined(separator: " "),
         ]
     }
 
@@ -215,5 +230,16 @@ extension Breach {
                       likelyConsequences: "Sample.", measuresTaken: "Sample.", measuresProposed: "Sample.", adviceToIndividuals: nil,
                       notifyAuthority: true, reasonNotNotified: nil, reasonsForDelay: nil, memberStatesAffected: [],
                       otherNotifications: nil, reporter: nil)
+    }
+}
+
+/// A category a breach letter names for a person: certain (a value of that category is in
+/// their affected rows) or possible (a free text of theirs may hold it).
+struct CategoryMention: Hashable, Comparable {
+    var category: DataCategory
+    var possible: Bool
+
+    static func < (left: CategoryMention, right: CategoryMention) -> Bool {
+        (left.possible ? 1 : 0, left.category) < (right.possible ? 1 : 0, right.category)
     }
 }

@@ -77,7 +77,8 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
         }
         let tables = counts.map { count in
             let columns = columnsByTable[count.table] ?? []
-            let categories = Set(columns.compactMap { map[count.table]?.column(named: $0)?.category }).subtracting([.none]).sorted()
+            let categories = Set(columns.compactMap { map[count.table]?.column(named: $0) }.flatMap { [$0.category] + $0.mayHold })
+                .subtracting([.none]).sorted()
             return Table(table: count.table, store: count.store, records: count.records, people: count.people, columns: columns,
                          categories: categories)
         }

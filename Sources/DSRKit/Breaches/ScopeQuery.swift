@@ -60,11 +60,11 @@ struct ScopeQuery {
     }
 
     /// Every affected person of the subject table with `columns` of their subject row and,
-    /// per category in `involved` (the breached columns of each table by category), whether
+    /// per mention in `involved` (the breached columns of each table by category), whether
     /// any of their affected rows holds a value in a column of that category: a ticket
     /// holder whose ticket has no health value was not exposed as to health.
-    func affectedSubjectsByCategory(_ selections: [ScopeSelection], columns: [String], map: DataMap,
-                                    involved: [String: [DataCategory: [String]]]) -> (statement: Statement, categories: [DataCategory]) {
+    func affectedSubjectsByCategory<Mention: Hashable & Comparable>(_ selections: [ScopeSelection], columns: [String], map: DataMap,
+                                                                   involved: [String: [Mention: [String]]]) -> (statement: Statement, categories: [Mention]) {
         let categories = Set(involved.values.flatMap(\.keys)).sorted()
         var parts: [String] = []
         var arguments: [Argument] = []

@@ -53,6 +53,12 @@ final class PhraseBook: MustacheParent {
         text("category_" + category.rawValue.replacingOccurrences(of: "-", with: "_"))
     }
 
+    /// The categories a letter names: those certain, then those only possible (a free text
+    /// may hold them), each told as possible.
+    func categories(certain: Set<DataCategory>, possible: Set<DataCategory>) -> [String] {
+        certain.sorted().map(category) + possible.subtracting(certain).sorted().map { text("category_possibly") + " " + category($0) }
+    }
+
     /// A count with its noun in the right form: `noun_one` for 1, else `noun_other`
     /// ("1 rad", "3 rader"); the languages dsr ships have these two forms.
     func count(_ number: Int, _ noun: String) -> String {

@@ -39,6 +39,8 @@ final class TableLetterDraft {
     /// The categories of which the table's rows of the person hold a value: a category
     /// counts for the person only where their own rows have something of it.
     private var categories: Set<DataCategory> = []
+    /// Those a free-text value of theirs may hold (`may_hold`), told as possible.
+    private var possibleCategories: Set<DataCategory> = []
     private var tables: [[String: Any]] = []
     private var rows: [[String: Any]] = []
 
@@ -57,8 +59,9 @@ final class TableLetterDraft {
             guard case .money(let money)? = column.format else { return nil }
             return money.currency(in: { name in columns.firstIndex { $0.name == name }.map { values[$0].canonicalText } })
         }
-        for (column, value) in zip(columns, values) where value != .null && column.category != .none {
-            categories.insert(column.category)
+        for (column, value) in zip(columns, values) where value != .null {
+            if column.category != .none { categories.insert(column.category) }
+            possibleCategories.formUnion(column.mayHold)
         }
         let shown = zip(columns, values).map { column, value in
             (label: column.label[style.language] ?? column.name,
@@ -73,6 +76,7 @@ final class TableLetterDraft {
             rows = []
             country = nil
             categories = []
+            possibleCategories = []
         }
         if table.name == countryColumn?.table, let country {
             writer.heading.residence = writer.templates.authorities.authority(ofCountry: country)
@@ -85,7 +89,7 @@ final class TableLetterDraft {
             "row_count": rows.count,
             "rows_text": phrases.count(rows.count, "rows"),
             "rows": rows,
-            "categories": list(categories.sorted().map(phrases.category)),
+            "categories": list(phrases.categories(certain: categories, possible: possibleCategories)),
             "purposes": list(table.purposes.map { $0.text(style.language) }),
             "legal_basis": table.legalBasis.text(style.language),
             "recipients": list(table.recipientNames),
