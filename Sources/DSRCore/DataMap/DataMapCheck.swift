@@ -11,6 +11,12 @@ public struct DataMapCheck: Sendable {
         public var field: String
         public var message: String
         public var description: String { "\(severity): \(field): \(message)" }
+
+        package init(severity: Severity, field: String, message: String) {
+            self.severity = severity
+            self.field = field
+            self.message = message
+        }
     }
 
     public private(set) var findings: [Finding] = []
@@ -298,9 +304,26 @@ public struct DataMapCheck: Sendable {
             error(field, "'\(owner)' is not on the path from '\(table.name)' to the subject")
             return
         }
-        if schema.tables[owner] != nil && schema.tables[owner]?.column(named: column) == nil {
+        guard let ownerTable = schema.tables[owner] else { return }  // reported with the tables
+        guard let live = ownerTable.column(named: column) else {
             error(field, "column '\(column)' does not exist in table '\(owner)'")
+            return
         }
+        switch ColumnTypeFamily(declaredType: live.declaredType) {
+        case .integer, .real, .boolean:
+            error(field, "'\(owner).\(column)' is a \(live.declaredType) column; a hold counts from a date or a moment")
+        case .text, .other:
+            // A text column's values are sampled against the store (`record`).
+            break
+        case .date, .timestamp:
+            break
+        }
+    }
+
+    /// Adds a finding made against the store's values rather than its schema (a hold's
+    /// date column sampled).
+    package mutating func record(_ finding: Finding) {
+        findings.append(finding)
     }
 
     private mutating func check(_ action: ErasureAction, of column: StoreSchema.Column, field: String) {

@@ -24,6 +24,22 @@ extension Timestamp {
         }
     }
 
+    /// A moment as stores hold it: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS[.fff]`
+    /// without one, which is UTC (as SQLite's own date functions write it); PostgreSQL's
+    /// `+00` offsets included.
+    public static func storedMoment(_ text: String) -> Date? {
+        let iso = text.replacingOccurrences(of: " ", with: "T")
+        return parse(iso) ?? parse(iso + "Z")
+    }
+
+    /// The controller's day of a stored date or moment: a bare date is that local day; a
+    /// moment is converted to `zone` before its day is taken (`2020-12-31T23:30:00Z` is 1
+    /// January 2021 in Oslo). Nil for a text that is neither.
+    public static func storedDay(_ text: String, in zone: TimeZone) -> CalendarDay? {
+        if text.count == 10 { return CalendarDay(iso: text) }
+        return storedMoment(text).map { CalendarDay($0, in: zone) }
+    }
+
     /// Formats an instant as the wall-clock time of `zone` with its offset, e.g.
     /// `2025-03-31T11:00:00+02:00`.
     public static func format(_ date: Date, in zone: TimeZone) -> String {

@@ -33,9 +33,13 @@ public final class Installation {
         return stores
     }
 
-    /// The data map checked against every live store it names.
+    /// The data map checked against every live store it names, and each hold's date
+    /// column against a sample of its values.
     public func checkDataMap() throws -> DataMapCheck {
-        DataMapCheck(map: map, schemas: try stores().schemas())
+        let stores = try stores()
+        var check = DataMapCheck(map: map, schemas: try stores.schemas())
+        for finding in try HoldDateSample(stores: stores, zone: configuration.controller.timeZone).findings() { check.record(finding) }
+        return check
     }
 
     /// The ledger, bound to this installation's HMAC keys (another key stops the command, 78).

@@ -35,7 +35,7 @@ struct LetterStyle {
             return CalendarDay(iso: String(stored.prefix(10))).map(day) ?? stored
         case .datetime:
             // A column of moments may hold bare days (an end date): shown as the day.
-            return Self.moment(stored).map(dateTime) ?? CalendarDay(iso: stored).map(day) ?? stored
+            return Timestamp.storedMoment(stored).map(dateTime) ?? CalendarDay(iso: stored).map(day) ?? stored
         case .boolean:
             switch stored.lowercased() {
             case "1", "true", "t", "yes": return phrases.text("yes")
@@ -69,12 +69,6 @@ struct LetterStyle {
         return text.unicodeScalars.map { shown($0) ? String($0) : String(format: "⟨U+%04X⟩", $0.value) }.joined()
     }
 
-    /// A stored moment: ISO 8601 with an offset, or SQL's `YYYY-MM-DD HH:MM:SS[.fff]`
-    /// without one (UTC, as SQLite's own date functions write it).
-    private static func moment(_ text: String) -> Date? {
-        let iso = text.replacingOccurrences(of: " ", with: "T")
-        return Timestamp.parse(iso) ?? Timestamp.parse(iso + "Z")
-    }
 }
 
 private extension StoreValue {

@@ -50,11 +50,11 @@ public struct RunContext: Sendable {
         case .access, .export: return nil
         default: break
         }
-        let holds = HoldClock(today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd)
+        let holds = HoldClock(today: today(at: now), fiscalYearEnd: configuration.controller.fiscalYearEnd, zone: configuration.controller.timeZone)
         let schema = type == .rectification ? try stores.mappedSchema() : StoreSchema(tables: [:])
         return stores.segments.map { bound -> StoreChange in
             switch type {
-            case .erasure: return ErasurePlanner(map: bound.map, today: holds.today, fiscalYearEnd: holds.fiscalYearEnd, now: now)
+            case .erasure: return ErasurePlanner(map: bound.map, holds: holds, now: now)
             case .rectification: return Rectification(map: bound.map, schema: schema, holds: holds)
             case .restriction: return Restriction(map: bound.map)
             case .objection, .consentWithdrawal, .access, .export: return ConsentWithdrawal(map: bound.map, now: now)

@@ -61,19 +61,15 @@ public struct ErasurePlan: Sendable {
 /// get the map's column actions, or are deleted.
 public struct ErasurePlanner: Sendable {
     public let map: DataMap
-    /// The controller's today: holds ending before it are over.
-    public let today: CalendarDay
-    public let fiscalYearEnd: MonthDay
+    /// The controller's today, fiscal year and zone: which rows a hold still keeps.
+    let holds: HoldClock
     /// The instant of the erasure, which the person's standing consents record as their
     /// withdrawal.
     public let now: Date
 
-    private var holds: HoldClock { HoldClock(today: today, fiscalYearEnd: fiscalYearEnd) }
-
-    public init(map: DataMap, today: CalendarDay, fiscalYearEnd: MonthDay, now: Date) {
+    init(map: DataMap, holds: HoldClock, now: Date) {
         self.map = map
-        self.today = today
-        self.fiscalYearEnd = fiscalYearEnd
+        self.holds = holds
         self.now = now
     }
 

@@ -54,7 +54,8 @@ public struct ErasureReapply {
         var report = Report(recorded: requestByReference.count, found: found.count)
         let today = context.today(at: now)
         let planners = stores.segments.map {
-            ErasurePlanner(map: $0.map, today: today, fiscalYearEnd: context.configuration.controller.fiscalYearEnd, now: now)
+            ErasurePlanner(map: $0.map, holds: HoldClock(today: today, fiscalYearEnd: context.configuration.controller.fiscalYearEnd,
+                                                           zone: context.configuration.controller.timeZone), now: now)
         }
         for (person, requestID, reference) in found {
             do {
