@@ -73,6 +73,20 @@ import Testing
         #expect(summary.done["rectification"] == 2)  // R-HELD and the demo's own
     }
 
+    /// A day given as people write it is written as the column holds its days (ISO 8601),
+    /// on both stores; a day that does not exist is refused with the field named.
+    @Test(arguments: StoreKind.allCases)
+    func aDateIsWrittenAsTheColumnHoldsDates(_ kind: StoreKind) throws {
+        let configuration = try workspace.demo(on: kind)
+        try workspace.write(rectification("R-DAY", customer: "C-000014", #"customers.birth_date: "31.12.1990""#), to: "demo/inbox/R-DAY.yaml")
+        try workspace.write(rectification("R-NODAY", customer: "C-000014", #"customers.birth_date: "31.02.1990""#), to: "demo/inbox/R-NODAY.yaml")
+        let summary = try workspace.runNightly(configuration, at: night)
+        #expect(summary.intake.rejected.map(\.file).contains("R-NODAY.yaml"))
+        let error = try String(contentsOf: workspace.url("demo/inbox/rejected/R-NODAY.yaml.error.txt"), encoding: .utf8)
+        #expect(error.contains("changes.customers.birth_date") && error.contains("must be a date"), "\(error)")
+        #expect(try rows(configuration, "SELECT birth_date FROM customers WHERE customer_no = 'C-000014'") == [["1990-12-31"]])
+    }
+
     @Test func aMapCannotMarkAKeyOrReferenceRectifiable() throws {
         let configuration = try workspace.demo()
         let mapURL = configuration.deletingLastPathComponent().appendingPathComponent("datamap.yaml")

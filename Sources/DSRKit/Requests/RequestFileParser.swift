@@ -213,11 +213,31 @@ public struct RequestFileParser: Sendable {
         guard mapped.rectifiable else {
             throw node.problem("the data map does not mark this column rectifiable (keys, references and records the law says to keep are never rectified)")
         }
-        if let declared = schema?.tables[table.name]?.column(named: column)?.declaredType,
-           !ColumnTypeFamily(declaredType: declared).accepts(value) {
+        let declared = schema?.tables[table.name]?.column(named: column)?.declaredType
+        // A column of days (a date type, or a text column the map formats as dates) is
+        // written as its days are held, ISO 8601, however the request spells the day.
+        if mapped.format == .date || declared.map({ ColumnTypeFamily(declaredType: $0) == .date }) == true {
+            guard let day = Self.day(value) else {
+                throw node.problem("must be a date, such as 1990-12-31 or 31.12.1990 (the column holds days)")
+            }
+            return day.description
+        }
+        if let declared, !ColumnTypeFamily(declaredType: declared).accepts(value) {
             throw node.problem("the new value does not fit the column's type \(declared)")
         }
         return value
+    }
+
+    /// A day as people write it: `1990-12-31`, or day first as in Norway and Sweden and
+    /// most of Europe (`31.12.1990`, `31/12/1990`, `31-12-1990`, one-digit day and month too).
+    static func day(_ text: String) -> CalendarDay? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.count == 10, trimmed.dropFirst(4).first == "-", let day = CalendarDay(iso: trimmed) { return day }
+        let parts = trimmed.split(whereSeparator: { ".-/".contains($0) }).map(String.init)
+        guard parts.count == 3, parts[2].count == 4, (1...2).contains(parts[0].count), (1...2).contains(parts[1].count),
+              let day = Int(parts[0]), let month = Int(parts[1]), let year = Int(parts[2]),
+              (1...12).contains(month), (1...CalendarDay.days(inMonth: month, year: year)).contains(day) else { return nil }
+        return CalendarDay(year: year, month: month, day: day)
     }
 
     /// The normalised value of an identity the data map names, or why it cannot be one.
