@@ -69,6 +69,32 @@ import Testing
             """)
     }
 
+    /// Chinook's shape: invoices and their lines both deleted by erasure and held under the
+    /// same rule from the invoice's date. A held line always has a held invoice, so the map
+    /// passes; a line held from another date is refused, and the fix offered is not one the
+    /// map already has.
+    @Test func linesHeldWithTheirInvoicesPassTheCheck() throws {
+        let configuration = try workspace.fixture("ledger-keys", in: "books")
+        let mapURL = configuration.deletingLastPathComponent().appendingPathComponent("datamap.yaml")
+        let corrected = Self.corrected(try String(contentsOf: mapURL, encoding: .utf8))
+        let chinook = corrected
+            .replacingOccurrences(of: "    erasure: keep\n    columns:\n      InvoiceId:", with: "    erasure: delete\n    columns:\n      InvoiceId:")
+            .replacingOccurrences(of: "    hold: {rule: norway-bookkeeping, date_column: Invoice.IssuedOn}\n    erasure: keep",
+                                  with: "    hold: {rule: norway-bookkeeping, date_column: Invoice.IssuedOn}\n    erasure: delete")
+        #expect(chinook.components(separatedBy: "erasure: delete").count == corrected.components(separatedBy: "erasure: delete").count + 2)
+        try chinook.write(to: mapURL, atomically: true, encoding: .utf8)
+        let check = try workspace.installation(configuration).checkDataMap()
+        #expect(!check.errors.contains { $0.field == "tables.Invoice.erasure" }, "\(check.errors)")
+
+        try chinook.replacingOccurrences(of: "hold: {rule: norway-bookkeeping, date_column: Invoice.IssuedOn}",
+                                         with: "hold: {rule: sweden-bookkeeping, date_column: Invoice.IssuedOn}")
+            .write(to: mapURL, atomically: true, encoding: .utf8)
+        let refused = try workspace.installation(configuration).checkDataMap()
+        let finding = try #require(refused.errors.first { $0.field == "tables.Invoice.erasure" })
+        #expect(!finding.message.contains("delete the rows of 'InvoiceLine' too") && finding.message.contains("date_column: Invoice.IssuedOn"),
+                "\(finding.message)")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func conflictsWithTheStoresForeignKeysAreNamedAndTheCorrectedMapErases(_ kind: StoreKind) throws {
         let configuration = try workspace.fixture("ledger-keys", in: "books", on: kind)

@@ -158,12 +158,17 @@ public struct DataMapCheck: Sendable {
                 let childRowsStay = mappedChild.map { !$0.erasureDeletesRows || $0.hold != nil } ?? true
                 guard childRowsStay else { continue }
                 let why = mappedChild == nil ? "ignored" : (mappedChild!.hold != nil ? "held" : "kept")
-                if parent.erasureDeletesRows {
+                if parent.erasureDeletesRows && !(mappedChild.map { Self.goesWithItsParent($0, parent) } ?? false) {
                     let store = key.onDelete == .cascade ? "the store would delete them with it"
                         : key.onDelete == .setNull || key.onDelete == .setDefault ? "the store would change them"
                         : "the store refuses to delete them"
+                    // Only a fix the map does not have already.
+                    let fix = mappedChild?.erasureDeletesRows == true
+                        ? "hold the rows of '\(child.name)' under the rule of '\(parent.name)' counted from the same date (hold: {…, date_column: "
+                          + "\(parent.hold.map { $0.dateColumnParts(defaultTable: parent.name) }.map { "\($0.table).\($0.column)" } ?? "…")})"
+                        : "delete the rows of '\(child.name)' too (erasure: delete)"
                     error("tables.\(parent.name).erasure", "erasure deletes rows of '\(parent.name)' while rows of '\(child.name)' that refer to them "
-                          + "(\(key.description)) are \(why): \(store). Fix: delete the rows of '\(child.name)' too (erasure: delete), "
+                          + "(\(key.description)) are \(why): \(store). Fix: \(fix), "
                           + "or keep the rows of '\(parent.name)' and erase their columns instead")
                 }
                 for (childColumn, column) in pairs where !bothPseudonymised(childColumn, column) {
@@ -176,6 +181,17 @@ public struct DataMapCheck: Sendable {
     }
 
     /// Restriction (Art. 18) flags the person's rows where the map names a flag.
+    /// Whether a child's rows are deleted with their parent row: both delete their rows and
+    /// the child is held under the parent's rule counted from the parent's own date, so a
+    /// held child row has a held parent, and the sweep (children first) deletes both on one
+    /// day. Chinook's invoice lines, held with their invoices.
+    private static func goesWithItsParent(_ child: MappedTable, _ parent: MappedTable) -> Bool {
+        guard child.erasureDeletesRows, let childHold = child.hold, let parentHold = parent.hold else { return false }
+        let childDate = childHold.dateColumnParts(defaultTable: child.name)
+        let parentDate = parentHold.dateColumnParts(defaultTable: parent.name)
+        return childDate == parentDate && childHold.years == parentHold.years && childHold.countsFrom == parentHold.countsFrom
+    }
+
     private mutating func checkRestrictionFlags(_ map: DataMap) {
         let unflagged = map.tables.filter { $0.restrictionFlag == nil }.map(\.name)
         if unflagged.count == map.tables.count {
