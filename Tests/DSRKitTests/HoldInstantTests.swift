@@ -40,6 +40,27 @@ import Testing
         #expect(try address() == "NULL")
     }
 
+    /// A moment stored without an offset names no zone: its day is the one it names, so
+    /// `2020-12-31 23:30:00` is a 2020 order (held through 2025) and is erased on
+    /// 7 December 2026; the same moment with an offset, `+01:00`, is a 2020 order in Oslo too.
+    @Test func aMomentWithoutAnOffsetCountsOnTheDayItNames() throws {
+        let customers = try workspace.storeRows(configuration, "SELECT id, email FROM customers WHERE country = 'NO' ORDER BY id LIMIT 2 OFFSET 30")
+        try DatabaseQueue(path: workspace.url("demo/store.sqlite").path).write { db in
+            for (index, (customer, time)) in zip(customers, ["2020-12-31 23:30:00", "2020-12-31T23:30:00+01:00"]).enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO orders (id, customer_id, ordered_at, status, total_cents, currency, shipping_address, payment_reference)
+                    VALUES (?, ?, ?, 'delivered', 10000, 'NOK', 'Storgata 1, 0155 Oslo', 'PAY')
+                    """, arguments: [990010 + index, customer[0], time])
+            }
+        }
+        for (index, customer) in customers.enumerated() {
+            try workspace.dropVerifiedRequest("REQ-T-LOCAL\(index)", "erasure", subject: "email: \"\(customer[1])\"")
+        }
+        try workspace.runNightly(configuration, at: "2026-12-07T03:00:00Z")
+        #expect(try workspace.storeRows(configuration, "SELECT count(*) FROM orders WHERE id IN (990010, 990011) AND shipping_address IS NULL")
+                == [["2"]])
+    }
+
     /// A hold counted from a text column of addresses, or from a number, is refused before
     /// any night, naming the field and never a value.
     @Test func aHoldDateColumnWithoutDatesIsRefusedAtCheckTime() throws {

@@ -32,12 +32,14 @@ extension Timestamp {
         return parse(iso) ?? parse(iso + "Z")
     }
 
-    /// The controller's day of a stored date or moment: a bare date is that local day; a
-    /// moment is converted to `zone` before its day is taken (`2020-12-31T23:30:00Z` is 1
-    /// January 2021 in Oslo). Nil for a text that is neither.
+    /// The controller's day of a stored date or moment: a moment with an offset is
+    /// converted to `zone` before its day is taken (`2020-12-31T23:30:00Z` is 1 January 2021
+    /// in Oslo); a bare date, or a moment without an offset (whose zone the store does not
+    /// say), is the day it names. Nil for a text that is neither.
     public static func storedDay(_ text: String, in zone: TimeZone) -> CalendarDay? {
         if text.count == 10 { return CalendarDay(iso: text) }
-        return storedMoment(text).map { CalendarDay($0, in: zone) }
+        if let instant = parse(text.replacingOccurrences(of: " ", with: "T")) { return CalendarDay(instant, in: zone) }
+        return storedMoment(text) != nil ? CalendarDay(iso: text) : nil
     }
 
     /// Formats an instant as the wall-clock time of `zone` with its offset, e.g.
