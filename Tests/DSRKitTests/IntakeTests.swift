@@ -83,8 +83,9 @@ import Testing
     /// Puts a completed request back to `in-progress`, as a run killed after writing its
     /// answer but before recording it would have left it.
     func markInProgress(_ id: String, payloadFrom file: String) throws {
-        let map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
-        let parser = RequestFileParser(map: map, defaultPhoneRegion: "NO", now: Date())
+        var map = try DataMap.load(from: workspace.url("demo/datamap.yaml"))
+        map.phoneRegion = "NO"
+        let parser = RequestFileParser(map: map, now: Date())
         let request = try parser.parse(try Data(contentsOf: workspace.url("demo/inbox/accepted/\(file)")), file: file).get()[0]
         let payload = String(decoding: try JSONEncoder().encode(request), as: UTF8.self)
         try DatabaseQueue(path: workspace.url("demo/ledger/ledger.sqlite").path).write { db in

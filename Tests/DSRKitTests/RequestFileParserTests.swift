@@ -9,9 +9,10 @@ import Testing
 
     init() throws {
         let workspace = try TestWorkspace()
-        let map = try DataMap.load(from: DemoSetup.resources.appendingPathComponent("datamap.yaml"))
+        var map = try DataMap.load(from: DemoSetup.resources.appendingPathComponent("datamap.yaml"))
+        map.phoneRegion = "NO"
         _ = workspace
-        parser = RequestFileParser(map: map, defaultPhoneRegion: "NO", now: Timestamp.parse("2026-11-22T00:00:00Z")!)
+        parser = RequestFileParser(map: map, now: Timestamp.parse("2026-11-22T00:00:00Z")!)
     }
 
     /// The one request of a file, or its problems.

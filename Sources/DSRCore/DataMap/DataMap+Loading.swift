@@ -70,9 +70,21 @@ extension DataMap {
                 throw normalizeNode.problem("unknown normalisation; expected one of \(IdentityNormalization.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             let rectifiable = try identityFields.optional("rectifiable")?.bool() ?? false
+            var layouts: [String] = []
+            if let layoutsNode = identityFields.optional("layouts") {
+                guard normalization == .phone else { throw layoutsNode.problem("only a phone identity has layouts") }
+                for layoutNode in try layoutsNode.list() {
+                    let layout = try layoutNode.nonEmptyString()
+                    guard layout.contains("#"), layout.allSatisfy({ "#+-. ()/".contains($0) }) else {
+                        throw layoutNode.problem("a layout writes each digit as # between spaces, dashes, dots, slashes, brackets and a leading +, "
+                                                 + "such as '+## ## ## ## ##'")
+                    }
+                    layouts.append(layout)
+                }
+            }
             try identityFields.finish()
             identities[name] = Identity(name: name, table: table, column: column, normalization: normalization,
-                                        rectifiable: rectifiable)
+                                        rectifiable: rectifiable, layouts: layouts)
             // An identity the map lets requests rectify is a rectifiable column.
             if rectifiable, let tableIndex = tables.firstIndex(where: { $0.name == table }),
                let columnIndex = tables[tableIndex].columns.firstIndex(where: { $0.name == column }) {

@@ -20,6 +20,10 @@ public struct DataMap: Sendable {
     /// The recipients the map declares (`recipients:`), in its order; tables name them by id.
     /// Empty for a map that names recipients only in its tables, as text.
     public var recipients: [Recipient] = []
+    /// The region a phone number written without its country code is read in where no
+    /// country column says: the controller's `default_phone_region`, given by whoever loads
+    /// the map with its configuration.
+    public var phoneRegion: String?
 
     /// What the map leaves out of answers and erasure, and why (`ignored:`): a table that
     /// reaches the subject table, or a column of a mapped table, is otherwise an error.
@@ -110,13 +114,18 @@ public struct DataMap: Sendable {
         public var normalization: IdentityNormalization
         /// Whether a rectification may change this identity's column.
         public var rectifiable: Bool
+        /// Phone layouts (`+## ## ## ## ##`) the store holds beside those dsr knows, so
+        /// that a lookup asks for those spellings too (`PhoneSpellings`).
+        public var layouts: [String]
 
-        public init(name: String, table: String, column: String, normalization: IdentityNormalization, rectifiable: Bool) {
+        public init(name: String, table: String, column: String, normalization: IdentityNormalization, rectifiable: Bool,
+                    layouts: [String] = []) {
             self.name = name
             self.table = table
             self.column = column
             self.normalization = normalization
             self.rectifiable = rectifiable
+            self.layouts = layouts
         }
     }
 

@@ -5,19 +5,27 @@ import Foundation
 ///
 /// One form for each kind, computed in Swift only, so that no store needs a SQL function
 /// of dsr's (other applications write the same tables): emails are trimmed, put in Unicode
-/// NFC and fully case-folded (`Øystein.Ås` → `øystein.ås`, `Straße` → `strasse`); phones
-/// are E.164; exact identities are trimmed. The store is asked with the spellings that fold
-/// to a value (`EmailSpellings`), through the index on `lower(trim(column))`.
+/// NFC and fully case-folded (`Øystein.Ås` → `øystein.ås`, `Straße` → `strasse`), without
+/// the root dot a domain may end in; phones are E.164; national identity numbers are their
+/// digits; exact identities are trimmed. The store is asked with the spellings a value can
+/// have there (`spellings(of:layouts:)`), through the index on the column (for emails, on
+/// `lower(trim(column))`).
 public enum IdentityNormalization: String, Sendable, CaseIterable {
     /// Trimmed, NFC, case-folded; must look like an address.
     case email
-    /// E.164, using the controller's default region for national numbers.
+    /// E.164, using the controller's default region (or the row's country) for national numbers.
     case phone
-    /// Trimmed, otherwise exact (customer numbers, national ids).
+    /// A Norwegian fødselsnummer or D-nummer: its eleven digits, check digits verified.
+    case fodselsnummer
+    /// A Swedish personnummer or samordningsnummer: its twelve digits, check digit verified.
+    case personnummer
+    /// Trimmed, otherwise exact (customer numbers, other ids).
     case exact
 
     /// The normalised form of a request value, or a reason it cannot be one.
-    public func normalize(_ value: String, defaultPhoneRegion: String?) -> Result<String, IdentityValueError> {
+    ///
+    /// - Parameter today: the day that gives a ten-digit personnummer its century.
+    public func normalize(_ value: String, defaultPhoneRegion: String?, today: CalendarDay) -> Result<String, IdentityValueError> {
         guard !Self.holdsControlCharacters(value) else {
             return .failure(IdentityValueError(reason: "holds control or invisible formatting characters"))
         }
@@ -31,10 +39,11 @@ public enum IdentityNormalization: String, Sendable, CaseIterable {
             }
             return .success(address)
         case .phone:
-            switch PhoneNumber.parse(value, defaultRegion: defaultPhoneRegion) {
-            case .success(let number): return .success(number)
-            case .failure(let error): return .failure(error)
-            }
+            return PhoneNumber.parse(value, defaultRegion: defaultPhoneRegion)
+        case .fodselsnummer:
+            return NationalIdentityNumber.fodselsnummer(value)
+        case .personnummer:
+            return NationalIdentityNumber.personnummer(value, today: today)
         case .exact:
             let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !text.isEmpty else { return .failure(IdentityValueError(reason: "is empty")) }
@@ -43,19 +52,41 @@ public enum IdentityNormalization: String, Sendable, CaseIterable {
     }
 
     /// The form of a value as the store holds it, for comparing with normalised request
-    /// values: emails folded as requests' are, phones as they are (stored in E.164), exact
-    /// identities trimmed.
-    public func storedForm(_ text: String) -> String {
+    /// values: emails folded as requests' are; phones in E.164, a national spelling read in
+    /// `phoneRegion` (the row's country or the controller's default region), an unreadable
+    /// one as it is; national identity numbers as their digits (a personnummer stored
+    /// without its century as its ten digits); exact identities trimmed.
+    public func storedForm(_ text: String, phoneRegion: String?) -> String {
         switch self {
         case .email: return Self.foldedEmail(text)
-        case .phone: return text
+        case .phone: return PhoneNumber.e164(text, defaultRegion: phoneRegion) ?? text.trimmingCharacters(in: .whitespacesAndNewlines)
+        case .fodselsnummer, .personnummer: return text.filter { $0.isASCII && $0.isNumber }
         case .exact: return text.trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
 
-    /// Trimmed, NFC, full Unicode case folding, NFC again (folding may decompose, `İ` → `i̇`).
+    /// The spellings a store may hold of a normalised value, as `StoreQuery.normalized`
+    /// compares the column; nil when there are too many to list (an email with many
+    /// non-ASCII letters), and the rows holding non-ASCII text are read instead.
+    ///
+    /// - Parameter layouts: the phone layouts the data map adds to those dsr knows.
+    public func spellings(of value: String, layouts: [String]) -> [String]? {
+        switch self {
+        case .email:
+            // A domain may be stored with the root dot a resolver accepts (`a@b.no.`).
+            return EmailSpellings.of(value).map { $0 + $0.map { $0 + "." } }
+        case .phone: return PhoneSpellings.of(value, layouts: layouts)
+        case .fodselsnummer: return NationalIdentityNumber.fodselsnummerSpellings(value)
+        case .personnummer: return NationalIdentityNumber.personnummerSpellings(value)
+        case .exact: return [value]
+        }
+    }
+
+    /// Trimmed, NFC, full Unicode case folding, NFC again (folding may decompose, `İ` → `i̇`),
+    /// without one root dot after the domain (`a@b.no.` is `a@b.no`).
     package static func foldedEmail(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        var trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasSuffix("."), trimmed.contains("@") { trimmed.removeLast() }
         guard !trimmed.utf8.allSatisfy({ $0 < 0x80 }) else { return trimmed.lowercased() }
         return trimmed.precomposedStringWithCanonicalMapping
             .folding(options: [.caseInsensitive], locale: nil)

@@ -42,9 +42,28 @@ public enum PhoneNumber {
     private static let regionByCallingCode: [String: Region] = Dictionary(
         regions.values.map { ($0.callingCode, $0) }, uniquingKeysWith: { first, _ in first })
 
+    /// The region a country column names (`NO`, `se`), if dsr knows its numbers.
+    package static func region(named text: String) -> String? {
+        let code = text.trimmingCharacters(in: .whitespaces).uppercased()
+        return regions[code] == nil ? nil : code
+    }
+
     /// The calling code of a region such as `NO`, if dsr knows it.
     public static func callingCode(forRegion region: String) -> String? {
         regions[region]?.callingCode
+    }
+
+    /// An E.164 number taken apart: its calling code, its national significant number, and
+    /// the trunk prefix its region dials before national numbers; nil for a calling code
+    /// dsr does not know.
+    package static func parts(ofE164 number: String) -> (region: String, callingCode: String, national: String, trunkPrefix: String?)? {
+        guard number.hasPrefix("+") else { return nil }
+        let digits = number.dropFirst()
+        guard let code = (1...3).lazy.map({ String(digits.prefix($0)) }).first(where: { regionByCallingCode[$0] != nil }),
+              let region = regions.keys.sorted().first(where: { regions[$0]!.callingCode == code }) else { return nil }
+        // A region whose trunk prefix is its calling code (US, CA) writes national numbers without it.
+        let trunk = regions[region]!.trunkPrefix.flatMap { $0 == code ? nil : $0 }
+        return (region, code, String(digits.dropFirst(code.count)), trunk)
     }
 
     /// The E.164 form of a phone number, or nil when it cannot be one.

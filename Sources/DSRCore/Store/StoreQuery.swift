@@ -4,15 +4,35 @@ package struct StoreQuery {
     package let map: DataMap
     package let dialect: SQLDialect
 
+    package init(map: DataMap, dialect: SQLDialect) {
+        self.map = map
+        self.dialect = dialect
+    }
+
     /// (stored identity value, subject key) of the rows whose identity column, as the store
-    /// compares it (`normalized`), is one of `spellings`: one indexed `IN` list.
+    /// compares it (`normalized`), is one of `spellings`: one indexed `IN` list. A phone's
+    /// rows come with the person's country too, when the map names the column, for reading
+    /// a national spelling in the right region.
     package func matches(of identity: DataMap.Identity, spelled spellings: [String]) -> SQLStatement? {
         guard let table = map.table(named: identity.table) else { return nil }
-        let path = SubjectPathQuery(table: table, map: map)
+        let country = identity.normalization == .phone ? map.subject.countryColumn : nil
+        let path = SubjectPathQuery(table: table, map: map, joining: country == nil ? [] : [map.subject.table])
         let column = path.column(identity.column)
         let compared = Self.normalized(column, identity.normalization)
-        return SQLStatement(sql: "SELECT DISTINCT \(column), \(path.subjectKey) FROM \(path.fromClause) WHERE \(compared) \(dialect.keyListMembership)",
+        let selected = [column, path.subjectKey] + (country.map { [path.column($0, of: map.subject.table)] } ?? [])
+        return SQLStatement(sql: "SELECT DISTINCT \(selected.joined(separator: ", ")) FROM \(path.fromClause) WHERE \(compared) \(dialect.keyListMembership)",
                             arguments: [.keyList(spellings.map { dialect.typed($0, identity.table, identity.column) })])
+    }
+
+    /// Up to `limit` stored values of an identity (and, for a phone, its person's country
+    /// where the map names the column), for `datamap check` to read.
+    package func sample(of identity: DataMap.Identity, limit: Int) -> SQLStatement? {
+        guard let table = map.table(named: identity.table) else { return nil }
+        let country = identity.normalization == .phone ? map.subject.countryColumn : nil
+        let path = SubjectPathQuery(table: table, map: map, joining: country == nil ? [] : [map.subject.table])
+        let column = path.column(identity.column)
+        let selected = [column] + (country.map { [path.column($0, of: map.subject.table)] } ?? [])
+        return SQLStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(path.fromClause) WHERE \(column) IS NOT NULL LIMIT \(limit)")
     }
 
     /// (stored identity value, subject key) of every row whose identity holds text that is
@@ -45,7 +65,7 @@ package struct StoreQuery {
     package static func normalized(_ column: String, _ normalization: IdentityNormalization) -> String {
         switch normalization {
         case .email: return "lower(trim(\(column)))"
-        case .phone, .exact: return column
+        case .phone, .fodselsnummer, .personnummer, .exact: return column
         }
     }
 }
@@ -65,9 +85,10 @@ extension DataMap.SubjectTable {
 
 extension CustomerStore {
     /// The rows whose identity, normalised as requests' values are, is one of `values`
-    /// (normalised): one statement for all values, and for emails one more when a value has
-    /// too many spellings to list (`EmailSpellings`). Every row the store returns is
-    /// normalised again in Swift, so only exact matches count.
+    /// (normalised): one statement for all values' spellings, and for emails one more when
+    /// a value has too many spellings to list (`EmailSpellings`). Every row the store returns
+    /// is normalised again in Swift (a phone in its person's country), so only exact matches
+    /// count; a personnummer stored without its century matches the twelve digits it ends.
     public func matches(of identity: DataMap.Identity, among values: [String], in map: DataMap) throws -> [IdentityMatch] {
         guard !values.isEmpty else { return [] }
         let query = StoreQuery(map: map, dialect: try dialect)
@@ -75,18 +96,17 @@ extension CustomerStore {
         var spellings: [String] = []
         var unspelled = false
         for value in wanted.sorted() {
-            switch identity.normalization {
-            case .email:
-                if let spelled = EmailSpellings.of(value) { spellings += spelled } else { unspelled = true }
-            case .phone, .exact:
-                spellings.append(value)
-            }
+            if let spelled = identity.normalization.spellings(of: value, layouts: identity.layouts) { spellings += spelled } else { unspelled = true }
         }
+        let wantedWithoutCentury = identity.normalization == .personnummer
+            ? Dictionary(grouping: wanted, by: { String($0.suffix(10)) }) : [:]
         var matches: Set<IdentityMatch> = []
         let collect = { (row: [StoreValue]) in
             guard row[0] != .null else { return }
-            let value = identity.normalization.storedForm(row[0].canonicalText)
+            let region = row.count > 2 ? PhoneNumber.region(named: row[2].canonicalText) ?? map.phoneRegion : map.phoneRegion
+            let value = identity.normalization.storedForm(row[0].canonicalText, phoneRegion: region)
             if wanted.contains(value) { matches.insert(IdentityMatch(value: value, subject: row[1])) }
+            for full in wantedWithoutCentury[value] ?? [] where value.count == 10 { matches.insert(IdentityMatch(value: full, subject: row[1])) }
         }
         if !spellings.isEmpty, let statement = query.matches(of: identity, spelled: spellings) { try fetch(statement, collect) }
         if unspelled, let statement = query.nonASCIIMatches(of: identity) { try fetch(statement, collect) }

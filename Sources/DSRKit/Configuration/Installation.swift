@@ -15,7 +15,9 @@ public final class Installation {
     /// Reads the configuration and the data map; the store and ledger open when first used.
     public init(configurationURL: URL, logger: Logger, actor: String? = nil) throws {
         configuration = try Configuration.load(from: configurationURL)
-        map = try DataMap.load(from: configuration.dataMapURL)
+        var map = try DataMap.load(from: configuration.dataMapURL)
+        map.phoneRegion = configuration.controller.defaultPhoneRegion
+        self.map = map
         self.logger = logger
         self.actor = actor
     }
@@ -34,11 +36,12 @@ public final class Installation {
     }
 
     /// The data map checked against every live store it names, and each hold's date
-    /// column against a sample of its values.
+    /// column and each phone identity against a sample of their values.
     public func checkDataMap() throws -> DataMapCheck {
         let stores = try stores()
         var check = DataMapCheck(map: map, schemas: try stores.schemas())
         for finding in try HoldDateSample(stores: stores, zone: configuration.controller.timeZone).findings() { check.record(finding) }
+        for finding in try PhoneSample(stores: stores).findings() { check.record(finding) }
         return check
     }
 
@@ -59,7 +62,7 @@ public final class Installation {
     /// A parser of request files against this installation's data map and, when the store
     /// can be reached, its live column types.
     public func requestParser(now: Date) -> RequestFileParser {
-        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
+        RequestFileParser(map: map, now: now,
                           schema: try? stores().mappedSchema())
     }
 

@@ -84,7 +84,7 @@ public struct ConsentEligibility {
         let suppressingScopes: Set<String> = ["*/*", "\(purpose)/*", "*/\(channel.rawValue)", "\(purpose)/\(channel.rawValue)"]
         func isSuppressed(_ identity: DataMap.Identity, _ stored: StoreValue) -> Bool {
             guard suppressedIdentities?.contains(identity.name) ?? true, stored != .null else { return false }
-            let normalized = identity.normalization.storedForm(stored.canonicalText)
+            let normalized = identity.normalization.storedForm(stored.canonicalText, phoneRegion: installation.map.phoneRegion)
             return keyring.identityReferences(name: identity.name, value: normalized).contains { reference in
                 !(suppressions[reference] ?? []).isDisjoint(with: suppressingScopes)
             }

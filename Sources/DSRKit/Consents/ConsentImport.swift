@@ -98,7 +98,7 @@ public struct ConsentImport {
                 if case .found(let subject) = resolution { subject } else { nil }
             }
             try primary.store.forEachRow(of: table, columns: [identity.column], subjects: subjects, in: primary.map) { subject, values in
-                if values[0] != .null { linkValues[subject] = identity.normalization.storedForm(values[0].canonicalText) }
+                if values[0] != .null { linkValues[subject] = identity.normalization.storedForm(values[0].canonicalText, phoneRegion: primary.map.phoneRegion) }
             }
         }
         for (line, record) in valid {

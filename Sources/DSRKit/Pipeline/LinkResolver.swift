@@ -30,7 +30,7 @@ struct LinkResolver {
             var stored: [String: Set<String>] = [:]
             try primary.store.forEachRow(of: table, columns: [identity.column], subjects: subjects, in: primary.map) { subject, values in
                 guard values[0] != .null else { return }
-                stored[subject.canonicalText, default: []].insert(identity.normalization.storedForm(values[0].canonicalText))
+                stored[subject.canonicalText, default: []].insert(identity.normalization.storedForm(values[0].canonicalText, phoneRegion: primary.map.phoneRegion))
             }
             var valuesByRequest: [String: Set<String>] = [:]
             for (request, subject) in requests {
@@ -94,14 +94,6 @@ extension LinkResolver {
     func linkValue(_ key: StoreValue, segment: Int) -> String {
         guard case .identity(let name, _) = stores.segments[segment].segment.link!,
               let identity = stores.segments[0].map.identities[name] else { return key.canonicalText }
-        return identity.normalization.storedForm(key.canonicalText)
-    }
-}
-
-extension Sequence where Element: Hashable {
-    /// The elements without repeats, in their first order.
-    func uniqued() -> [Element] {
-        var seen: Set<Element> = []
-        return filter { seen.insert($0).inserted }
+        return identity.normalization.storedForm(key.canonicalText, phoneRegion: stores.segments[0].map.phoneRegion)
     }
 }

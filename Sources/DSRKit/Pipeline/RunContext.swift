@@ -31,7 +31,7 @@ public struct RunContext: Sendable {
 
     /// The parser of the inbox's request files, checking values against the live store.
     func requestParser(now: Date) throws -> RequestFileParser {
-        RequestFileParser(map: map, defaultPhoneRegion: configuration.controller.defaultPhoneRegion, now: now,
+        RequestFileParser(map: map, now: now,
                           schema: try stores.mappedSchema())
     }
 

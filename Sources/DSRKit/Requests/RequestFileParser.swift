@@ -4,17 +4,16 @@ import Foundation
 /// Reads request files (JSON or YAML) into validated requests, collecting every problem in
 /// a file rather than stopping at the first.
 public struct RequestFileParser: Sendable {
+    /// The data map, whose `phoneRegion` reads national phone numbers.
     public let map: DataMap
-    public let defaultPhoneRegion: String?
     /// Times after this are refused as received in the future.
     public let now: Date
     /// The live store's columns, to check a rectification's new values against their types
     /// when the file is read (nil: checked when the request is carried out).
     public let schema: StoreSchema?
 
-    public init(map: DataMap, defaultPhoneRegion: String?, now: Date, schema: StoreSchema? = nil) {
+    public init(map: DataMap, now: Date, schema: StoreSchema? = nil) {
         self.map = map
-        self.defaultPhoneRegion = defaultPhoneRegion
         self.now = now
         self.schema = schema
     }
@@ -205,7 +204,7 @@ public struct RequestFileParser: Sendable {
             guard identity.rectifiable else {
                 throw node.problem("is the identity '\(identity.name)' used for matching; the data map does not allow rectifying it")
             }
-            switch identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion) {
+            switch identity.normalization.normalize(value, defaultPhoneRegion: map.phoneRegion, today: CalendarDay(now, in: .gmt)) {
             case .success(let normalized): return normalized
             case .failure(let error): throw node.problem(error.reason)
             }
@@ -245,7 +244,7 @@ public struct RequestFileParser: Sendable {
         guard let identity = map.identities[name] else {
             return .failure(IdentityValueError(reason: "the data map has no identity '\(name)'; it knows \(map.identities.keys.sorted().joined(separator: ", "))"))
         }
-        return identity.normalization.normalize(value, defaultPhoneRegion: defaultPhoneRegion)
+        return identity.normalization.normalize(value, defaultPhoneRegion: map.phoneRegion, today: CalendarDay(now, in: .gmt))
     }
 
     private func subject(_ node: DocumentNode) throws(InputProblem) -> [String: String] {
