@@ -15,6 +15,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Customers in the generated store.") var customers = 1_000_000
     @Option(help: "Requests in the night: 50% access, 20% export, 30% erasure, 1% unknown identities.") var requests = 10_000
     @Option(help: "Working folder (the store, a copy for the floor, the inbox and outbox, the floor's answer files).") var dir = ".build/bench"
+    @Option(help: ArgumentHelp("How requests name their people: customer-no, or phone (every spelling of the number looked up).", valueName: "identity"))
+    var identity = RequestBatch.Identity.customerNumber
     @Flag(help: "Reuse a store generated earlier in --dir for the same --customers.") var reuseStore = false
     @Option(help: ArgumentHelp("The store the night runs on: sqlite, or postgres (the generated shop loaded into --url).", valueName: "kind"))
     var store = "sqlite"
@@ -72,7 +74,7 @@ struct Bench: ParsableCommand {
         let floorAnswers = folder.appendingPathComponent("floor-answers")
         try? FileManager.default.removeItem(at: floorAnswers)
 
-        let night10k = RequestBatch(customers: customers, count: requests)
+        let night10k = RequestBatch(customers: customers, count: requests, identity: identity)
         try night10k.writeFiles(into: night.appendingPathComponent("inbox"))
         // The copies above are gigabytes of dirty pages; flushed now, they are not counted
         // against the run (whose durability barrier would otherwise wait for them).
