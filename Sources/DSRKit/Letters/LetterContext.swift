@@ -119,6 +119,9 @@ struct LetterHeading {
                 "received": style.dateTime(header.receivedAt),
                 "due": CalendarDay(iso: header.dueDate).map(style.day) ?? header.dueDate,
                 "written": style.dateTime(header.generatedAt),
+                "also": header.alsoAnswers.isEmpty ? false : [
+                    "ids": header.alsoAnswers.enumerated().map { ["id": $1, "last": $0 == header.alsoAnswers.count - 1] },
+                ],
             ] } ?? false,
             "written": style.dateTime(header?.generatedAt ?? writtenAt),
             "has_other_languages": !others.isEmpty,

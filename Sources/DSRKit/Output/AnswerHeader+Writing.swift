@@ -10,6 +10,7 @@ extension AnswerHeader {
         try document.property(.type, requestType.rawValue)
         try document.property(.receivedAt, Timestamp.format(receivedAt))
         try document.property(.dueDate, dueDate)
+        if !alsoAnswers.isEmpty { try document.field(.alsoAnswers, alsoAnswers, item: "request") }
         try document.endGroup()
         try document.beginGroup(.controller)
         try document.field(.name, controllerName)

@@ -5,6 +5,9 @@ import Foundation
 /// whether anything was found.
 public struct AnswerHeader: Sendable {
     public var requestID: String
+    /// The same person's requests of the same type from the same night that this answer
+    /// answers too (one answer, every reference told).
+    public var alsoAnswers: [String] = []
     public var requestType: RequestType
     public var receivedAt: Date
     public var dueDate: String

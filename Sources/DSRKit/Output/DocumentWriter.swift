@@ -52,6 +52,7 @@ struct DocumentKind {
 enum DocumentField: String {
     case action
     case automatedDecisions = "automated_decisions"
+    case alsoAnswers = "also_answers"
     case basis
     case categories
     case category
@@ -103,6 +104,7 @@ enum DocumentField: String {
         switch self {
         case .action: return "action"
         case .automatedDecisions: return "automatedDecisions"
+        case .alsoAnswers: return "alsoAnswers"
         case .basis: return "basis"
         case .categories: return "categories"
         case .category: return "category"

@@ -27,8 +27,9 @@ struct AnswerStage {
             var open: [(item: ResolvedRequest, writer: AnswerWriter)] = []
             for item in chunk {
                 do {
-                    let header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
+                    var header = AnswerHeader(for: item.record, controller: controller, facts: map.facts,
                                               subjectFound: item.person != nil, generatedAt: now)
+                    header.alsoAnswers = item.alsoAnswers
                     let heading = LetterHeading(kind: item.person == nil ? .noData : LetterKind(for: item.record.type),
                                                 header: header, controller: controller,
                                                 language: LetterHeading.language(of: item.record, controller: controller))

@@ -31,11 +31,19 @@ public struct DryRun {
         let planned = try queue(into: &report) + inbox(now: now, into: &report)
         let runner = context.batchRunner(ledger: ledger)
         let repeats = context.repeatedRequests(ledger: ledger)
-        for batch in planned.sorted(by: { ($0.queued.record.receivedAt, $0.queued.record.id) < ($1.queued.record.receivedAt, $1.queued.record.id) })
-            .chunked(into: configuration.batchSize) {
-            let previewed = runner.preview(try ResolvedBatch(batch.map(\.queued), stores: context.stores, repeats: repeats))
-            let byID = Dictionary(uniqueKeysWithValues: previewed.map { ($0.transition.id, $0) })
-            report.entries += batch.map { DryRunReport.Entry(of: $0.queued.record, file: $0.file, previewed: byID[$0.queued.record.id]!) }
+        let ordered = planned.sorted { ($0.queued.record.receivedAt, $0.queued.record.id) < ($1.queued.record.receivedAt, $1.queued.record.id) }
+        let files = Dictionary(uniqueKeysWithValues: ordered.map { ($0.queued.record.id, $0.file) })
+        let records = Dictionary(uniqueKeysWithValues: ordered.map { ($0.queued.record.id, $0.queued.record) })
+        let night = try SameNightRequests(ordered.map(\.queued), batchSize: configuration.batchSize, stores: context.stores)
+        for batch in night.batches {
+            let previewed = runner.preview(try ResolvedBatch(batch, of: night, stores: context.stores, repeats: repeats))
+            for item in previewed {
+                for transition in night.withDuplicates([item.transition]) {
+                    var preview = item
+                    preview.transition = transition
+                    report.entries.append(DryRunReport.Entry(of: records[transition.id]!, file: files[transition.id]!, previewed: preview))
+                }
+            }
         }
         report.sweepDueRows = try ErasureSweep(stores: context.stores, ledger: ledger, logger: context.logger)
             .due(today: context.today(at: now)).reduce(0) { $0 + $1.rows.count }

@@ -211,32 +211,35 @@ public struct JobRun {
                                          readers: queued.isEmpty ? [] : try (0..<2).compactMap { _ in try context.stores.concurrentReader() })
         let repeats = context.repeatedRequests(ledger: ledger)
         var record = OutcomeRecord(types: Dictionary(uniqueKeysWithValues: queued.map { ($0.record.id, $0.record.type) }))
+        var night = SameNightRequests()
         do {
-            for start in stride(from: 0, to: queued.count, by: configuration.batchSize) where record.fault == nil {
+            night = try summary.timed(.resolve) { try SameNightRequests(queued, batchSize: configuration.batchSize, stores: context.stores) }
+            var done = 0
+            for batch in night.batches where record.fault == nil {
                 if let signal = stop?.signal {
                     summary.stoppedBy = signal == SIGINT ? "SIGINT" : "SIGTERM"
                     break
                 }
-                let batch = Array(queued[start..<min(start + configuration.batchSize, queued.count)])
-                let settled = record.settle(publisher.collect(), into: &summary)
+                let settled = record.settle(night.withDuplicates(publisher.collect()), into: &summary)
                 try summary.timed(.record) {
-                    try ledger.apply(settled + batch.map { .init(id: $0.record.id, state: .inProgress) }, now: clock())
+                    try ledger.apply(settled + night.ids(of: batch).map { .init(id: $0, state: .inProgress) }, now: clock())
                 }
-                let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, stores: context.stores, repeats: repeats) }
+                let resolved = try summary.timed(.resolve) { try ResolvedBatch(batch, of: night, stores: context.stores, repeats: repeats) }
                 let outcome = runner.run(resolved, publishingWith: publisher)
                 summary.phaseSeconds[.answer, default: 0] += outcome.answerSeconds
                 summary.phaseSeconds[.change, default: 0] += outcome.changeSeconds
-                record.hold(outcome.transitions)
+                record.hold(night.withDuplicates(outcome.transitions))
                 logger.info("batch answered", metadata: ["requests": "\(batch.count)"])
-                progress?(start + batch.count, queued.count)
+                done += night.ids(of: batch).count
+                progress?(done, queued.count)
             }
         } catch {
             // What earlier batches did is recorded even when a later step fails.
-            try? ledger.apply(record.unrecorded + publisher.finish(), now: clock())
+            try? ledger.apply(record.unrecorded + night.withDuplicates(publisher.finish()), now: clock())
             guard let fault = MachineFault.of(error) else { throw error }
             throw try stopped(by: fault)
         }
-        let published = summary.timed(.publish) { publisher.finish() }
+        let published = summary.timed(.publish) { night.withDuplicates(publisher.finish()) }
         let settled = record.settle(published, into: &summary)
         try summary.timed(.record) { try ledger.apply(settled, now: clock()) }
         if let fault = record.fault { throw try stopped(by: fault) }

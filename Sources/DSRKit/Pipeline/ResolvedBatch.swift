@@ -8,12 +8,10 @@ struct ResolvedBatch: Sendable {
     /// repeat within the window).
     var reviews: [Ledger.Transition] = []
 
-    /// Every person the batch answers or changes, resolved with one query per identity and
-    /// one ledger read for repeats in the subject table's store, then one lookup per linked
-    /// segment.
-    init(_ batch: [QueuedRequest], stores: StoreSet, repeats: RepeatedRequests) throws {
-        let primary = stores.segments[0]
-        var resolutions = try SubjectResolver(store: primary.store, map: primary.map).resolve(batch.map(\.request))
+    /// Every person the batch answers or changes, as the night resolved them in the subject
+    /// table's store, with one ledger read for repeats, then one lookup per linked segment.
+    init(_ batch: [QueuedRequest], of night: SameNightRequests, stores: StoreSet, repeats: RepeatedRequests) throws {
+        var resolutions = night.resolutions.filter { id, _ in batch.contains { $0.record.id == id } }
         try repeats.holdBack(&resolutions, of: batch.map { .init($0.record) })
         var resolved: [(request: DataSubjectRequest, subject: StoreValue?)] = []
         for (record, request) in batch {
@@ -26,7 +24,8 @@ struct ResolvedBatch: Sendable {
         let people = try LinkResolver(stores: stores).people(of: resolved)
         let reviewed = Set(reviews.map(\.id))
         for (record, request) in batch where !reviewed.contains(record.id) {
-            let item = ResolvedRequest(record: record, request: request, person: people[record.id])
+            let item = ResolvedRequest(record: record, request: request, person: people[record.id],
+                                       alsoAnswers: night.duplicates[record.id] ?? [])
             if record.type.isAnswered { answers.append(item) } else { changes.append(item) }
         }
     }

@@ -68,4 +68,6 @@ struct ResolvedRequest: Sendable {
     var record: LedgerRequest
     var request: DataSubjectRequest
     var person: Person?
+    /// The same person's requests of the same type from the same night this one answers too.
+    var alsoAnswers: [String] = []
 }

@@ -1,0 +1,98 @@
+import DSRCore
+
+/// A night's queue as one person's requests must be carried out: the same request sent
+/// twice is answered once, naming every reference (Art. 12(5) lets a controller refuse or
+/// charge only for manifestly unfounded or excessive requests, which it must show; a
+/// repeat on one night is neither), and what a person asked to see is answered before
+/// anything they asked to change is changed.
+///
+/// Every request is resolved to its person first, before any batch changes the store (so
+/// each is read as the night found it), a batch of requests at a time. A person's requests
+/// then travel together: in one batch (where `BatchSchedule.answersFirst` writes the
+/// answers before the changes), answers first.
+struct SameNightRequests {
+    /// The queue in the order it is carried out, in batches that never part one person's
+    /// requests; duplicates are not in them.
+    private(set) var batches: [[QueuedRequest]] = []
+    /// Each request's person as the store named it before the night changed anything.
+    private(set) var resolutions: [String: SubjectResolver.Resolution] = [:]
+    /// Per request answered for several, the ids of the same person's requests of its type
+    /// it answers too.
+    private(set) var duplicates: [String: [String]] = [:]
+
+    /// The types a second request of one night adds nothing to: the answer is the same.
+    static func merges(_ type: RequestType) -> Bool { type == .access || type == .export }
+
+    /// A night with nothing in it.
+    init() {}
+
+    init(_ queued: [QueuedRequest], batchSize: Int, stores: StoreSet) throws {
+        let primary = stores.segments[0]
+        let resolver = SubjectResolver(store: primary.store, map: primary.map)
+        for chunk in queued.chunked(into: batchSize) {
+            resolutions.merge(try resolver.resolve(chunk.map(\.request))) { first, _ in first }
+        }
+        // A person's requests, in the order the first of them is queued.
+        var groups: [[QueuedRequest]] = []
+        var groupOfPerson: [StoreValue: Int] = [:]
+        for item in queued {
+            guard case .found(let subject) = resolutions[item.record.id] else {
+                groups.append([item])
+                continue
+            }
+            if let index = groupOfPerson[subject] {
+                groups[index].append(item)
+            } else {
+                groupOfPerson[subject] = groups.count
+                groups.append([item])
+            }
+        }
+        var batch: [QueuedRequest] = []
+        for group in groups {
+            batch += carriedOut(group)
+            if batch.count >= batchSize {
+                batches.append(batch)
+                batch = []
+            }
+        }
+        if !batch.isEmpty { batches.append(batch) }
+    }
+
+    /// One person's requests to carry out, answers first; a duplicate is left to its first.
+    private mutating func carriedOut(_ group: [QueuedRequest]) -> [QueuedRequest] {
+        guard group.count > 1 else { return group }
+        var firstOfType: [RequestType: String] = [:]
+        var kept: [QueuedRequest] = []
+        for item in group {
+            let type = item.record.type
+            // Sent on by the officer after review, a request is carried out as it is.
+            if Self.merges(type), !item.record.repeatConfirmed, let first = firstOfType[type] {
+                duplicates[first, default: []].append(item.record.id)
+                continue
+            }
+            if Self.merges(type) { firstOfType[type] = firstOfType[type] ?? item.record.id }
+            kept.append(item)
+        }
+        return kept.filter { $0.record.type.isAnswered } + kept.filter { !$0.record.type.isAnswered }
+    }
+
+    /// The ids a batch puts in progress: its requests and the duplicates they answer.
+    func ids(of batch: [QueuedRequest]) -> [String] {
+        batch.flatMap { [$0.record.id] + (duplicates[$0.record.id] ?? []) }
+    }
+
+    /// Each outcome of a request answered for several, given to its duplicates too: the same
+    /// answer, the same failure, the same wait.
+    func withDuplicates(_ transitions: [Ledger.Transition]) -> [Ledger.Transition] {
+        transitions.flatMap { transition -> [Ledger.Transition] in
+            [transition] + (duplicates[transition.id] ?? []).map { id in
+                var copy = transition
+                copy.id = id
+                if transition.state == .completed {
+                    copy.reason = "answered in one answer with \(transition.id): the same request of the same person, the same night"
+                }
+                return copy
+            }
+        }
+    }
+}
