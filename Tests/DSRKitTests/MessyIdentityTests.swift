@@ -81,8 +81,18 @@ import Testing
         #expect(summary.intake.rejected.allSatisfy { $0.file.hasPrefix("bad-") }, "\(summary.intake.rejected)")
 
         let outbox = configuration.deletingLastPathComponent().appendingPathComponent("outbox")
+        // Two spellings of one person's number are one person's two requests of the night:
+        // answered once, in the first one's answer.
+        var firstRequest: [Int: String] = [:]
         for (index, test) in cases.enumerated() {
-            let answer = try AnswerDocuments.json(outbox, String(format: "REQ-MESSY-%02d", index), .accessReport)
+            let id = String(format: "REQ-MESSY-%02d", index)
+            if let customer = test.customer, let first = firstRequest[customer] {
+                let request = try AnswerDocuments.json(outbox, first, .accessReport)["request"] as? [String: Any]
+                #expect((request?["also_answers"] as? [String])?.contains(id) == true, "\(test.name) on \(kind)")
+                continue
+            }
+            if let customer = test.customer { firstRequest[customer] = id }
+            let answer = try AnswerDocuments.json(outbox, id, .accessReport)
             let found = AnswerDocuments.rowsByTable(answer)["customers"]?.compactMap { $0["id"] } ?? []
             #expect(found == (test.customer.map { ["number:\($0)"] } ?? []), "\(test.name) on \(kind)")
         }

@@ -5,9 +5,9 @@
 /// regions dsr's users are in, and checks lengths, not numbering plans.
 public enum PhoneNumber {
     private struct Region {
-        var callingCode: String
+        package var callingCode: String
         /// The national trunk prefix, dialled before national numbers and never part of E.164.
-        var trunkPrefix: String?
+        package var trunkPrefix: String?
         /// Digits of the national significant number (after the calling code and trunk).
         var lengths: ClosedRange<Int>
     }
@@ -56,14 +56,23 @@ public enum PhoneNumber {
     /// An E.164 number taken apart: its calling code, its national significant number, and
     /// the trunk prefix its region dials before national numbers; nil for a calling code
     /// dsr does not know.
-    package static func parts(ofE164 number: String) -> (region: String, callingCode: String, national: String, trunkPrefix: String?)? {
+    package struct Parts {
+        /// A region of the calling code (the first by name where several share it).
+        package var region: String
+        package var callingCode: String
+        /// The national significant number.
+        package var national: String
+        package var trunkPrefix: String?
+    }
+
+    package static func parts(ofE164 number: String) -> Parts? {
         guard number.hasPrefix("+") else { return nil }
         let digits = number.dropFirst()
         guard let code = (1...3).lazy.map({ String(digits.prefix($0)) }).first(where: { regionByCallingCode[$0] != nil }),
               let region = regions.keys.sorted().first(where: { regions[$0]!.callingCode == code }) else { return nil }
         // A region whose trunk prefix is its calling code (US, CA) writes national numbers without it.
         let trunk = regions[region]!.trunkPrefix.flatMap { $0 == code ? nil : $0 }
-        return (region, code, String(digits.dropFirst(code.count)), trunk)
+        return Parts(region: region, callingCode: code, national: String(digits.dropFirst(code.count)), trunkPrefix: trunk)
     }
 
     /// The E.164 form of a phone number, or nil when it cannot be one.

@@ -11,24 +11,53 @@
 /// the number can be written with, and a spelling counts only if it reads back as the same
 /// number: no layout ever makes a spelling of another number.
 package enum PhoneSpellings {
-    /// The spellings of an E.164 number, the number itself first.
+    /// The digit string a layout is filled with: the number as written after `+`, after
+    /// `00`, nationally with its trunk prefix, without it, or with the trunk in brackets
+    /// after the country code.
+    private enum Digits: CaseIterable {
+        case international, afterDoubleZero, national, withoutTrunk, codeAndTrunk
+
+        func of(_ parts: PhoneNumber.Parts) -> String {
+            let trunk = parts.trunkPrefix ?? ""
+            switch self {
+            case .international: return parts.callingCode + parts.national
+            case .afterDoubleZero: return "00" + parts.callingCode + parts.national
+            case .national: return trunk + parts.national
+            case .withoutTrunk: return parts.national
+            case .codeAndTrunk: return parts.callingCode + trunk + parts.national
+            }
+        }
+    }
+
+    /// The spellings of an E.164 number, the number itself first. dsr's own layouts are
+    /// made for their digits; a layout from the map is filled with every digit string of
+    /// its width and kept only where it reads back as the number.
     package static func of(_ number: String, layouts declared: [String]) -> [String] {
         guard let parts = PhoneNumber.parts(ofE164: number) else { return [number] }
-        let trunk = parts.trunkPrefix ?? ""
-        let digitStrings = [parts.callingCode + parts.national, "00" + parts.callingCode + parts.national,
-                            trunk + parts.national, parts.national, parts.callingCode + trunk + parts.national].uniqued()
         var spellings = [number]
         var seen: Set<String> = [number]
-        for layout in builtInLayouts(parts) + declared {
+        func add(_ spelling: String) {
+            if seen.insert(spelling).inserted { spellings.append(spelling) }
+        }
+        for (layout, digits) in builtInLayouts(parts) { add(fill(layout, with: digits.of(parts))) }
+        for layout in declared {
             let width = layout.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "#") ? 1 : 0) }
-            for digits in digitStrings where digits.utf8.count == width {
+            for digits in Digits.allCases.map({ $0.of(parts) }) where digits.utf8.count == width {
                 let spelling = fill(layout, with: digits)
-                guard !seen.contains(spelling), PhoneNumber.e164(spelling, defaultRegion: parts.region) == number else { continue }
-                seen.insert(spelling)
-                spellings.append(spelling)
+                if PhoneNumber.e164(spelling, defaultRegion: parts.region) == number { add(spelling) }
             }
         }
         return spellings
+    }
+
+    /// Whether the lookup of `number` asks for `stored` (a spelling of it): its layout is
+    /// one dsr knows for numbers of that shape, or one the map adds. For `datamap check`,
+    /// which reads many stored values and spells none out.
+    package static func looksUp(_ stored: String, of number: String, layouts declared: [String]) -> Bool {
+        let spelled = stored.trimmingCharacters(in: .whitespaces)
+        guard spelled != number, let parts = PhoneNumber.parts(ofE164: number) else { return true }
+        let layout = layout(of: spelled)
+        return declared.contains(layout) || builtInLayouts(parts).contains { $0.layout == layout }
     }
 
     /// The layout of a stored value: its text with every digit written `#`. Holds no digit
@@ -37,23 +66,24 @@ package enum PhoneSpellings {
         String(text.trimmingCharacters(in: .whitespaces).map { $0.isASCII && $0.isNumber ? "#" : $0 })
     }
 
-    /// The layouts dsr knows for a number of this region and length.
-    private static func builtInLayouts(_ parts: (region: String, callingCode: String, national: String, trunkPrefix: String?)) -> [String] {
+    /// The layouts dsr knows for a number of this region and length, each with the digits
+    /// it is made for.
+    private static func builtInLayouts(_ parts: PhoneNumber.Parts) -> [(layout: String, digits: Digits)] {
         let trunkLength = parts.trunkPrefix?.count ?? 0
         let nationalLength = trunkLength + parts.national.count
-        let code = String(repeating: "#", count: parts.callingCode.count)
-        var layouts = groupings(of: nationalLength, areaCode: 2...4).flatMap { national($0) }
+        let code = hashes(parts.callingCode.count)
+        var layouts = groupings(of: nationalLength, areaCode: 2...4).flatMap { national($0) }.map { ($0, Digits.national) }
         let bodies = groupings(of: parts.national.count, areaCode: (2 - trunkLength)...(4 - trunkLength))
-        for prefix in ["+" + code, "##" + code] {
-            layouts.append(prefix + hashes(parts.national.count))
-            for body in bodies { layouts += international(body).map { prefix + " " + $0 } }
+        for (prefix, digits) in [("+" + code, Digits.international), ("##" + code, Digits.afterDoubleZero)] {
+            layouts.append((prefix + hashes(parts.national.count), digits))
+            for body in bodies { layouts += international(body).map { (prefix + " " + $0, digits) } }
         }
         if trunkLength > 0 {
             // A store may drop the trunk prefix of its own country's numbers.
-            layouts += bodies.flatMap { international($0) }
+            layouts += bodies.flatMap { international($0) }.map { ($0, Digits.withoutTrunk) }
             let trunk = "(" + hashes(trunkLength) + ")"
-            layouts.append("+" + code + " " + trunk + hashes(parts.national.count))
-            for body in bodies where body.count > 1 { layouts.append("+" + code + " " + trunk + joined(body, " ")) }
+            layouts.append(("+" + code + " " + trunk + hashes(parts.national.count), .codeAndTrunk))
+            for body in bodies where body.count > 1 { layouts.append(("+" + code + " " + trunk + joined(body, " "), .codeAndTrunk)) }
         }
         return layouts
     }

@@ -25,9 +25,8 @@ struct PhoneSample {
                     let text = row[0].canonicalText
                     let region = row.count > 1 ? PhoneNumber.region(named: row[1].canonicalText) ?? map.phoneRegion : map.phoneRegion
                     guard let number = PhoneNumber.e164(text, defaultRegion: region) else { unreadable += 1; return }
-                    let spelled = text.trimmingCharacters(in: .whitespaces)
-                    if !(identity.normalization.spellings(of: number, layouts: identity.layouts) ?? []).contains(spelled) {
-                        missedLayouts[PhoneSpellings.layout(of: spelled), default: 0] += 1
+                    if !PhoneSpellings.looksUp(text, of: number, layouts: identity.layouts) {
+                        missedLayouts[PhoneSpellings.layout(of: text), default: 0] += 1
                     }
                 }
                 let field = "identities.\(identity.name)"
