@@ -1,6 +1,7 @@
 import DSRCore
 import DSRKit
 import Foundation
+import GRDB
 import Testing
 
 /// The figures of a breach notification and the letters to people, checked against the
@@ -52,6 +53,29 @@ import Testing
             let affected = (try JSONSerialization.jsonObject(with: Data(contentsOf: notification)) as! [String: Any])["affected"] as! [String: Any]
             #expect(affected["people_approximate"] as? Int == people, "\(scope.id)")
         }
+    }
+
+    /// A scope of one linked table gives one count of people wherever it appears: the rows'
+    /// addresses lead to customers (one address shared by two customers is two people), and
+    /// an address no customer has is one person.
+    @Test func aLinkedTableHasOneCountOfPeople() throws {
+        let configuration = try workspace.demo()
+        let register = try workspace.installation(configuration).breachRegister()
+        let file = try workspace.write("id: BR-MARKETING\ntitle: Test\n\(Self.facts)\nscope:\n  - table: marketing_consents\n    all: true\n",
+                                       to: "demo/breaches/BR-MARKETING.yaml")
+        let record = try register.open(file, now: now)
+        let database = try DatabaseQueue(path: workspace.url("demo/store.sqlite").path)
+        let expected = try database.writeWithoutTransaction { db -> Int in
+            try db.execute(sql: "ATTACH DATABASE ? AS m", arguments: [workspace.url("demo/marketing.sqlite").path])
+            return try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(DISTINCT c.id) FROM customers c
+                        WHERE lower(trim(c.email)) IN (SELECT lower(trim(email)) FROM m.marketing_consents))
+                     + (SELECT count(DISTINCT lower(trim(email))) FROM m.marketing_consents
+                        WHERE lower(trim(email)) NOT IN (SELECT lower(trim(email)) FROM customers))
+                """)!
+        }
+        #expect(record.measurement.people == expected)
+        #expect(record.measurement.tables.map(\.people) == [expected], "the table's count is the scope's")
     }
 
     /// A letter names the categories of the person's own rows that hold a value, in the

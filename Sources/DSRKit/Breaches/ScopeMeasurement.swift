@@ -53,18 +53,29 @@ public struct ScopeMeasurement: Sendable, Codable, Equatable {
                 try bound.store.fetch(query.peopleCount(selections, map: bound.map)) { row in peopleInOneStore = row[0].count }
                 continue
             }
-            var keys: [StoreValue] = []
-            try bound.store.fetch(query.subjectKeys(selections, map: bound.map)) { row in keys.append(row[0]) }
-            if index == 0 {
-                subjects.formUnion(keys)
-            } else {
-                // Someone only linked stores hold is one person per identity value, whichever
-                // store holds them.
-                let tag = bound.segment.link.map { link -> String in
-                    if case .identity(let name, _) = link { return name } else { return "segment \(index)" }
-                } ?? ""
+            guard index > 0 else {
+                try bound.store.fetch(query.subjectKeys(selections, map: bound.map)) { row in subjects.insert(row[0]) }
+                continue
+            }
+            // A linked table's people are those its rows lead to, counted as the whole scope
+            // counts them (a shared address is two customers), so a one-table scope gives one
+            // figure; someone only linked stores hold is one person per identity value,
+            // whichever store holds them.
+            let tag = bound.segment.link.map { link -> String in
+                if case .identity(let name, _) = link { return name } else { return "segment \(index)" }
+            } ?? ""
+            for table in Set(selections.map(\.table.name)).sorted() {
+                var keys: [StoreValue] = []
+                try bound.store.fetch(query.subjectKeys(selections.filter { $0.table.name == table }, map: bound.map)) { row in keys.append(row[0]) }
+                var tableSubjects: Set<StoreValue> = []
+                var tableUnlinked: Set<String> = []
                 try LinkResolver(stores: stores).forEachSubject(linkedBy: keys, in: index) { value, found in
-                    if found.isEmpty { unlinked.insert("\(tag):\(value)") } else { subjects.formUnion(found) }
+                    if found.isEmpty { tableUnlinked.insert("\(tag):\(value)") } else { tableSubjects.formUnion(found) }
+                }
+                subjects.formUnion(tableSubjects)
+                unlinked.formUnion(tableUnlinked)
+                if let position = counts.lastIndex(where: { $0.table == table && $0.store == bound.storeName }) {
+                    counts[position].people = tableSubjects.count + tableUnlinked.count
                 }
             }
         }
