@@ -122,6 +122,8 @@ public struct DataMapScaffold {
         let name = column.lowercased()
         if name.contains("email") || name.contains("e-mail") || name == "mail" { return .email }
         if ["phone", "mobile", "telefon", "tel", "msisdn"].contains(where: name.contains) { return .phone }
+        if ["fodselsnummer", "fødselsnummer", "fnr"].contains(where: name.contains) { return .fodselsnummer }
+        if ["personnummer", "personnr", "samordningsnummer"].contains(where: name.contains) { return .personnummer }
         return nil
     }
 
