@@ -222,6 +222,33 @@ import Testing
         #expect(try ledger.verifyAudit().firstBrokenEntry == nil)
     }
 
+    /// An erasure by customer number stopped after the marketing store committed (its
+    /// subscriber row, the only place that held the address, is gone) and before the shop's
+    /// record: the run that finishes it still puts the address on the suppression list,
+    /// recorded with the marketing store's part.
+    @Test func anErasureStoppedAfterTheLinkedStoreStillSuppressesTheAddress() throws {
+        let (configuration, email) = try linkedDemo(on: .sqlite)
+        try writeSQLite("marketing.sqlite") { db in
+            try db.execute(sql: "DELETE FROM marketing_consents WHERE lower(trim(email)) = ?", arguments: [email.lowercased()])
+        }
+        let shop = try DatabaseQueue(path: workspace.url("demo/store.sqlite").path)
+        try shop.write { try $0.execute(sql: "CREATE TRIGGER refuse BEFORE UPDATE ON customers BEGIN SELECT RAISE(ABORT, 'refused'); END") }
+        try drop("E-CNO", "erasure", subject: "customer_no: C-000001")
+        try workspace.runNightly(configuration, at: "2026-11-21T02:00:00+01:00")
+        let installation = try workspace.installation(configuration)
+        let ledger = try installation.ledger()
+        #expect(try ledger.requests(id: "E-CNO").first?.state == .failed)
+        #expect(try marketingRows("SELECT count(*) AS n FROM subscribers WHERE id = 1") == [["n": "number:0"]])
+        try shop.write { try $0.execute(sql: "DROP TRIGGER refuse") }
+        try shop.close()
+        try workspace.runNightly(configuration, at: "2026-11-23T02:00:00+01:00")
+        #expect(try ledger.requests(id: "E-CNO").first?.state == .completed)
+        let reference = try installation.keyring().identityReference(name: "email", value: IdentityNormalization.foldedEmail(email))
+        #expect(try ledger.isSuppressed(reference), "the address is on the list")
+        let receipt = try JSONSerialization.jsonObject(with: Data(contentsOf: workspace.url("demo/outbox/E-CNO/receipt.json"))) as! [String: Any]
+        #expect((receipt["suppressed"] as? [String])?.contains("email") == true, "\(receipt["suppressed"] ?? "none")")
+    }
+
     /// Nights of erasures killed at random moments, then a last run: everyone is erased in
     /// both stores, each erasure recorded once, and no one is left erased in one store only.
     @Test func killedNightsLeaveNoOneErasedInOneStoreOnly() throws {

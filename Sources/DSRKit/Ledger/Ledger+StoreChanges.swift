@@ -204,9 +204,13 @@ extension Ledger {
         /// The request's notices to recipients, recorded with its first part: once a linked
         /// store has committed, the rows that told which recipients received them are gone.
         public var notices: [RecipientNotice]
+        /// The request's suppressions, recorded with every part: once a linked store has
+        /// committed an erasure, the address it held of the person is gone, and a run killed
+        /// before the whole change is recorded could no longer suppress it.
+        public var suppressions: [Suppression] = []
     }
 
-    /// Records the parts a batch did in `store`, with their held rows, before the store
+    /// Records the parts a batch did in `store`, with their held rows and suppressions, before the store
     /// commits. A part recorded again (the store committed, the run was killed before
     /// `markPartsDone`) keeps its first receipt when the redo changed nothing.
     public func recordParts(_ parts: [StoreChangePart], store: String, now: Date) throws {
@@ -223,6 +227,7 @@ extension Ledger {
                 }
                 try Self.insert(part.deferred, requestID: part.requestID, subjectReference: part.subjectReference, now: now, db)
                 try Self.insert(part.notices, now: now, db)
+                try Self.insert(part.suppressions, now: now, db)
             }
         }
     }

@@ -96,6 +96,7 @@ public struct Receipt: Sendable, Codable, Equatable {
     /// Adds what `other` says to this receipt: a table both name (one person's rows found
     /// by two keys) adds up; the others follow in their order.
     public mutating func absorb(_ other: Receipt) {
+        if let more = other.suppressed { suppressed = Array(Set((suppressed ?? []) + more)).sorted() }
         for table in other.tables {
             guard let index = tables.firstIndex(where: { $0.table == table.table && $0.store == table.store }) else {
                 tables.append(table)

@@ -179,12 +179,16 @@ struct StoreChangeStage {
                         let result = try session.atomically {
                             try carryOut(item, person: person, in: name) { sessions[$0]![item.item.record.type]! }
                         }
-                        partsByStore[name, default: [:]][index] = result.receipt
                         if isLast {
+                            partsByStore[name, default: [:]][index] = result.receipt
                             deferred[index] += result.deferred
                         } else {
-                            parts.append(.init(requestID: item.item.record.id, subjectReference: reference, receipt: result.receipt,
-                                               deferred: result.deferred, notices: notices[index]))
+                            let suppressions = suppressions(for: item.item, of: item.changes[0])
+                            var receipt = result.receipt
+                            receipt.suppressed = Self.suppressedIdentities(suppressions)
+                            partsByStore[name, default: [:]][index] = receipt
+                            parts.append(.init(requestID: item.item.record.id, subjectReference: reference, receipt: receipt,
+                                               deferred: result.deferred, notices: notices[index], suppressions: suppressions))
                             doneHere.append(item.item.record.id)
                         }
                     } catch {
@@ -223,6 +227,8 @@ struct StoreChangeStage {
             guard item.item.person != nil, let reference = item.reference else { continue }
             var receipt = Receipt(tables: [])
             receipt.suppressed = Self.suppressedIdentities(suppressions)
+            // The parts' suppressions were recorded with them: a store an interrupted run
+            // finished holds the person's address no more.
             for (name, _) in stores.stores { if let part = partsByStore[name]?[index] { receipt.absorb(part) } }
             // A redo that changed nothing tonight keeps the first run's receipt: the parts of
             // stores an earlier run finished are not all it did.
