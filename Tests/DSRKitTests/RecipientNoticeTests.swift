@@ -115,20 +115,21 @@ import Testing
     @Test func aRectificationNoticeCarriesOnlyTheCorrectedColumnsTheRecipientReceived() throws {
         let customer = try customerWithOrdersAndTickets()
         try drop("R-1", "rectification", subject: "customer_no: \(customer[1])", extra: """
-            changes: {customers.street: "Østre Åsvei 7", customers.phone: "+47 912 34 567", customers.birth_date: "1980-02-29"}
+            changes: {customers.street: "Østre Åsvei 7\\r\\nOppgang B", customers.phone: "+47 912 34 567", customers.birth_date: "1980-02-29"}
             """)
         try workspace.runNightly(configuration, at: Self.night)
         let posten = try csvRows(try batches("posten-bring", ext: "csv")[0])
+        // A line break stays inside its field; a leading + is never a spreadsheet formula.
         #expect(posten.dropFirst().map { [$0[0], $0[5], $0[6], $0[7], $0[8]] } == [
-            ["R-1", customer[1], "customers", "phone", "+4791234567"],
-            ["R-1", customer[1], "customers", "street", "Østre Åsvei 7"],
+            ["R-1", customer[1], "customers", "phone", "'+4791234567"],
+            ["R-1", customer[1], "customers", "street", "Østre Åsvei 7\r\nOppgang B"],
         ])
         let klarnaFile = try batches("klarna", ext: "json")
         #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("recipient-notices.schema.json"), documents: klarnaFile) == [])
         let klarna = try json(klarnaFile[0]) as! [String: Any]
         let notices = klarna["notices"] as! [[String: Any]]
         #expect(notices.count == 1)
-        #expect(notices[0]["corrections"] as? [[String: String]] == [["table": "customers", "column": "street", "value": "Østre Åsvei 7"]])
+        #expect(notices[0]["corrections"] as? [[String: String]] == [["table": "customers", "column": "street", "value": "Østre Åsvei 7\r\nOppgang B"]])
         #expect((notices[0]["identity"] as? [String: Any])?["values"] as? [String] == [customer[1]])
         // Zendesk is told of erasures only; birth dates went to no one.
         #expect(try batches("zendesk", ext: "json").isEmpty)

@@ -150,10 +150,11 @@ struct RecipientBatchWriter {
     static let csvHeader = ["request_id", "notice_id", "type", "submitted_time", "identity_type", "identity_value",
                             "table", "column", "corrected_value"]
 
-    /// RFC 4180 CSV: one row per identity value and corrected column (one per identity value
-    /// for an erasure or restriction).
+    /// RFC 4180 CSV as every CSV dsr writes (`CSVRecord`: quoted, line breaks kept inside
+    /// the quotes, formulas neutralised): one row per identity value and corrected column
+    /// (one per identity value for an erasure or restriction).
     private func csv(_ notices: [RecipientNotice]) -> String {
-        var lines = [Self.csvHeader.joined(separator: ",")]
+        var lines = [CSVRecord.line(Self.csvHeader)]
         for notice in notices {
             let corrections = Self.corrections(notice)
             for value in notice.content.identityValues {
@@ -161,16 +162,11 @@ struct RecipientBatchWriter {
                             notice.content.identity, value]
                 for correction in corrections.isEmpty ? [nil] : corrections.map(Optional.some) {
                     let tail = correction.map { [$0.table, $0.column, $0.value] } ?? ["", "", ""]
-                    lines.append((head + tail).map(Self.csvField).joined(separator: ","))
+                    lines.append(CSVRecord.line(head + tail))
                 }
             }
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    private static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\r" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return lines.joined()
     }
 
     /// The manifest beside a batch: what it carries and the SHA-256 of the batch file.
