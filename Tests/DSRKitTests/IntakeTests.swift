@@ -17,6 +17,41 @@ import Testing
 
     var inbox: URL { workspace.url("demo/inbox") }
 
+    /// An `accepted/` or `rejected/` that is a symbolic link stops intake before a file moves
+    /// (78): request files never leave the inbox for wherever a link points.
+    @Test(arguments: ["accepted", "rejected"])
+    func aLinkedInboxFolderIsRefusedAndNothingMoves(_ folder: String) throws {
+        // The demo run left the folders; the next night's files wait in the inbox.
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        let elsewhere = workspace.url("elsewhere")
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: inbox.appendingPathComponent(folder), to: elsewhere.appendingPathComponent(folder))
+        try FileManager.default.createSymbolicLink(at: inbox.appendingPathComponent(folder), withDestinationURL: elsewhere.appendingPathComponent(folder))
+        try workspace.dropVerifiedRequest("REQ-LINKED", "access", subject: "customer_no: C-000007")
+        try workspace.write("not a request", to: "demo/inbox/bad-linked.yaml")
+        let before = try FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent(folder).path).sorted()
+        let result = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("inbox/\(folder) is a symbolic link, not a folder"), "\(result.stderr)")
+        #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("REQ-LINKED.yaml").path))
+        #expect(FileManager.default.fileExists(atPath: inbox.appendingPathComponent("bad-linked.yaml").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent(folder).path).sorted() == before)
+    }
+
+    /// A FIFO or a folder alone in the inbox is a problem someone must look at: exit 1.
+    @Test func entriesThatAreNotFilesMakeTheRunExitOne() throws {
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        #expect(mkfifo(inbox.appendingPathComponent("pipe.json").path, 0o600) == 0)
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        // The demo's two standing reviews aside, the FIFO alone makes the exit 1.
+        var alone = summary
+        alone.needsReview = []
+        #expect(alone.intake.rejected.isEmpty && alone.failed.isEmpty && alone.exitStatus == .attentionNeeded)
+        alone.intake.notTaken = []
+        #expect(alone.exitStatus == .success)
+        #expect(summary.text.contains("pipe.json: FIFO"))
+    }
+
     @Test func everyFileEndsUpAcceptedOrRejectedWithItsBytesIntact() throws {
         try workspace.write("not a request", to: "demo/inbox/notes.txt")
         let before = try workspace.contents(of: inbox)

@@ -69,10 +69,27 @@ public struct Intake: Sendable {
     public var acceptedFolder: URL { inbox.appendingPathComponent("accepted", isDirectory: true) }
     public var rejectedFolder: URL { inbox.appendingPathComponent("rejected", isDirectory: true) }
 
+    /// Stops intake (78) before a file moves when `accepted/` or `rejected/` is anything but
+    /// a real folder: through a symbolic link, request files (personal data) would leave
+    /// the inbox for wherever the link points.
+    private func refuseLinkedFolders() throws {
+        for folder in [acceptedFolder, rejectedFolder] {
+            var status = stat()
+            guard lstat(folder.path, &status) == 0 else { continue }  // made when first needed
+            guard status.st_mode & S_IFMT == S_IFDIR else {
+                throw DSRError.configuration("""
+                    \(folder.path) is a \(Self.kind(of: status.st_mode & S_IFMT)), not a folder: dsr moves request files only \
+                    into folders inside the inbox. Replace it with a folder; nothing was moved
+                    """)
+            }
+        }
+    }
+
     /// How many files are recorded in one ledger transaction and moved with one sync.
     static let chunkSize = 256
 
     public func run(now: Date) throws -> Taken {
+        try refuseLinkedFolders()
         var taken = Taken()
         let ready = try Self.readyFiles(in: inbox, settleSeconds: settleSeconds, report: &taken.report)
         if !ready.isEmpty { try DurableFile.createFolder(acceptedFolder) }

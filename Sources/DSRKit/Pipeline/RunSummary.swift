@@ -64,10 +64,10 @@ public struct RunSummary: Sendable, Codable, Equatable {
         case phaseSeconds = "phase_seconds"
     }
 
-    /// 0 when nothing needs a person; 1 when a file was rejected or a request failed or
-    /// needs review.
+    /// 0 when nothing needs a person; 1 when a file was rejected or not taken (a link, a
+    /// FIFO, a folder in the inbox), or a request failed or needs review.
     public var exitStatus: ExitStatus {
-        intake.rejected.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty
+        intake.rejected.isEmpty && intake.notTaken.isEmpty && needsReview.isEmpty && failed.isEmpty && rejected.isEmpty
             && (recipients?.rejectedCallbacks ?? []).isEmpty && deadlines?.isOverdue != true ? .success : .attentionNeeded
     }
 
