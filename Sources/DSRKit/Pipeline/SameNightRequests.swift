@@ -1,7 +1,7 @@
 import DSRCore
 
 /// A night's queue as one person's requests must be carried out: the same request sent
-/// twice is answered once, naming every reference (Art. 12(5) lets a controller refuse or
+/// twice (same type, files and language) is answered once, naming every reference (Art. 12(5) lets a controller refuse or
 /// charge only for manifestly unfounded or excessive requests, which it must show; a
 /// repeat on one night is neither), and what a person asked to see is answered before
 /// anything they asked to change is changed.
@@ -61,16 +61,25 @@ struct SameNightRequests {
     /// One person's requests to carry out, answers first; a duplicate is left to its first.
     private mutating func carriedOut(_ group: [QueuedRequest]) -> [QueuedRequest] {
         guard group.count > 1 else { return group }
-        var firstOfType: [RequestType: String] = [:]
+        // The same request: of one type, asking for the same files in the same language (a
+        // request in English is never answered by a Norwegian letter written for another).
+        struct Sameness: Hashable {
+            var type: RequestType
+            var language: Language?
+            var formats: [OutputFormat]
+        }
+        var first: [Sameness: String] = [:]
         var kept: [QueuedRequest] = []
         for item in group {
-            let type = item.record.type
+            let sameness = Sameness(type: item.record.type, language: item.record.language, formats: item.request.formats)
             // Sent on by the officer after review, a request is carried out as it is.
-            if Self.merges(type), !item.record.repeatConfirmed, let first = firstOfType[type] {
-                duplicates[first, default: []].append(item.record.id)
-                continue
+            if Self.merges(sameness.type), !item.record.repeatConfirmed {
+                if let earlier = first[sameness] {
+                    duplicates[earlier, default: []].append(item.record.id)
+                    continue
+                }
+                first[sameness] = item.record.id
             }
-            if Self.merges(type) { firstOfType[type] = firstOfType[type] ?? item.record.id }
             kept.append(item)
         }
         return kept.filter { $0.record.type.isAnswered } + kept.filter { !$0.record.type.isAnswered }
