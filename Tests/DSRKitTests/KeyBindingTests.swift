@@ -20,7 +20,7 @@ import Testing
         let original = try Data(contentsOf: keyFile)
         try FileManager.default.removeItem(at: keyFile)
         try SubjectKeyring.createKeyFile(at: keyFile)
-        for command in [["status"], ["run", "nightly"], ["consent", "eligible", "--channel", "email", "--purpose", "newsletter"], ["erasure", "reapply"]] {
+        for command in [["status"], ["run", "nightly"], ["run", "nightly", "--dry-run"], ["consent", "eligible", "--channel", "email", "--purpose", "newsletter"], ["erasure", "reapply"]] {
             let result = try ExternalTools.dsr(command + ["--config", configuration.path])
             #expect(result.status == 78, "\(command)")
             #expect(result.stderr.contains("is not the key this ledger's references were made with"), "\(command): \(result.stderr)")

@@ -78,7 +78,9 @@ public final class Installation {
     /// The nightly job as a dry run: the same checks, the ledger opened for reading only.
     public func dryRun(clock: @escaping @Sendable () -> Date = Date.init) throws -> DryRun {
         try checkBeforeRunning()
-        return DryRun(context: try runContext(clock: clock), ledger: try Ledger.readOnly(url: configuration.ledgerURL))
+        let ledger = try Ledger.readOnly(url: configuration.ledgerURL)
+        try ledger.checkKeys(try keyring().keyFingerprints)
+        return DryRun(context: try runContext(clock: clock), ledger: ledger)
     }
 
     /// Intake for `dsr submit`: request files recorded straight into the ledger.

@@ -336,19 +336,32 @@ public final class Ledger: Sendable {
                 for fingerprint in fingerprints { try recordKey(fingerprint, action: "key bound", now: now, db) }
                 return
             }
-            if let stranger = fingerprints.first(where: { !bound.contains($0) }) {
-                throw DSRError.configuration("""
-                    the HMAC key (hmac_key_file, hmac_keys) is not the key this ledger's references were made with (its \
-                    fingerprint \(stranger.prefix(12))… is not one of the ledger's \(bound.map { "\($0.prefix(12))…" }.sorted().joined(separator: ", "))): \
-                    restore the ledger's key file, or add a new key with `dsr key rotate --new FILE`; nothing was done
-                    """)
-            }
-            if let missing = bound.subtracting(fingerprints).sorted().first {
-                throw DSRError.configuration("""
-                    the ledger holds references made with a key that hmac_keys does not list (fingerprint \(missing.prefix(12))…): \
-                    list every key the ledger has used, the current one first; nothing was done
-                    """)
-            }
+            try Self.check(fingerprints, against: bound)
+        }
+    }
+
+    /// Stops (78) a command reading the ledger only (the dry run) when the configured keys
+    /// are not the ledger's, as `bind` stops every other: a preview made with another key
+    /// finds no one's references and promises what the night will not do.
+    public func checkKeys(_ fingerprints: [String]) throws {
+        let bound = try read { db in try Self.boundKeys(db) }
+        guard !bound.isEmpty else { return }
+        try Self.check(fingerprints, against: bound)
+    }
+
+    private static func check(_ fingerprints: [String], against bound: Set<String>) throws {
+        if let stranger = fingerprints.first(where: { !bound.contains($0) }) {
+            throw DSRError.configuration("""
+                the HMAC key (hmac_key_file, hmac_keys) is not the key this ledger's references were made with (its \
+                fingerprint \(stranger.prefix(12))… is not one of the ledger's \(bound.map { "\($0.prefix(12))…" }.sorted().joined(separator: ", "))): \
+                restore the ledger's key file, or add a new key with `dsr key rotate --new FILE`; nothing was done
+                """)
+        }
+        if let missing = bound.subtracting(fingerprints).sorted().first {
+            throw DSRError.configuration("""
+                the ledger holds references made with a key that hmac_keys does not list (fingerprint \(missing.prefix(12))…): \
+                list every key the ledger has used, the current one first; nothing was done
+                """)
         }
     }
 
