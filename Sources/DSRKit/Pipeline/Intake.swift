@@ -151,14 +151,16 @@ public struct Intake: Sendable {
                 moves.append((file, acceptedFolder))
                 if isNew { taken.report.accepted.append(name) } else { taken.report.duplicates.append(name) }
                 for submission in (try? result.get()) ?? [] { taken.requests[submission.request.id] = submission.request }
-                logger.debug("request file accepted", metadata: ["file": "\(name.escapedForDisplay)", "duplicate": "\(!isNew)"])
+                logger.debug("request file accepted", metadata: ["file": "\(keyring.fileReference(name))", "duplicate": "\(!isNew)"])
             case .failure(let error):
                 let problems = error.problems.map(\.description)
                 try writeErrorFile(for: file, problems: problems)
                 rejections = true
                 moves.append((file, rejectedFolder))
                 taken.report.rejected.append(RejectedFile(file: name, problems: problems))
-                logger.notice("request file rejected", metadata: ["file": "\(name.escapedForDisplay)", "problems": "\(problems.count)"])
+                // The log names the file as the audit trail does: a name may be personal data
+                // (`kari.nordmann@example.no.yaml`), and logs are kept and shipped.
+                logger.notice("request file rejected", metadata: ["file": "\(keyring.fileReference(name))", "problems": "\(problems.count)"])
             }
         }
         // Error files are durable before their request files move beside them.
