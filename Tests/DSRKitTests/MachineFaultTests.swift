@@ -128,12 +128,29 @@ struct SmallDisk {
     @Test func temporaryFilesAndStagingFoldersOfAnInterruptedRunAreSwept() throws {
         let workspace = try TestWorkspace()
         let configuration = try workspace.demo()
-        try workspace.write("half an error file", to: "demo/inbox/rejected/.bad.yaml.error.txt.6F1C.tmp")
+        let installation = try workspace.installation(configuration)
+        let statusFolder = installation.configuration.statusPageURL.deletingLastPathComponent()
+        let temporary = { (name: String) in ".\(name).\(UUID().uuidString).tmp" }
+        let leftovers = [
+            workspace.url("demo/inbox/rejected/\(temporary("bad.yaml.error.txt"))"),
+            // A recipients batch holds customer numbers and erasure notices.
+            workspace.url("demo/outbox/recipients/posten-bring/\(temporary("2026-11-21-1.csv"))"),
+            workspace.url("demo/outbox/breaches/BR-1/\(temporary("letters.csv"))"),
+            statusFolder.appendingPathComponent(temporary(installation.configuration.statusPageURL.lastPathComponent)),
+        ]
+        for file in leftovers {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data("half a file".utf8).write(to: file)
+        }
+        // Someone else's hidden file beside them is not dsr's to remove.
+        let foreign = workspace.url("demo/outbox/recipients/posten-bring/.keep.tmp")
+        try Data().write(to: foreign)
         try workspace.write("half an answer", to: "demo/outbox/.staging/REQ-GONE/access-report.json")
         let summary = try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
-        #expect(summary.leftoversRemoved == 2)
-        #expect(summary.text.contains("removed 2 temporary file(s) or folder(s) an interrupted run left"))
-        #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/inbox/rejected/.bad.yaml.error.txt.6F1C.tmp").path))
+        #expect(summary.leftoversRemoved == leftovers.count + 1)
+        #expect(summary.text.contains("removed \(leftovers.count + 1) temporary file(s) or folder(s) an interrupted run left"))
+        for file in leftovers { #expect(!FileManager.default.fileExists(atPath: file.path), "\(file.lastPathComponent)") }
+        #expect(FileManager.default.fileExists(atPath: foreign.path))
         #expect(!FileManager.default.fileExists(atPath: workspace.url("demo/outbox/.staging/REQ-GONE").path))
     }
 }

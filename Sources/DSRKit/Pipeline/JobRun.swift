@@ -72,7 +72,8 @@ public struct JobRun {
         let intake = Intake(inbox: configuration.inboxURL, parser: try context.requestParser(now: now), ledger: ledger,
                             keyring: context.keyring, controller: configuration.controller,
                             settleSeconds: configuration.inboxSettleSeconds, logger: logger)
-        summary.leftoversRemoved = Leftovers.sweep(rejected: intake.rejectedFolder, outbox: configuration.outboxURL)
+        summary.leftoversRemoved = Leftovers.sweep(rejected: intake.rejectedFolder, outbox: configuration.outboxURL,
+                                                   files: [configuration.statusPageURL] + (configuration.metricsFileURL.map { [$0] } ?? []))
         let hygiene = job.steps.contains(.consentHygiene) ? ConsentHygiene(context: context, ledger: ledger) : nil
         let (taken, expired) = concurrently({
             job.steps.contains(.intake) ? PhaseTimer.measured { Result { try intake.run(now: now) } } : nil
