@@ -230,3 +230,33 @@ struct SmallDisk {
         #expect(left == [["0"]], "every erasure of the night was carried out")
     }
 }
+
+/// A SQLite store that earlier runs used and that is gone now (an unmounted volume) is a
+/// fault of the machine: 74, nothing done, and the next run once it is back does the work;
+/// a store path no run has seen (a typo in a new installation) stays a configuration error.
+@Suite struct VanishedStoreTests {
+    @Test func aStoreGoneSinceEarlierRunsIsAMachineFault() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        let store = workspace.url("demo/store.sqlite"), away = workspace.url("store-away.sqlite")
+        try FileManager.default.moveItem(at: store, to: away)
+        try workspace.dropVerifiedRequest("REQ-AFTER", "access", subject: "customer_no: C-000007")
+        let gone = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(gone.status == 74, "\(gone.stderr)")
+        #expect(gone.stderr.contains("gone, though earlier runs used it"), "\(gone.stderr)")
+        #expect(FileManager.default.fileExists(atPath: workspace.url("demo/inbox/REQ-AFTER.yaml").path), "nothing taken")
+        try FileManager.default.moveItem(at: away, to: store)
+        let back = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(back.done["access"] == 1)
+    }
+
+    @Test func aStorePathNoRunHasSeenIsAConfigurationError() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.demo()
+        try FileManager.default.removeItem(at: workspace.url("demo/store.sqlite"))
+        let result = try ExternalTools.dsr(["run", "nightly", "--config", configuration.path])
+        #expect(result.status == 78, "\(result.stderr)")
+        #expect(result.stderr.contains("file not found"))
+    }
+}

@@ -30,7 +30,8 @@ public final class Installation {
     /// Every store the data map places tables in, bound to the map's segments.
     public func stores() throws -> StoreSet {
         if let openedStores { return openedStores }
-        let stores = try StoreSet.open(configuration, map: map, keyring: try keyring(), logger: logger)
+        let stores = try StoreSet.open(configuration, map: map, keyring: try keyring(), logger: logger,
+                                       seenBefore: FileManager.default.fileExists(atPath: configuration.ledgerURL.path))
         openedStores = stores
         return stores
     }

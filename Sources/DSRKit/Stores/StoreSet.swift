@@ -1,4 +1,5 @@
 import DSRCore
+import Foundation
 import Logging
 
 /// The customer stores of one installation, opened, with each segment of the data map bound
@@ -45,7 +46,11 @@ public struct StoreSet: Sendable {
 
     /// Opens every store the data map places tables in. A store the map names and the
     /// configuration does not is a configuration error (78).
-    public static func open(_ configuration: Configuration, map: DataMap, keyring: SubjectKeyring?, logger: Logger) throws -> StoreSet {
+    /// - Parameter seenBefore: whether earlier runs used these stores (the ledger exists): a
+    ///   SQLite store file gone since is a fault of the machine (an unmounted volume, 74, the
+    ///   next run finishes the work), where a path never seen is a configuration error (78).
+    public static func open(_ configuration: Configuration, map: DataMap, keyring: SubjectKeyring?, logger: Logger,
+                            seenBefore: Bool = false) throws -> StoreSet {
         var opened: [String: CustomerStore] = [:]
         var bound: [Bound] = []
         for segment in map.segments {
@@ -54,7 +59,15 @@ public struct StoreSet: Sendable {
                 throw DSRError.configuration("\(configuration.dataMapURL.path): field 'tables.\(segment.root).store': no store named '\(name)' "
                                              + "in \(configuration.fileURL.lastPathComponent); it names \(configuration.stores.map(\.name).joined(separator: ", "))")
             }
-            if opened[name] == nil { opened[name] = try open(named.location, keyring: keyring, logger: logger) }
+            if opened[name] == nil {
+                if seenBefore, case .sqlite(let url) = named.location, !FileManager.default.fileExists(atPath: url.path) {
+                    throw DSRError.machineFault("""
+                        SQLite store \(url.path): gone, though earlier runs used it (an unmounted volume, a moved file?). \
+                        Nothing was done; the next run carries out the work once the store is back
+                        """)
+                }
+                opened[name] = try open(named.location, keyring: keyring, logger: logger)
+            }
             bound.append(Bound(segment: segment, storeName: name, store: opened[name]!))
         }
         return StoreSet(segments: bound)
