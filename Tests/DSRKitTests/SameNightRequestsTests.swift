@@ -46,6 +46,25 @@ import Testing
         #expect(summary.done["access", default: 0] >= 2)
     }
 
+    @Test func theSameErasureTwiceIsCarriedOutOnceNamingBoth() throws {
+        let configuration = try workspace.demo()
+        try workspace.dropVerifiedRequest("REQ-GONE-1", "erasure", subject: "customer_no: C-000009")
+        try workspace.dropVerifiedRequest("REQ-GONE-2", "erasure", subject: "email: oyvind.lindqvist9@example.no")
+        try workspace.runNightly(configuration, at: night)
+        let outbox = configuration.deletingLastPathComponent().appendingPathComponent("outbox")
+        let receipt = outbox.appendingPathComponent("REQ-GONE-1/receipt.json")
+        let request = try #require((try JSONSerialization.jsonObject(with: Data(contentsOf: receipt)) as? [String: Any])?["request"] as? [String: Any])
+        #expect(request["also_answers"] as? [String] == ["REQ-GONE-2"])
+        #expect(try ExternalTools.jsonSchemaErrors(schema: ExternalTools.schema("receipt.schema.json"), documents: [receipt]) == [])
+        let xsd = try XMLSchemaValidator(schemaURL: ExternalTools.schema("receipt.xsd"))
+        #expect(xsd.errors(validating: outbox.appendingPathComponent("REQ-GONE-1/receipt.xml")) == [])
+        #expect(!FileManager.default.fileExists(atPath: outbox.appendingPathComponent("REQ-GONE-2").path))
+        let ledger = try workspace.installation(configuration).ledger()
+        #expect(try ledger.requests().filter { $0.id.hasPrefix("REQ-GONE") }.allSatisfy { $0.state == .completed })
+        #expect(try ledger.auditEntries(requestID: "REQ-GONE-1").filter { $0.action == "erasure" }.count == 1)
+        #expect(try workspace.storeRows(configuration, "SELECT first_name FROM customers WHERE id = 9") == [["erased"]])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func anAccessBesideAnErasureShowsTheDataAsItWas(_ kind: StoreKind) throws {
         let configuration = try workspace.demo(on: kind)

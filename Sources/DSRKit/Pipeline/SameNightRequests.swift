@@ -20,8 +20,14 @@ struct SameNightRequests {
     /// it answers too.
     private(set) var duplicates: [String: [String]] = [:]
 
-    /// The types a second request of one night adds nothing to: the answer is the same.
-    static func merges(_ type: RequestType) -> Bool { type == .access || type == .export }
+    /// The types a second request of one night adds nothing to: the answer, or the change,
+    /// is the same. A rectification, objection or withdrawal carries its own content.
+    static func merges(_ type: RequestType) -> Bool {
+        switch type {
+        case .access, .export, .erasure, .restriction: return true
+        case .rectification, .objection, .consentWithdrawal: return false
+        }
+    }
 
     /// A night with nothing in it.
     init() {}

@@ -40,8 +40,9 @@ struct StoreChangeStage {
         var staged: [OutboxPublisher.Item] = []
         for finished in done {
             let record = finished.item.record
-            let header = AnswerHeader(for: record, controller: context.configuration.controller, facts: map.facts,
+            var header = AnswerHeader(for: record, controller: context.configuration.controller, facts: map.facts,
                                       subjectFound: finished.reference != nil, generatedAt: now)
+            header.alsoAnswers = finished.item.alsoAnswers
             do {
                 let controller = context.configuration.controller
                 let heading = LetterHeading(kind: finished.reference == nil ? .noData : .changed, header: header, controller: controller,
