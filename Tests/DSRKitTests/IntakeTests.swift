@@ -38,6 +38,47 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.appendingPathComponent(folder).path).sorted() == before)
     }
 
+    /// Names up to the file system's 255 bytes, Nordic letters and all: a rejected one gets
+    /// its error file and a taken one its numbered name, shortened where the suffix would
+    /// not fit, and no night stops for it.
+    @Test func filesWithNamesOfAnyLegalLengthAreTakenOrRejected() throws {
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        let long = { (length: Int, ext: String) -> String in
+            var stem = "førespurnad-"
+            while stem.utf8.count + 1 + ext.utf8.count < length { stem += stem.utf8.count + 2 + 1 + ext.utf8.count <= length ? "ø" : "a" }
+            return stem + "." + ext
+        }
+        let rejectedName = long(255, "yaml"), nearName = long(210, "yaml"), acceptedName = long(254, "yaml")
+        #expect(rejectedName.utf8.count == 255 && acceptedName.utf8.count == 254)
+        try workspace.write("not: a request\n", to: "demo/inbox/\(rejectedName)")
+        try workspace.write("not: a request either\n", to: "demo/inbox/\(nearName)")
+        // The same name already lies in accepted/: the new one takes a numbered name.
+        try workspace.write("earlier", to: "demo/inbox/accepted/\(acceptedName)")
+        try workspace.write("""
+            id: REQ-LONG
+            type: access
+            received_at: 2026-11-20T09:15:00+01:00
+            subject: {customer_no: C-000007}
+            verification: {method: bankid, verified_at: 2026-11-20T09:20:00+01:00}
+            """, to: "demo/inbox/\(acceptedName)")
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(summary.intake.rejected.map(\.file).sorted() == [nearName, rejectedName].sorted())
+        #expect(summary.intake.accepted == [acceptedName])
+        let rejected = try FileManager.default.contentsOfDirectory(atPath: inbox.appendingPathComponent("rejected").path)
+        for name in rejected { #expect(name.utf8.count <= 255) }
+        let errorFiles = rejected.filter { $0.hasSuffix(".error.txt") }
+        for file in errorFiles {
+            #expect(rejected.contains(String(file.dropLast(".error.txt".count))), "\(file) lies beside its request file")
+        }
+        #expect(errorFiles.count >= 2)
+        #expect(rejected.contains(nearName) && rejected.contains(nearName + ".error.txt"), "a name that fits keeps its name")
+        let accepted = try FileManager.default.contentsOfDirectory(atPath: inbox.appendingPathComponent("accepted").path)
+        #expect(accepted.filter { $0.hasPrefix("førespurnad-") }.count == 2, "the earlier file and the new one")
+        #expect(try String(contentsOf: inbox.appendingPathComponent("accepted/\(acceptedName)"), encoding: .utf8) == "earlier")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: inbox.path).allSatisfy { !$0.hasPrefix("førespurnad-") })
+        #expect(summary.done["access"] == 1)
+    }
+
     /// A FIFO or a folder alone in the inbox is a problem someone must look at: exit 1.
     @Test func entriesThatAreNotFilesMakeTheRunExitOne() throws {
         try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")

@@ -20,7 +20,9 @@ public enum DurableFile {
         if !replacing && FileManager.default.fileExists(atPath: url.path) {
             throw DSRError.cannotCreate("\(url.path): already exists")
         }
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp", isDirectory: false)
+        // A name of its own length, whatever the target's: a target name near the file
+        // system's 255-byte limit must not push its temporary file past it.
+        let temporary = folder.appendingPathComponent(".\(UUID().uuidString).tmp", isDirectory: false)
         let output = try FileOutput(creating: temporary)
         do {
             try body(output)

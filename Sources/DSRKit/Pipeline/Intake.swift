@@ -273,16 +273,23 @@ public struct Intake: Sendable {
             Correct the file and drop it into the inbox again.
 
             """
-        try DurableFile.write(Data(text.utf8), to: folder.appendingPathComponent(destination.lastPathComponent + ".error.txt", isDirectory: false))
+        try DurableFile.write(Data(text.utf8), to: folder.appendingPathComponent(destination.lastPathComponent + errorSuffix, isDirectory: false))
     }
+
+    /// What a rejected file's error file adds to its name.
+    static let errorSuffix = ".error.txt"
+    /// The longest file name the file systems dsr runs on take, in bytes.
+    static let nameLimit = 255
 
     /// Moves a file into a folder (which exists) under its own name, or `name-2`, `name-3`, … if taken.
     /// The name is claimed by the rename itself (no check first): one system call per file.
+    /// A name whose error file's name, or a taken name's numbered one, would pass the file
+    /// system's limit is shortened (`fitting`), the same way every time.
     @discardableResult
     static func move(_ file: URL, into folder: URL, dryRun: Bool = false, syncing: Bool = true) throws -> URL {
         var counter = 1
         while true {
-            let destination = folder.appendingPathComponent(counter == 1 ? file.lastPathComponent : Self.name(file, counter),
+            let destination = folder.appendingPathComponent(fitting(counter == 1 ? file.lastPathComponent : Self.name(file, counter)),
                                                             isDirectory: false)
             if dryRun {
                 if !FileManager.default.fileExists(atPath: destination.path) { return destination }
@@ -294,6 +301,22 @@ public struct Intake: Sendable {
             }
             counter += 1
         }
+    }
+
+    /// `name`, or when it and its error file's suffix pass `nameLimit` bytes, its stem cut at
+    /// a character boundary and marked with a digest (FNV-1a) of the whole name (two long
+    /// names sharing a beginning, or one and its `-2`, stay apart), its extension kept.
+    static func fitting(_ name: String) -> String {
+        guard name.utf8.count + errorSuffix.utf8.count > nameLimit else { return name }
+        let ext = (name as NSString).pathExtension
+        let mark = "~" + String(name.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
+        let tail = mark + (ext.isEmpty ? "" : "." + ext)
+        var stem = ""
+        for character in (name as NSString).deletingPathExtension {
+            guard stem.utf8.count + String(character).utf8.count + tail.utf8.count + errorSuffix.utf8.count <= nameLimit else { break }
+            stem.append(character)
+        }
+        return stem + tail
     }
 
     /// `name-2.yaml` for `name.yaml` and 2.

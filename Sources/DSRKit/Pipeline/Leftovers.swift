@@ -2,7 +2,7 @@ import DSRCore
 import Foundation
 
 /// What a run killed half way leaves behind that no later step would remove: the
-/// temporary files `DurableFile` writes beside their targets (`.name.UUID.tmp`) — error
+/// temporary files `DurableFile` writes beside their targets (`.UUID.tmp`) — error
 /// files in `inbox/rejected/`, recipient batches in `outbox/recipients/*/` (customer
 /// numbers, erasure notices), breach letters in `outbox/breaches/*/`, the status page, the
 /// metrics file — and staging folders of answers and receipts in `outbox/.staging/`.
@@ -31,12 +31,13 @@ enum Leftovers {
         return removed
     }
 
-    /// Whether a name is one `DurableFile` gives a file before its rename: `.`, the target's
-    /// name, `.`, a UUID, `.tmp`. Nothing else in those folders is touched.
+    /// Whether a name is one `DurableFile` gives a file before its rename: `.`, a UUID,
+    /// `.tmp` (earlier versions put the target's name before the UUID). Nothing else in
+    /// those folders is touched.
     static func isTemporary(_ name: String) -> Bool {
         guard name.hasPrefix("."), name.hasSuffix(".tmp") else { return false }
         let stem = name.dropLast(4)
-        guard let dot = stem.lastIndex(of: "."), dot > stem.startIndex else { return false }
+        guard let dot = stem.lastIndex(of: ".") else { return false }
         return UUID(uuidString: String(stem[stem.index(after: dot)...])) != nil
     }
 }
