@@ -79,6 +79,19 @@ import Testing
         #expect(summary.done["access"] == 1)
     }
 
+    /// A file dated ahead of the machine's clock is taken, not left waiting until that date,
+    /// and the summary says so (printed under `--quiet` too).
+    @Test func aFileDatedInTheFutureIsTakenAndReported() throws {
+        try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")
+        try workspace.dropVerifiedRequest("REQ-AHEAD", "access", subject: "customer_no: C-000007")
+        try FileTimes.setModified(inbox.appendingPathComponent("REQ-AHEAD.yaml"), to: Date(timeIntervalSinceNow: 86_400))
+        let summary = try workspace.runNightly(configuration, at: "2026-11-22T02:00:00Z")
+        #expect(summary.intake.accepted == ["REQ-AHEAD.yaml"] && summary.intake.futureDated == ["REQ-AHEAD.yaml"])
+        #expect(summary.intake.settling.isEmpty)
+        #expect(summary.text.contains("1 dated in the future (taken"))
+        #expect(summary.needsAttention)
+    }
+
     /// A FIFO or a folder alone in the inbox is a problem someone must look at: exit 1.
     @Test func entriesThatAreNotFilesMakeTheRunExitOne() throws {
         try workspace.runNightly(configuration, at: "2026-11-22T01:00:00Z")

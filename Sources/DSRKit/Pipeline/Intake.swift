@@ -35,9 +35,12 @@ public struct Intake: Sendable {
         public var settling: [String] = []
         /// Inbox entries that are not regular files: never followed, opened or moved.
         public var notTaken: [InboxEntry] = []
+        /// Files whose modification time lies ahead of the machine's clock (copied from a
+        /// machine whose clock runs ahead): no writer is at them now, so they are taken.
+        public var futureDated: [String] = []
 
         enum CodingKeys: String, CodingKey {
-            case accepted, duplicates, rejected, settling, notTaken = "not_taken"
+            case accepted, duplicates, rejected, settling, notTaken = "not_taken", futureDated = "future_dated"
         }
     }
 
@@ -118,8 +121,14 @@ public struct Intake: Sendable {
         var ready: [URL] = []
         let listing = try listing(of: inbox)
         report.notTaken = listing.notTaken
+        // A file dated more than the settle time ahead is no file being written now: a
+        // writer's clock is this machine's. Waiting for it would wait until that date.
+        let ahead = Date().addingTimeInterval(Double(settleSeconds))
         for file in listing.files {
-            if file.modified > settled {
+            if file.modified > ahead {
+                report.futureDated.append(file.url.lastPathComponent)
+                ready.append(file.url)
+            } else if file.modified > settled {
                 report.settling.append(file.url.lastPathComponent)
             } else {
                 ready.append(file.url)

@@ -71,11 +71,11 @@ public struct RunSummary: Sendable, Codable, Equatable {
             && (recipients?.rejectedCallbacks ?? []).isEmpty && deadlines?.isOverdue != true ? .success : .attentionNeeded
     }
 
-    /// Whether a person must look: files rejected or not taken, requests that failed,
+    /// Whether a person must look: files rejected, not taken or dated in the future, requests that failed,
     /// need review or were rejected, something overdue, or a breach clock running. `run
     /// --quiet` prints nothing otherwise, so cron mails only when there is something to do.
     public var needsAttention: Bool {
-        exitStatus != .success || !intake.notTaken.isEmpty || !(deadlines?.breaches.isEmpty ?? true)
+        exitStatus != .success || !intake.futureDated.isEmpty || !(deadlines?.breaches.isEmpty ?? true)
     }
 
     public func json() -> String { ReportJSON.text(self) }
@@ -87,6 +87,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         copy.intake.accepted = intake.accepted.map(reference)
         copy.intake.duplicates = intake.duplicates.map(reference)
         copy.intake.settling = intake.settling.map(reference)
+        copy.intake.futureDated = intake.futureDated.map(reference)
         copy.intake.rejected = intake.rejected.map { Intake.RejectedFile(file: reference($0.file), problems: []) }
         copy.intake.notTaken = intake.notTaken.map { Intake.InboxEntry(name: reference($0.name), kind: $0.kind) }
         copy.recipients?.rejectedCallbacks = recipients?.rejectedCallbacks.map(reference) ?? []
@@ -101,7 +102,8 @@ public struct RunSummary: Sendable, Codable, Equatable {
         }
         lines.append("intake: \(intake.accepted.count) accepted, \(intake.duplicates.count) already known, \(intake.rejected.count) rejected"
                      + (intake.settling.isEmpty ? "" : ", \(intake.settling.count) still being written (next run)")
-                     + (intake.notTaken.isEmpty ? "" : ", \(intake.notTaken.count) not taken (not regular files)"))
+                     + (intake.notTaken.isEmpty ? "" : ", \(intake.notTaken.count) not taken (not regular files)")
+                     + (intake.futureDated.isEmpty ? "" : ", \(intake.futureDated.count) dated in the future (taken; check the clock of the machine that wrote them)"))
         let doneText = done.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         lines.append("done: \(doneText.isEmpty ? "none" : doneText) (\(noDataHeld) with no personal data held)"
                      + (recovered > 0 ? "; \(recovered) recovered from an interrupted run" : ""))
