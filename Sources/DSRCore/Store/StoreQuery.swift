@@ -14,25 +14,28 @@ package struct StoreQuery {
     /// rows come with the person's country too, when the map names the column, for reading
     /// a national spelling in the right region.
     package func matches(of identity: DataMap.Identity, spelled spellings: [String]) -> SQLStatement? {
-        guard let table = map.table(named: identity.table) else { return nil }
-        let country = identity.normalization == .phone ? map.subject.countryColumn : nil
-        let path = SubjectPathQuery(table: table, map: map, joining: country == nil ? [] : [map.subject.table])
-        let column = path.column(identity.column)
-        let compared = Self.normalized(column, identity.normalization)
-        let selected = [column, path.subjectKey] + (country.map { [path.column($0, of: map.subject.table)] } ?? [])
-        return SQLStatement(sql: "SELECT DISTINCT \(selected.joined(separator: ", ")) FROM \(path.fromClause) WHERE \(compared) \(dialect.keyListMembership)",
+        guard let read = read(identity) else { return nil }
+        let selected = [read.column, read.path.subjectKey] + read.country
+        let compared = Self.normalized(read.column, identity.normalization)
+        return SQLStatement(sql: "SELECT DISTINCT \(selected.joined(separator: ", ")) FROM \(read.path.fromClause) WHERE \(compared) \(dialect.keyListMembership)",
                             arguments: [.keyList(spellings.map { dialect.typed($0, identity.table, identity.column) })])
     }
 
     /// Up to `limit` stored values of an identity (and, for a phone, its person's country
     /// where the map names the column), for `datamap check` to read.
     package func sample(of identity: DataMap.Identity, limit: Int) -> SQLStatement? {
+        guard let read = read(identity) else { return nil }
+        let selected = [read.column] + read.country
+        return SQLStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(read.path.fromClause) WHERE \(read.column) IS NOT NULL LIMIT \(limit)")
+    }
+
+    /// How a query reads an identity: its table's path to the subject, its column, and for a
+    /// phone the person's country column where the map names one (none, or one expression).
+    private func read(_ identity: DataMap.Identity) -> (path: SubjectPathQuery, column: String, country: [String])? {
         guard let table = map.table(named: identity.table) else { return nil }
         let country = identity.normalization == .phone ? map.subject.countryColumn : nil
         let path = SubjectPathQuery(table: table, map: map, joining: country == nil ? [] : [map.subject.table])
-        let column = path.column(identity.column)
-        let selected = [column] + (country.map { [path.column($0, of: map.subject.table)] } ?? [])
-        return SQLStatement(sql: "SELECT \(selected.joined(separator: ", ")) FROM \(path.fromClause) WHERE \(column) IS NOT NULL LIMIT \(limit)")
+        return (path, path.column(identity.column), country.map { [path.column($0, of: map.subject.table)] } ?? [])
     }
 
     /// (stored identity value, subject key) of every row whose identity holds text that is
