@@ -11,7 +11,9 @@ struct ResolvedBatch: Sendable {
     /// Every person the batch answers or changes, as the night resolved them in the subject
     /// table's store, with one ledger read for repeats, then one lookup per linked segment.
     init(_ batch: [QueuedRequest], of night: SameNightRequests, stores: StoreSet, repeats: RepeatedRequests) throws {
-        var resolutions = night.resolutions.filter { id, _ in batch.contains { $0.record.id == id } }
+        var resolutions = Dictionary(uniqueKeysWithValues: batch.compactMap { item in
+            night.resolutions[item.record.id].map { (item.record.id, $0) }
+        })
         try repeats.holdBack(&resolutions, of: batch.map { .init($0.record) })
         var resolved: [(request: DataSubjectRequest, subject: StoreValue?)] = []
         for (record, request) in batch {
