@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The spellings a store may hold of one phone number, so that a lookup by phone stays one
 /// indexed `IN` list on the column as it is (`+47 22 00 00 33`, `22000033`, `0047 22000033`,
 /// `0921-12 34 65`, `+46 (0)921 12 34 65` are one number to a person and five to an index).
@@ -66,9 +68,27 @@ package enum PhoneSpellings {
         String(text.trimmingCharacters(in: .whitespaces).map { $0.isASCII && $0.isNumber ? "#" : $0 })
     }
 
+    /// The layouts of a number depend only on the lengths of its parts: made once per
+    /// shape, not once per request.
+    private struct Shape: Hashable {
+        var callingCode: Int
+        var national: Int
+        var trunk: Int
+    }
+
+    private static let layoutsByShape = Mutex<[Shape: [(layout: String, digits: Digits)]]>([:])
+
     /// The layouts dsr knows for a number of this region and length, each with the digits
     /// it is made for.
     private static func builtInLayouts(_ parts: PhoneNumber.Parts) -> [(layout: String, digits: Digits)] {
+        let shape = Shape(callingCode: parts.callingCode.count, national: parts.national.count, trunk: parts.trunkPrefix?.count ?? 0)
+        if let known = layoutsByShape.withLock({ $0[shape] }) { return known }
+        let layouts = makeLayouts(parts)
+        layoutsByShape.withLock { $0[shape] = layouts }
+        return layouts
+    }
+
+    private static func makeLayouts(_ parts: PhoneNumber.Parts) -> [(layout: String, digits: Digits)] {
         let trunkLength = parts.trunkPrefix?.count ?? 0
         let nationalLength = trunkLength + parts.national.count
         let code = hashes(parts.callingCode.count)
@@ -126,8 +146,17 @@ package enum PhoneSpellings {
         groups.map(hashes).joined(separator: separator)
     }
 
+    /// The layout with its `#`s replaced by `digits` in order, byte by byte: a night by
+    /// phone makes some 150 spellings a request.
     private static func fill(_ layout: String, with digits: String) -> String {
-        var next = digits.makeIterator()
-        return String(layout.map { $0 == "#" ? next.next()! : $0 })
+        var next = digits.utf8.makeIterator()
+        return String(unsafeUninitializedCapacity: layout.utf8.count) { buffer in
+            var count = 0
+            for byte in layout.utf8 {
+                buffer[count] = byte == UInt8(ascii: "#") ? next.next()! : byte
+                count += 1
+            }
+            return count
+        }
     }
 }
