@@ -1,10 +1,10 @@
 import DSRCore
 
 /// A night's queue as one person's requests must be carried out: the same request sent
-/// twice (same type, files and language) is answered once, naming every reference (Art. 12(5) lets a controller refuse or
-/// charge only for manifestly unfounded or excessive requests, which it must show; a
-/// repeat on one night is neither), and what a person asked to see is answered before
-/// anything they asked to change is changed.
+/// twice (same type, files and language) is answered once, naming every reference
+/// (Art. 12(5) lets a controller refuse or charge only for manifestly unfounded or
+/// excessive requests, which it must show; a repeat on one night is neither), and what a
+/// person asked to see is answered before anything they asked to change is changed.
 ///
 /// Every request is resolved to its person first, before any batch changes the store (so
 /// each is read as the night found it), a batch of requests at a time. A person's requests
